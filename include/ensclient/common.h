@@ -1,0 +1,121 @@
+/**
+ * @file common.h
+ * @brief Export macro, status codes and the error-detail structure shared by
+ *        every libensclient call.
+ *
+ * Every fallible function returns an ::ens_status: ::ENS_OK (0) on success,
+ * a negative value on failure, and the positive ::ENS_ITEROVER from iterators
+ * when a walk is complete.  Decide on the return code first; read the
+ * optional ::ens_error for details afterwards.
+ */
+#ifndef ENSCLIENT_COMMON_H
+#define ENSCLIENT_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Marks a function exported from the shared object. */
+#if defined(_WIN32)
+#define ENS_EXTERN
+#elif defined(__GNUC__) || defined(__clang__)
+#define ENS_EXTERN __attribute__((visibility("default")))
+#else
+#define ENS_EXTERN
+#endif
+
+/**
+ * @brief Result of every fallible call.
+ *
+ * Values are never renumbered; new codes are only ever appended.
+ */
+typedef enum ens_status {
+    ENS_OK = 0,                /**< Success. */
+    ENS_ITEROVER = 1,          /**< An iterator has no more items (not an error). */
+    ENS_EINVAL = -1,           /**< An argument or request field is invalid; nothing was sent. */
+    ENS_ENOMEM = -2,           /**< An allocation failed. */
+    ENS_ENETWORK = -3,         /**< Connecting, sending or receiving failed (DNS, refused, reset, dropped). */
+    ENS_ETIMEOUT = -4,         /**< A connect timeout, total timeout or deadline expired. */
+    ENS_ETLS = -5,             /**< TLS handshake or certificate verification failed. */
+    ENS_ESERVICE = -6,         /**< The service answered with an error Code (see ens_error::code). */
+    ENS_EAUTH = -7,            /**< The service rejected the credentials or the signature
+                                    (SignatureDoesNotMatch, InvalidAccessKeyId.*, InvalidTimeStamp.*,
+                                    SignatureNonceUsed, InvalidSecurityToken.*). */
+    ENS_EHTTP = -8,            /**< An HTTP error status whose body is not a service error document
+                                    (for example a proxy's HTML page). */
+    ENS_EPARSE = -9,           /**< A response body could not be parsed or has a field of the wrong type. */
+    ENS_ECREDENTIALS = -10,    /**< No credentials could be obtained from the provider. */
+    ENS_ETOOLARGE = -11,       /**< The response exceeded the configured size cap. */
+    ENS_ECANCELED = -12,       /**< The call was cancelled by the caller. */
+    ENS_EUNSUPPORTED = -13,    /**< The operation is not supported by this build or component. */
+    ENS_ETRANSPORT = -14,      /**< A transport failed in a way not covered above (for example a
+                                    replayed request that matches no recorded exchange). */
+    ENS_EINTERNAL = -15        /**< An internal invariant failed; please report it. */
+} ens_status;
+
+/**
+ * @brief Returns a static, human-readable name for a status, e.g. "invalid argument".
+ *
+ * Never returns NULL; unknown values give "unknown status".  Thread-safe.
+ */
+ENS_EXTERN const char *ens_strerror(int status);
+
+/** @brief Current version of ::ens_error.  Fields are only ever added at the end. */
+#define ENS_ERROR_VERSION 1
+
+/**
+ * @brief Details of a failed call.  Caller-owned; may live on the stack.
+ *
+ * Every function that takes an `ens_error *err` accepts NULL when the caller
+ * does not want details.  On failure the library fills every field (empty
+ * strings where nothing is known); on success it leaves the structure
+ * untouched.  Strings are always NUL-terminated and truncated to their
+ * buffers.  No field ever holds a secret (AccessKey secret, STS token or
+ * signature).
+ *
+ * Initialise with ::ENS_ERROR_INIT or ens_error_init().  A zeroed structure
+ * (version 0) is treated as version 1.
+ */
+typedef struct ens_error {
+    unsigned int version;  /**< Set by ENS_ERROR_INIT; do not change. */
+    ens_status status;     /**< The same value the call returned. */
+    long http_status;      /**< HTTP status of the last response, 0 if none was received. */
+    unsigned int attempts; /**< HTTP attempts made by the call (0 if none was sent). */
+    char code[96];         /**< Service error Code, e.g. "Throttling.User"; empty if none. */
+    char message[512];     /**< Service error Message; empty if none. */
+    char request_id[80];   /**< Service RequestId; quote it in support requests. */
+    char host_id[128];     /**< Service HostId; empty if none. */
+    char recommend[512];   /**< Service Recommend URL; empty if none. */
+    char description[768]; /**< One line for humans, e.g. "service error Throttling.User (HTTP 400):
+                                Request was denied due to user flow control. [RequestId ...]". */
+} ens_error;
+
+/** @brief Static initialiser for ::ens_error. */
+#define ENS_ERROR_INIT {ENS_ERROR_VERSION, ENS_OK, 0, 0, "", "", "", "", "", ""}
+
+/** @brief Initialises @p err (which must not be NULL) to an empty version-1 error. Thread-safe. */
+ENS_EXTERN void ens_error_init(ens_error *err);
+
+/** @brief Log levels passed to an ::ens_log_fn. */
+typedef enum ens_log_level {
+    ENS_LOG_ERROR = 0, /**< A call failed. */
+    ENS_LOG_WARN = 1,  /**< Something is degraded or insecure. */
+    ENS_LOG_INFO = 2,  /**< One line per call or retry. */
+    ENS_LOG_DEBUG = 3  /**< Request and response details (secrets are always redacted). */
+} ens_log_level;
+
+/**
+ * @brief Log callback.  @p message is a NUL-terminated line without a trailing
+ * newline, valid only during the call, and never contains a secret.  It may be
+ * called from any thread that uses the client, concurrently.
+ */
+typedef void (*ens_log_fn)(void *payload, ens_log_level level, const char *message);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ENSCLIENT_COMMON_H */

@@ -1,0 +1,16 @@
+/**
+ * @file ensclient.h
+ * @brief Umbrella header of libensclient: include this one.
+ */
+#ifndef ENSCLIENT_ENSCLIENT_H
+#define ENSCLIENT_ENSCLIENT_H
+
+#include "common.h"
+#include "version.h"
+#include "types.h"
+#include "credentials.h"
+#include "transport.h"
+#include "signer.h"
+#include "client.h"
+
+#endif /* ENSCLIENT_ENSCLIENT_H */

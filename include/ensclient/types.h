@@ -1,0 +1,154 @@
+/**
+ * @file types.h
+ * @brief Typed request and response of DescribeNetworkPeerConnections.
+ */
+#ifndef ENSCLIENT_TYPES_H
+#define ENSCLIENT_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Current version of ::ens_describe_request. */
+#define ENS_DESCRIBE_REQUEST_VERSION 1
+
+/**
+ * @brief Parameters of one DescribeNetworkPeerConnections call.
+ *
+ * Caller-owned; every pointer is borrowed and only read during the call that
+ * receives the request (iterators copy what they need).  NULL strings and a
+ * zero page number/size mean "not sent" (the service defaults apply: page 1,
+ * size 10).  Initialise with ::ENS_DESCRIBE_REQUEST_INIT or
+ * ens_describe_request_init(); fields are only ever added at the end.
+ *
+ * Validation (before anything is sent, ::ENS_EINVAL naming the field):
+ * page_size in 10..100, page_number >= 1 when set, name at most 128
+ * characters, no NULL or empty entry in network_ids, network_ids non-NULL when
+ * network_ids_count > 0, and no string holding CR, LF or invalid UTF-8.
+ */
+typedef struct ens_describe_request {
+    unsigned int version;            /**< Set by the initialiser; do not change. */
+    const char *instance_id;         /**< InstanceId, e.g. "pcc-5inkeimcipxk26yqtzm4q****"; NULL = any. */
+    const char *ens_region_id;       /**< EnsRegionId, e.g. "cn-xian-unicom"; NULL = any. */
+    const char *name;                /**< Name (at most 128 characters); NULL = any. */
+    const char *const *network_ids;  /**< NetworkIds.1..N; may be NULL when count is 0. */
+    size_t network_ids_count;        /**< Number of entries in network_ids. */
+    int32_t page_number;             /**< PageNumber, 1-based; 0 = not sent. */
+    int32_t page_size;               /**< PageSize, 10..100; 0 = not sent. */
+} ens_describe_request;
+
+/** @brief Static initialiser for ::ens_describe_request. */
+#define ENS_DESCRIBE_REQUEST_INIT {ENS_DESCRIBE_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0}
+
+/** @brief Initialises @p req (must not be NULL) to an empty request. Thread-safe. */
+ENS_EXTERN void ens_describe_request_init(ens_describe_request *req);
+
+/**
+ * @brief Checks @p req as ens_describe_peer_connections() would, without sending anything.
+ *
+ * @return ::ENS_OK, or ::ENS_EINVAL with @p err naming the offending field.
+ * Thread-safe.
+ */
+ENS_EXTERN ens_status ens_describe_request_validate(const ens_describe_request *req, ens_error *err);
+
+/** @brief Status of a peer connection. */
+typedef enum ens_peer_status {
+    ENS_PEER_STATUS_UNKNOWN = 0,   /**< Missing, or a value this library does not know (see status_text). */
+    ENS_PEER_STATUS_CREATING = 1,  /**< "Creating". */
+    ENS_PEER_STATUS_ACTIVATED = 2, /**< "Activated". */
+    ENS_PEER_STATUS_DELETING = 3   /**< "Deleting". */
+} ens_peer_status;
+
+/** @brief Returns the wire text of a status ("Creating", ...) or "Unknown". Static; thread-safe. */
+ENS_EXTERN const char *ens_peer_status_name(ens_peer_status status);
+
+/** @brief One side of a peer connection (the "Network" / "AcceptingNetwork" objects). */
+typedef struct ens_network_info {
+    bool present;                  /**< false when the object was missing or null. */
+    const char *network_id;        /**< NetworkId, or NULL when missing. */
+    const char *const *ipv4_cidrs; /**< Ipv4Cidrs entries (never NULL entries). */
+    size_t ipv4_cidrs_count;       /**< Number of entries in ipv4_cidrs. */
+} ens_network_info;
+
+/**
+ * @brief One peer connection.
+ *
+ * Owned by the ::ens_describe_response (or the copy) that holds it.  String
+ * fields are NULL when the field was missing or null, and otherwise exactly
+ * the text the server sent (no trimming, no re-encoding).
+ */
+typedef struct ens_peer_connection {
+    const char *instance_id;          /**< InstanceId, "pcc-...". */
+    const char *creation_time;        /**< CreationTime as sent, e.g. "2024-05-31T06:43:29Z". */
+    time_t creation_time_epoch;       /**< CreationTime parsed as UTC seconds; (time_t)-1 when missing
+                                           or not in the form YYYY-MM-DDThh:mm:ssZ. */
+    const char *name;                 /**< Name. */
+    const char *description;          /**< Description. */
+    const char *ens_region_id;        /**< EnsRegionId. */
+    ens_peer_status status;           /**< Status as an enum. */
+    const char *status_text;          /**< Status as sent (kept for unknown values). */
+    const char *network_id;           /**< NetworkId (requester side). */
+    const char *accepting_network_id; /**< AcceptingNetworkId (accepter side). */
+    ens_network_info network;         /**< Network object (requester side). */
+    ens_network_info accepting_network; /**< AcceptingNetwork object (accepter side). */
+} ens_peer_connection;
+
+/**
+ * @brief A page of DescribeNetworkPeerConnections results.
+ *
+ * Allocated by the library, read-only for the caller, released with
+ * ens_describe_response_free() (every string and array inside belongs to
+ * it).  Integer fields are -1 when the server left them out or sent null.
+ */
+typedef struct ens_describe_response {
+    const char *request_id;                 /**< RequestId, or NULL when missing. */
+    int64_t page_number;                    /**< PageNumber (number or numeric string on the wire). */
+    int64_t page_size;                      /**< PageSize. */
+    int64_t total_count;                    /**< TotalCount: entries across all pages after filtering. */
+    const ens_peer_connection *connections; /**< NetworkPeerConnects entries (NULL when count is 0). */
+    size_t connections_count;               /**< Number of entries; 0 when the array was empty or absent. */
+} ens_describe_response;
+
+/** @brief Frees a response and everything in it.  NULL is accepted.  Not thread-safe per object. */
+ENS_EXTERN void ens_describe_response_free(ens_describe_response *resp);
+
+/**
+ * @brief Deep-copies one peer connection into a single new allocation.
+ *
+ * @param out receives the copy, owned by the caller and released with
+ *            ens_peer_connection_free(); unchanged on failure.
+ * @return ::ENS_OK, ::ENS_EINVAL (NULL argument) or ::ENS_ENOMEM.  Thread-safe
+ *         as long as @p src is not being freed concurrently.
+ */
+ENS_EXTERN ens_status ens_peer_connection_copy(ens_peer_connection **out, const ens_peer_connection *src);
+
+/** @brief Frees a copy made by ens_peer_connection_copy().  NULL is accepted. */
+ENS_EXTERN void ens_peer_connection_free(ens_peer_connection *conn);
+
+/**
+ * @brief Parses a DescribeNetworkPeerConnections success body into a typed response.
+ *
+ * Exposed for tools and tests that hold a recorded body; the client calls the
+ * same parser.  @p body need not be NUL-terminated.
+ *
+ * @param out receives a new response owned by the caller (ens_describe_response_free()).
+ * @return ::ENS_OK; ::ENS_EPARSE when the body is not a JSON object, an
+ *         integer field is not a non-negative number or numeric string that fits
+ *         int64, or a field has the wrong JSON type (the error names the field);
+ *         ::ENS_ENOMEM; ::ENS_EINVAL for NULL arguments.  Thread-safe.
+ */
+ENS_EXTERN ens_status ens_describe_response_parse(ens_describe_response **out, const char *body,
+                                                  size_t body_len, ens_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ENSCLIENT_TYPES_H */
