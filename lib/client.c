@@ -1,1 +1,366 @@
-/* placeholder: being written */
+/* The client and the describe call: validation -> query -> signable ->
+ * signer -> transport -> parser.  Each step lives in its own file; this one
+ * only wires them together. */
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "endpoint.h"
+#include "error.h"
+#include "parser.h"
+#include "query.h"
+#include "signable.h"
+#include "ensclient/client.h"
+#include "ensclient/version.h"
+
+#define ENS_ACTION "DescribeNetworkPeerConnections"
+#define ENS_API_VERSION "2017-11-10"
+
+struct ens_client {
+    ens__endpoint endpoint;
+    char *user_agent;
+    long connect_timeout_ms;
+    long timeout_ms;
+    size_t max_response_bytes;
+    ens_log_fn log_fn;
+    void *log_payload;
+    ens_log_level log_level;
+    ens_transport *transport;
+    ens_signer *signer;
+    ens_credentials_provider *credentials;
+    ens_clock_fn clock;
+    ens_nonce_fn nonce;
+    void *hooks_payload;
+};
+
+ENS_EXTERN void ens_client_options_init(ens_client_options *opts)
+{
+    if (!opts)
+        return;
+    memset(opts, 0, sizeof(*opts));
+    opts->version = ENS_CLIENT_OPTIONS_VERSION;
+    opts->log_level = ENS_LOG_ERROR;
+}
+
+static void client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    if (!c->log_fn || level > c->log_level)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    c->log_fn(c->log_payload, level, line);
+}
+
+static void release_owned(const ens_client_options *opts)
+{
+    if (!opts)
+        return;
+    ens_transport_free(opts->transport);
+    ens_signer_free(opts->signer);
+    ens_credentials_provider_free(opts->credentials);
+}
+
+ENS_EXTERN void ens_client_free(ens_client *client)
+{
+    if (!client)
+        return;
+    ens_transport_free(client->transport);
+    ens_signer_free(client->signer);
+    ens_credentials_provider_free(client->credentials);
+    ens__endpoint_free(&client->endpoint);
+    ens__free(client->user_agent);
+    ens__free(client);
+}
+
+static bool has_ctl(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options *opts,
+                                     ens_error *err)
+{
+    ens_client_options defaults;
+    ens_client *c = NULL;
+    ens_status st;
+    ens__buf ua = ENS__BUF_INIT;
+
+    if (!out) {
+        release_owned(opts);
+        return ens__error_set(err, ENS_EINVAL, "invalid argument: out is NULL");
+    }
+    if (!opts) {
+        ens_client_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (opts->version == 0 || opts->version > ENS_CLIENT_OPTIONS_VERSION) {
+        release_owned(opts);
+        return ens__error_set(err, ENS_EINVAL, "invalid argument: unknown ens_client_options version %u",
+                              opts->version);
+    }
+    if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0) {
+        release_owned(opts);
+        return ens__error_set(err, ENS_EINVAL, "invalid argument: timeouts must not be negative");
+    }
+    if (has_ctl(opts->user_agent_suffix)) {
+        release_owned(opts);
+        return ens__error_set(err, ENS_EINVAL,
+                              "invalid argument: user_agent_suffix contains a control character");
+    }
+    if (sodium_init() < 0) {
+        release_owned(opts);
+        return ens__error_set(err, ENS_ETRANSPORT, "transport error: libsodium failed to initialise");
+    }
+    c = ens__calloc(1, sizeof(*c));
+    if (!c) {
+        release_owned(opts);
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: allocating the client");
+    }
+    /* From here on the client owns what the options handed over. */
+    c->transport = opts->transport;
+    c->signer = opts->signer;
+    c->credentials = opts->credentials;
+    c->log_fn = opts->log_fn;
+    c->log_payload = opts->log_payload;
+    c->log_level = opts->log_level;
+    c->clock = opts->clock;
+    c->nonce = opts->nonce;
+    c->hooks_payload = opts->hooks_payload;
+    c->connect_timeout_ms = opts->connect_timeout_ms ? opts->connect_timeout_ms
+                                                     : ENS_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : ENS_DEFAULT_TIMEOUT_MS;
+    c->max_response_bytes = opts->max_response_bytes ? opts->max_response_bytes
+                                                     : ENS_DEFAULT_MAX_RESPONSE_BYTES;
+
+    st = ens__endpoint_parse(opts->endpoint ? opts->endpoint : ENS_DEFAULT_ENDPOINT, &c->endpoint, err);
+    if (st != ENS_OK)
+        goto fail;
+    if (!c->endpoint.https && !c->endpoint.loopback && !opts->allow_insecure_http) {
+        st = ens__error_set(err, ENS_EINVAL,
+                            "invalid argument: plain http to a host that is not loopback would expose "
+                            "credentials; use https or set allow_insecure_http");
+        goto fail;
+    }
+    if (!c->endpoint.https && !c->endpoint.loopback)
+        client_log(c, ENS_LOG_WARN, "allow_insecure_http: signed requests go over plain http to %s",
+                   c->endpoint.host_header);
+
+    ens__buf_puts(&ua, "ensclient/" ENS_VERSION_STRING);
+    if (opts->user_agent_suffix && *opts->user_agent_suffix) {
+        ens__buf_putc(&ua, ' ');
+        ens__buf_puts(&ua, opts->user_agent_suffix);
+    }
+    c->user_agent = ens__buf_detach(&ua);
+    if (!c->user_agent) {
+        ens__buf_free(&ua);
+        st = ens__error_set(err, ENS_ENOMEM, "out of memory: allocating the client");
+        goto fail;
+    }
+
+    if (!c->transport) {
+        ens_curl_transport_options co = ENS_CURL_TRANSPORT_OPTIONS_INIT;
+        co.proxy = opts->proxy;
+        co.ca_file = opts->ca_file;
+        co.insecure_skip_tls_verify = opts->insecure_skip_tls_verify;
+        st = ens_transport_curl_new(&c->transport, &co);
+        if (st != ENS_OK) {
+            ens__error_set(err, st, "%s: cannot create the libcurl transport", ens_strerror(st));
+            goto fail;
+        }
+        if (opts->insecure_skip_tls_verify)
+            client_log(c, ENS_LOG_WARN,
+                       "insecure_skip_tls_verify: TLS peer verification is OFF; do not use in production");
+    }
+    if (!c->signer && (st = ens_signer_acs3_new(&c->signer)) != ENS_OK) {
+        ens__error_set(err, st, "%s: cannot create the ACS3 signer", ens_strerror(st));
+        goto fail;
+    }
+    if (!c->credentials && (st = ens_credentials_provider_env_new(&c->credentials)) != ENS_OK) {
+        ens__error_set(err, st, "%s: cannot create the environment credentials provider",
+                       ens_strerror(st));
+        goto fail;
+    }
+    *out = c;
+    return ENS_OK;
+
+fail:
+    ens_client_free(c);
+    return st;
+}
+
+static ens_status build_signable(ens_client *c, const ens_describe_request *req, ens_signable **out,
+                                 ens_error *err)
+{
+    ens__query q = ENS__QUERY_INIT;
+    char *canonical = NULL;
+    ens_signable *s = NULL;
+    ens_status st;
+
+    st = ens__query_from_request(req, &q);
+    if (st == ENS_OK)
+        st = ens__query_canonical(&q, &canonical);
+    ens__query_free(&q);
+    if (st != ENS_OK)
+        return ens__error_set(err, st, "%s: building the query", ens_strerror(st));
+    st = ens_signable_new(&s, "POST", c->endpoint.host_header, "/", canonical);
+    ens__free(canonical);
+    if (st != ENS_OK)
+        return ens__error_set(err, st, "%s: building the request", ens_strerror(st));
+    if ((st = ens_signable_set_header(s, "x-acs-action", ENS_ACTION)) != ENS_OK ||
+        (st = ens_signable_set_header(s, "x-acs-version", ENS_API_VERSION)) != ENS_OK ||
+        (st = ens_signable_set_header(s, "accept", "application/json")) != ENS_OK ||
+        (st = ens_signable_set_header(s, "user-agent", c->user_agent)) != ENS_OK) {
+        ens_signable_free(s);
+        return ens__error_set(err, st, "%s: building the request headers", ens_strerror(st));
+    }
+    if (c->clock)
+        ens_signable_set_clock(s, c->clock, c->hooks_payload);
+    if (c->nonce)
+        ens_signable_set_nonce_source(s, c->nonce, c->hooks_payload);
+    *out = s;
+    return ENS_OK;
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* Everything before the transport: validate, build, resolve credentials, sign. */
+static ens_status prepare(ens_client *c, const ens_describe_request *req, ens_signable **out,
+                          ens_error *err)
+{
+    ens_credentials *creds = NULL;
+    ens_signable *s = NULL;
+    ens_status st;
+
+    if ((st = ens_describe_request_validate(req, err)) != ENS_OK)
+        return st;
+    if ((st = build_signable(c, req, &s, err)) != ENS_OK)
+        return st;
+    st = ens_credentials_provider_get(c->credentials, &creds, err);
+    if (st == ENS_OK) {
+        st = ens_signer_sign(c->signer, s, creds, err);
+        if (st != ENS_OK && err && err->status != st)
+            ens__error_set(err, st, "%s: signing the request failed", ens_strerror(st));
+    }
+    ens_credentials_release(creds);
+    if (st != ENS_OK) {
+        ens_signable_free(s);
+        return st;
+    }
+    *out = s;
+    return ENS_OK;
+}
+
+static void log_request(const ens_client *c, const ens_signable *s, const char *url)
+{
+    size_t i, n = ens_signable_header_count(s);
+    if (!c->log_fn || c->log_level < ENS_LOG_DEBUG)
+        return;
+    client_log(c, ENS_LOG_DEBUG, "> POST %s", url);
+    for (i = 0; i < n; i++) {
+        const char *name, *value;
+        ens_signable_header_at(s, i, &name, &value);
+        if (strcmp(name, "authorization") == 0 || strcmp(name, "x-acs-security-token") == 0)
+            client_log(c, ENS_LOG_DEBUG, "> %s: [redacted]", name);
+        else
+            client_log(c, ENS_LOG_DEBUG, "> %s: %.200s", name, value);
+    }
+}
+
+ENS_EXTERN ens_status ens_describe_peer_connections(ens_client *client,
+                                                    const ens_describe_request *req,
+                                                    ens_describe_response **out, ens_error *err)
+{
+    ens_error e = ENS_ERROR_INIT;
+    ens_signable *s = NULL;
+    ens_http_response *resp = NULL;
+    ens__buf url = ENS__BUF_INIT;
+    ens_http_request hreq;
+    struct timespec t0;
+    ens_status st;
+    long status;
+    unsigned int attempts = 0;
+    size_t body_len;
+    const char *body;
+
+    if (!client || !req || !out) {
+        st = ens__error_set(&e, ENS_EINVAL, "invalid argument: NULL client, request or out");
+        goto done;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((st = prepare(client, req, &s, &e)) != ENS_OK)
+        goto done;
+
+    ens__buf_puts(&url, client->endpoint.base);
+    ens__buf_puts(&url, "/");
+    if (*ens_signable_canonical_query(s)) {
+        ens__buf_putc(&url, '?');
+        ens__buf_puts(&url, ens_signable_canonical_query(s));
+    }
+    if (url.oom || ens_http_response_new(&resp, client->max_response_bytes) != ENS_OK) {
+        st = ens__error_set(&e, ENS_ENOMEM, "out of memory: preparing the exchange");
+        goto done;
+    }
+    memset(&hreq, 0, sizeof(hreq));
+    hreq.version = ENS_HTTP_REQUEST_VERSION;
+    hreq.method = ens_signable_method(s);
+    hreq.url = ens__buf_cstr(&url);
+    hreq.headers = ens__signable_headers(s, &hreq.header_count);
+    hreq.body = ens_signable_body(s, &hreq.body_len);
+    hreq.connect_timeout_ms = client->connect_timeout_ms;
+    hreq.timeout_ms = client->timeout_ms;
+    hreq.max_response_bytes = client->max_response_bytes;
+    log_request(client, s, hreq.url);
+
+    attempts = 1;
+    st = ens_transport_send(client->transport, &hreq, resp, &e);
+    if (st != ENS_OK)
+        goto done;
+
+    status = ens_http_response_status(resp);
+    body = ens_http_response_body(resp, &body_len);
+    if (status < 200 || status > 299) {
+        st = ens__parse_error_body(body, body_len, status, &e);
+        goto done;
+    }
+    st = ens_describe_response_parse(out, body, body_len, &e);
+    if (st != ENS_OK) {
+        e.http_status = status;
+        goto done;
+    }
+    client_log(client, ENS_LOG_INFO, "%s: HTTP %ld, %zu connection(s), RequestId %s, %ld ms",
+               ENS_ACTION, status, (*out)->connections_count,
+               (*out)->request_id ? (*out)->request_id : "-", elapsed_ms(&t0));
+
+done:
+    if (st != ENS_OK) {
+        e.status = st;
+        e.attempts = attempts;
+        if (client)
+            client_log(client, ENS_LOG_ERROR, "%s: %s", ENS_ACTION, e.description);
+        if (err)
+            *err = e;
+    }
+    ens__buf_free(&url);
+    ens_http_response_free(resp);
+    ens_signable_free(s);
+    return st;
+}

@@ -1,1 +1,212 @@
-/* placeholder: being written */
+/* Credentials objects and the provider interface (static and environment
+ * providers).  Secrets live in sodium_malloc'd memory: guarded, excluded from
+ * core dumps where the platform allows it, wiped on release. */
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "ensclient/credentials.h"
+
+struct ens_credentials {
+    atomic_uint refs;
+    char *access_key_id;     /* ens__malloc */
+    char *access_key_secret; /* secret memory */
+    char *security_token;    /* secret memory, or NULL */
+    time_t expiration;
+};
+
+struct ens_credentials_provider {
+    const ens_credentials_provider_vtable *vtable;
+    void *ctx;
+};
+
+static int has_crlf(const char *s) { return s && strpbrk(s, "\r\n") != NULL; }
+
+static void credentials_destroy(ens_credentials *c)
+{
+    ens__free(c->access_key_id);
+    ens__secret_free(c->access_key_secret);
+    ens__secret_free(c->security_token);
+    ens__free(c);
+}
+
+ENS_EXTERN ens_status ens_credentials_new(ens_credentials **out, const char *access_key_id,
+                                          const char *access_key_secret, const char *security_token,
+                                          time_t expiration)
+{
+    ens_credentials *c;
+    if (!out || !access_key_id || !*access_key_id || !access_key_secret || !*access_key_secret)
+        return ENS_EINVAL;
+    if (has_crlf(access_key_id) || has_crlf(access_key_secret) || has_crlf(security_token))
+        return ENS_EINVAL;
+    if (sodium_init() < 0)
+        return ENS_EINTERNAL;
+    c = ens__calloc(1, sizeof(*c));
+    if (!c)
+        return ENS_ENOMEM;
+    atomic_init(&c->refs, 1);
+    c->expiration = expiration;
+    c->access_key_id = ens__strdup(access_key_id);
+    c->access_key_secret = ens__secret_strdup(access_key_secret);
+    if (security_token && *security_token)
+        c->security_token = ens__secret_strdup(security_token);
+    if (!c->access_key_id || !c->access_key_secret ||
+        (security_token && *security_token && !c->security_token)) {
+        credentials_destroy(c);
+        return ENS_ENOMEM;
+    }
+    *out = c;
+    return ENS_OK;
+}
+
+ENS_EXTERN ens_credentials *ens_credentials_acquire(ens_credentials *creds)
+{
+    if (creds)
+        atomic_fetch_add_explicit(&creds->refs, 1, memory_order_relaxed);
+    return creds;
+}
+
+ENS_EXTERN void ens_credentials_release(ens_credentials *creds)
+{
+    if (!creds)
+        return;
+    if (atomic_fetch_sub_explicit(&creds->refs, 1, memory_order_acq_rel) == 1)
+        credentials_destroy(creds);
+}
+
+ENS_EXTERN const char *ens_credentials_access_key_id(const ens_credentials *creds)
+{
+    return creds ? creds->access_key_id : NULL;
+}
+
+ENS_EXTERN const char *ens_credentials_access_key_secret(const ens_credentials *creds)
+{
+    return creds ? creds->access_key_secret : NULL;
+}
+
+ENS_EXTERN const char *ens_credentials_security_token(const ens_credentials *creds)
+{
+    return creds ? creds->security_token : NULL;
+}
+
+ENS_EXTERN time_t ens_credentials_expiration(const ens_credentials *creds)
+{
+    return creds ? creds->expiration : 0;
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **out,
+                                                   const ens_credentials_provider_vtable *vtable,
+                                                   void *ctx)
+{
+    ens_credentials_provider *p;
+    if (!out || !vtable || !vtable->get || vtable->version == 0 ||
+        vtable->version > ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION)
+        return ENS_EINVAL;
+    p = ens__calloc(1, sizeof(*p));
+    if (!p)
+        return ENS_ENOMEM;
+    p->vtable = vtable;
+    p->ctx = ctx;
+    *out = p;
+    return ENS_OK;
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *provider,
+                                                   ens_credentials **out, ens_error *err)
+{
+    ens_credentials *c = NULL;
+    ens_status st;
+    if (!provider || !out)
+        return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL credentials provider");
+    st = provider->vtable->get(provider->ctx, &c, err);
+    if (st != ENS_OK) {
+        ens_credentials_release(c);
+        if (st > 0)
+            st = ENS_EINTERNAL;
+        if (err && err->status != st)
+            ens__error_set(err, st, "credentials unavailable: the provider failed (%s)",
+                           ens_strerror(st));
+        return st;
+    }
+    if (!c)
+        return ens__error_set(err, ENS_EINTERNAL,
+                              "internal error: credentials provider returned no credentials");
+    *out = c;
+    return ENS_OK;
+}
+
+ENS_EXTERN void ens_credentials_provider_free(ens_credentials_provider *provider)
+{
+    if (!provider)
+        return;
+    if (provider->vtable->destroy)
+        provider->vtable->destroy(provider->ctx);
+    ens__free(provider);
+}
+
+/* ---- static provider ---- */
+
+static ens_status static_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    (void)err;
+    *out = ens_credentials_acquire(ctx);
+    return ENS_OK;
+}
+
+static void static_destroy(void *ctx) { ens_credentials_release(ctx); }
+
+static const ens_credentials_provider_vtable static_vtable = {
+    ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, static_get, static_destroy};
+
+ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provider **out,
+                                                          const char *access_key_id,
+                                                          const char *access_key_secret,
+                                                          const char *security_token)
+{
+    ens_credentials *c = NULL;
+    ens_status st;
+    if (!out)
+        return ENS_EINVAL;
+    st = ens_credentials_new(&c, access_key_id, access_key_secret, security_token, 0);
+    if (st != ENS_OK)
+        return st;
+    st = ens_credentials_provider_new(out, &static_vtable, c);
+    if (st != ENS_OK)
+        ens_credentials_release(c);
+    return st;
+}
+
+/* ---- environment provider ---- */
+
+static ens_status env_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    const char *id = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    const char *secret = getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    const char *token = getenv("ALIBABA_CLOUD_SECURITY_TOKEN");
+    ens_status st;
+    (void)ctx;
+    if (!id || !*id)
+        return ens__error_set(err, ENS_ECREDENTIALS,
+                              "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_ID is not set");
+    if (!secret || !*secret)
+        return ens__error_set(err, ENS_ECREDENTIALS,
+                              "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set");
+    st = ens_credentials_new(out, id, secret, token, 0);
+    if (st == ENS_EINVAL)
+        return ens__error_set(err, ENS_ECREDENTIALS,
+                              "credentials unavailable: an ALIBABA_CLOUD_* variable holds a line break");
+    if (st != ENS_OK)
+        return ens__error_set(err, st, "credentials unavailable: %s", ens_strerror(st));
+    return ENS_OK;
+}
+
+static const ens_credentials_provider_vtable env_vtable = {ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION,
+                                                           env_get, NULL};
+
+ENS_EXTERN ens_status ens_credentials_provider_env_new(ens_credentials_provider **out)
+{
+    return ens_credentials_provider_new(out, &env_vtable, NULL);
+}

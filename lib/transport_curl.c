@@ -1,1 +1,365 @@
-/* placeholder: being written */
+/* The default transport: libcurl easy handles kept in a small pool so that
+ * sequential calls reuse one connection and concurrent calls each get a
+ * handle of their own.  DNS and TLS sessions are shared between the handles. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "error.h"
+#include "ensclient/transport.h"
+
+#define POOL_MAX 16
+
+typedef struct curl_ctx {
+    char *proxy;
+    char *ca_file;
+    char *user_agent;
+    bool insecure;
+    CURLSH *share;
+    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+    pthread_mutex_t pool_lock;
+    CURL *pool[POOL_MAX];
+    size_t pool_count;
+} curl_ctx;
+
+typedef struct exchange {
+    ens_http_response *resp;
+    ens_status fail;  /* set by a callback that aborted the transfer */
+} exchange;
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *userp)
+{
+    curl_ctx *c = userp;
+    (void)h;
+    (void)access;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_lock(&c->share_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *userp)
+{
+    curl_ctx *c = userp;
+    (void)h;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_unlock(&c->share_locks[data]);
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    exchange *x = userdata;
+    size_t n = size * nmemb;
+    ens_status st = ens_http_response_append_body(x->resp, ptr, n);
+    if (st != ENS_OK) {
+        x->fail = st;
+        return n ? 0 : 1; /* anything other than n aborts the transfer */
+    }
+    return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    exchange *x = userdata;
+    size_t n = size * nmemb, len = n, name_len;
+    const char *colon, *v, *end;
+    ens_status st;
+    while (len && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
+        len--;
+    if (len >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
+        /* A new status line (after 100-continue or a proxy CONNECT): start over. */
+        ens_http_response_reset(x->resp);
+        return n;
+    }
+    colon = memchr(ptr, ':', len);
+    if (!colon || colon == ptr)
+        return n; /* blank line or folded continuation: ignore */
+    name_len = (size_t)(colon - ptr);
+    v = colon + 1;
+    end = ptr + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    st = ens_http_response_add_header(x->resp, ptr, name_len, v, (size_t)(end - v));
+    if (st != ENS_OK) {
+        x->fail = st;
+        return 0;
+    }
+    return n;
+}
+
+static CURL *pool_take(curl_ctx *c)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&c->pool_lock);
+    if (c->pool_count)
+        h = c->pool[--c->pool_count];
+    pthread_mutex_unlock(&c->pool_lock);
+    if (h)
+        curl_easy_reset(h); /* keeps the connection cache */
+    else
+        h = curl_easy_init();
+    return h;
+}
+
+static void pool_give(curl_ctx *c, CURL *h)
+{
+    pthread_mutex_lock(&c->pool_lock);
+    if (c->pool_count < POOL_MAX) {
+        c->pool[c->pool_count++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&c->pool_lock);
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+static void wipe_slist(struct curl_slist *l)
+{
+    struct curl_slist *p;
+    for (p = l; p; p = p->next)
+        if (p->data)
+            sodium_memzero(p->data, strlen(p->data));
+    curl_slist_free_all(l);
+}
+
+static ens_status map_curl(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return ENS_ETIMEOUT;
+    case CURLE_OUT_OF_MEMORY:
+        return ENS_ENOMEM;
+    case CURLE_FILESIZE_EXCEEDED:
+        return ENS_ETOOLARGE;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return ENS_ECANCELED;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+        return ENS_ETLS;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_PROXY:
+        return ENS_ENETWORK;
+    default:
+        return ENS_ETRANSPORT;
+    }
+}
+
+#define SETOPT(h, opt, val)                                                                     \
+    do {                                                                                       \
+        if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK) {                                 \
+            st = ens__error_set(err, ENS_ETRANSPORT, "transport error: libcurl rejected " #opt); \
+            goto done;                                                                         \
+        }                                                                                      \
+    } while (0)
+
+static ens_status curl_send(void *ctxp, const ens_http_request *req, ens_http_response *resp,
+                            ens_error *err)
+{
+    curl_ctx *c = ctxp;
+    char errbuf[CURL_ERROR_SIZE];
+    struct curl_slist *hdrs = NULL, *tmp;
+    ens__buf line = ENS__BUF_INIT;
+    exchange x = {resp, ENS_OK};
+    ens_status st = ENS_OK;
+    CURLcode rc;
+    long code = 0;
+    size_t i;
+    bool has_ua = false;
+    CURL *h = pool_take(c);
+
+    if (!h)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: cannot create a libcurl handle");
+    errbuf[0] = '\0';
+
+    for (i = 0; i < req->header_count; i++) {
+        const ens_http_header *hd = &req->headers[i];
+        if (strcasecmp(hd->name, "user-agent") == 0)
+            has_ua = true;
+        ens__buf_clear(&line);
+        if (ens__buf_puts(&line, hd->name) < 0 || ens__buf_puts(&line, *hd->value ? ": " : ";") < 0 ||
+            ens__buf_puts(&line, hd->value) < 0) {
+            st = ens__error_set(err, ENS_ENOMEM, "out of memory: building request headers");
+            goto done;
+        }
+        tmp = curl_slist_append(hdrs, ens__buf_cstr(&line));
+        if (!tmp) {
+            st = ens__error_set(err, ENS_ENOMEM, "out of memory: building request headers");
+            goto done;
+        }
+        hdrs = tmp;
+    }
+    /* No "Expect: 100-continue" round trip, no unsigned default Content-Type. */
+    for (i = 0; i < 2; i++) {
+        tmp = curl_slist_append(hdrs, i == 0 ? "Expect:" : "Content-Type:");
+        if (!tmp) {
+            st = ens__error_set(err, ENS_ENOMEM, "out of memory: building request headers");
+            goto done;
+        }
+        hdrs = tmp;
+    }
+
+    SETOPT(h, CURLOPT_URL, req->url);
+    SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
+    SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
+    SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
+    SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(h, CURLOPT_WRITEDATA, &x);
+    SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(h, CURLOPT_HEADERDATA, &x);
+    SETOPT(h, CURLOPT_SHARE, c->share);
+    SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (strcmp(req->method, "POST") == 0) {
+        SETOPT(h, CURLOPT_POST, 1L);
+        SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        SETOPT(h, CURLOPT_POSTFIELDS, req->body_len ? (const char *)req->body : "");
+    } else if (strcmp(req->method, "GET") == 0) {
+        SETOPT(h, CURLOPT_HTTPGET, 1L);
+    } else {
+        SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
+        if (req->body_len) {
+            SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+            SETOPT(h, CURLOPT_POSTFIELDS, (const char *)req->body);
+        }
+    }
+    if (req->connect_timeout_ms > 0)
+        SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+    if (req->timeout_ms > 0)
+        SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (req->max_response_bytes > 0)
+        SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
+    if (!has_ua && c->user_agent)
+        SETOPT(h, CURLOPT_USERAGENT, c->user_agent);
+    if (c->proxy)
+        SETOPT(h, CURLOPT_PROXY, c->proxy);
+    if (c->ca_file)
+        SETOPT(h, CURLOPT_CAINFO, c->ca_file);
+    SETOPT(h, CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);
+    SETOPT(h, CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
+
+    rc = curl_easy_perform(h);
+    if (rc != CURLE_OK) {
+        st = x.fail != ENS_OK ? x.fail : map_curl(rc);
+        if (st == ENS_ETOOLARGE)
+            ens__error_set(err, st, "response too large: the body exceeds the %zu-byte cap",
+                           req->max_response_bytes);
+        else if (st == ENS_ETIMEOUT)
+            ens__error_set(err, st, "timed out: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        else
+            ens__error_set(err, st, "%s: %s", ens_strerror(st), errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        if (err) {
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+            err->http_status = code;
+        }
+        goto done;
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    if (ens_http_response_set_status(resp, code) != ENS_OK)
+        st = ens__error_set(err, ENS_ENETWORK, "network error: no valid HTTP status received");
+
+done:
+    /* The slist held the authorization header and any token: wipe it. */
+    wipe_slist(hdrs);
+    ens__buf_wipe_free(&line);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    pool_give(c, h); /* libcurl itself drops a connection a failed transfer left unusable */
+    return st;
+}
+
+static void curl_destroy(void *ctxp)
+{
+    curl_ctx *c = ctxp;
+    size_t i;
+    if (!c)
+        return;
+    for (i = 0; i < c->pool_count; i++)
+        curl_easy_cleanup(c->pool[i]);
+    if (c->share)
+        curl_share_cleanup(c->share);
+    for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&c->share_locks[i]);
+    pthread_mutex_destroy(&c->pool_lock);
+    ens__free(c->proxy);
+    ens__free(c->ca_file);
+    ens__free(c->user_agent);
+    ens__free(c);
+}
+
+static const ens_transport_vtable curl_vtable = {ENS_TRANSPORT_VTABLE_VERSION, curl_send,
+                                                 curl_destroy};
+
+ENS_EXTERN ens_status ens_transport_curl_new(ens_transport **out,
+                                             const ens_curl_transport_options *opts)
+{
+    curl_ctx *c;
+    ens_status st;
+    size_t i;
+    if (!out || (opts && (opts->version == 0 || opts->version > ENS_CURL_TRANSPORT_OPTIONS_VERSION)))
+        return ENS_EINVAL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return ENS_ETRANSPORT;
+    c = ens__calloc(1, sizeof(*c));
+    if (!c)
+        return ENS_ENOMEM;
+    for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&c->share_locks[i], NULL);
+    pthread_mutex_init(&c->pool_lock, NULL);
+    if (opts) {
+        c->insecure = opts->insecure_skip_tls_verify;
+        if ((opts->proxy && !(c->proxy = ens__strdup(opts->proxy))) ||
+            (opts->ca_file && !(c->ca_file = ens__strdup(opts->ca_file))) ||
+            (opts->user_agent && !(c->user_agent = ens__strdup(opts->user_agent)))) {
+            curl_destroy(c);
+            return ENS_ENOMEM;
+        }
+    }
+    c->share = curl_share_init();
+    if (!c->share) {
+        curl_destroy(c);
+        return ENS_ENOMEM;
+    }
+    if (curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+        curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+        curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) != CURLSHE_OK ||
+        curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        curl_destroy(c);
+        return ENS_ETRANSPORT;
+    }
+    st = ens_transport_new(out, &curl_vtable, c);
+    if (st != ENS_OK)
+        curl_destroy(c);
+    return st;
+}

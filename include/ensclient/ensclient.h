@@ -6,7 +6,7 @@
 #define ENSCLIENT_ENSCLIENT_H
 
 #include "common.h"
-#include "version.h"
+#include <ensclient/version.h>
 #include "types.h"
 #include "credentials.h"
 #include "transport.h"

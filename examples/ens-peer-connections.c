@@ -1,0 +1,327 @@
+/* ens-peer-connections: list ENS network peer connections from the command line.
+ *
+ * Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET
+ * (and ALIBABA_CLOUD_SECURITY_TOKEN for STS).  See --help. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ensclient/ensclient.h>
+
+enum exit_code {
+    EXIT_OK = 0,
+    EXIT_OTHER = 1,
+    EXIT_USAGE = 2,
+    EXIT_CREDENTIALS = 3,
+    EXIT_NETWORK = 4,
+    EXIT_SERVICE = 5,
+    EXIT_PARSE = 6,
+};
+
+#define MAX_NETWORK_IDS 64
+
+typedef struct cli {
+    const char *endpoint;
+    const char *ca_file;
+    long timeout_ms;
+    int json;
+    const char *network_ids[MAX_NETWORK_IDS];
+    ens_describe_request req;
+} cli;
+
+static void usage(FILE *f)
+{
+    fputs("Usage: ens-peer-connections [OPTIONS]\n"
+          "List Alibaba Cloud ENS network peer connections (DescribeNetworkPeerConnections).\n"
+          "\n"
+          "Filters and paging:\n"
+          "  --region ID          ENS node ID (EnsRegionId), e.g. cn-xian-unicom\n"
+          "  --instance-id ID     one peer connection (InstanceId)\n"
+          "  --name NAME          connection name (Name)\n"
+          "  --network-id ID      network on either side (NetworkIds); repeatable\n"
+          "  --page N             page number, from 1 (PageNumber)\n"
+          "  --page-size N        entries per page, 10..100 (PageSize)\n"
+          "\n"
+          "Connection:\n"
+          "  --endpoint URL       https://host[:port] (default https://ens.aliyuncs.com);\n"
+          "                       http://127.0.0.1:PORT for a local server\n"
+          "  --timeout-ms N       total time allowed for the call (default 30000)\n"
+          "  --ca-file PATH       CA bundle used to verify the server\n"
+          "\n"
+          "Output:\n"
+          "  --json               one JSON object with the API's own field names\n"
+          "  --help               this text\n"
+          "\n"
+          "Credentials are read from the environment: ALIBABA_CLOUD_ACCESS_KEY_ID,\n"
+          "ALIBABA_CLOUD_ACCESS_KEY_SECRET and, for STS, ALIBABA_CLOUD_SECURITY_TOKEN.\n"
+          "\n"
+          "Exit status: 0 success, 1 other error, 2 usage, 3 credentials,\n"
+          "4 network/timeout/TLS, 5 service or HTTP error, 6 unparseable response.\n",
+          f);
+}
+
+static int exit_for(ens_status st)
+{
+    switch (st) {
+    case ENS_OK: return EXIT_OK;
+    case ENS_EINVAL: return EXIT_USAGE;
+    case ENS_ECREDENTIALS: return EXIT_CREDENTIALS;
+    case ENS_ENETWORK:
+    case ENS_ETIMEOUT:
+    case ENS_ETLS: return EXIT_NETWORK;
+    case ENS_ESERVICE:
+    case ENS_EAUTH:
+    case ENS_EHTTP: return EXIT_SERVICE;
+    case ENS_EPARSE:
+    case ENS_ETOOLARGE: return EXIT_PARSE;
+    default: return EXIT_OTHER;
+    }
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, cli *c)
+{
+    enum { O_ENDPOINT = 256, O_REGION, O_INSTANCE, O_NAME, O_NETWORK, O_PAGE, O_PAGE_SIZE,
+           O_TIMEOUT, O_CA, O_JSON, O_HELP };
+    static const struct option opts[] = {
+        {"endpoint", required_argument, NULL, O_ENDPOINT},
+        {"region", required_argument, NULL, O_REGION},
+        {"instance-id", required_argument, NULL, O_INSTANCE},
+        {"name", required_argument, NULL, O_NAME},
+        {"network-id", required_argument, NULL, O_NETWORK},
+        {"page", required_argument, NULL, O_PAGE},
+        {"page-size", required_argument, NULL, O_PAGE_SIZE},
+        {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+        {"ca-file", required_argument, NULL, O_CA},
+        {"json", no_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    int o;
+    long v;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
+        case O_ENDPOINT: c->endpoint = optarg; break;
+        case O_REGION: c->req.ens_region_id = optarg; break;
+        case O_INSTANCE: c->req.instance_id = optarg; break;
+        case O_NAME: c->req.name = optarg; break;
+        case O_NETWORK:
+            if (c->req.network_ids_count == MAX_NETWORK_IDS) {
+                fprintf(stderr, "ens-peer-connections: at most %d --network-id\n", MAX_NETWORK_IDS);
+                return -1;
+            }
+            c->network_ids[c->req.network_ids_count++] = optarg;
+            break;
+        case O_PAGE:
+            if (parse_long(optarg, 1, INT32_MAX, &v) < 0) {
+                fprintf(stderr, "ens-peer-connections: --page needs a number >= 1\n");
+                return -1;
+            }
+            c->req.page_number = (int32_t)v;
+            break;
+        case O_PAGE_SIZE:
+            if (parse_long(optarg, 1, INT32_MAX, &v) < 0) {
+                fprintf(stderr, "ens-peer-connections: --page-size needs a positive number\n");
+                return -1;
+            }
+            c->req.page_size = (int32_t)v;
+            break;
+        case O_TIMEOUT:
+            if (parse_long(optarg, 1, 86400000L, &v) < 0) {
+                fprintf(stderr, "ens-peer-connections: --timeout-ms needs a positive number\n");
+                return -1;
+            }
+            c->timeout_ms = v;
+            break;
+        case O_CA: c->ca_file = optarg; break;
+        case O_JSON: c->json = 1; break;
+        case 'h':
+        case O_HELP: usage(stdout); exit(EXIT_OK);
+        default: return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ens-peer-connections: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (c->req.network_ids_count)
+        c->req.network_ids = c->network_ids;
+    return 0;
+}
+
+/* ---- output ---- */
+
+static json_t *jstr(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *network_json(const ens_network_info *n)
+{
+    json_t *o, *cidrs;
+    size_t i;
+    if (!n->present)
+        return json_null();
+    o = json_object();
+    cidrs = json_array();
+    for (i = 0; i < n->ipv4_cidrs_count; i++)
+        json_array_append_new(cidrs, json_string(n->ipv4_cidrs[i]));
+    json_object_set_new(o, "NetworkId", jstr(n->network_id));
+    json_object_set_new(o, "Ipv4Cidrs", cidrs);
+    return o;
+}
+
+static json_t *connection_json(const ens_peer_connection *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "InstanceId", jstr(p->instance_id));
+    json_object_set_new(o, "CreationTime", jstr(p->creation_time));
+    json_object_set_new(o, "Name", jstr(p->name));
+    json_object_set_new(o, "Description", jstr(p->description));
+    json_object_set_new(o, "EnsRegionId", jstr(p->ens_region_id));
+    json_object_set_new(o, "Status", jstr(p->status_text));
+    json_object_set_new(o, "NetworkId", jstr(p->network_id));
+    json_object_set_new(o, "AcceptingNetworkId", jstr(p->accepting_network_id));
+    json_object_set_new(o, "Network", network_json(&p->network));
+    json_object_set_new(o, "AcceptingNetwork", network_json(&p->accepting_network));
+    return o;
+}
+
+static json_t *jint(int64_t v) { return v < 0 ? json_null() : json_integer((json_int_t)v); }
+
+static int print_json(const ens_describe_response *r)
+{
+    json_t *root = json_object(), *arr = json_array();
+    size_t i;
+    int rc;
+    json_object_set_new(root, "RequestId", jstr(r->request_id));
+    json_object_set_new(root, "PageNumber", jint(r->page_number));
+    json_object_set_new(root, "PageSize", jint(r->page_size));
+    json_object_set_new(root, "TotalCount", jint(r->total_count));
+    for (i = 0; i < r->connections_count; i++)
+        json_array_append_new(arr, connection_json(&r->connections[i]));
+    json_object_set_new(root, "NetworkPeerConnects", arr);
+    rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(root);
+    return rc;
+}
+
+/* Prints s for a table cell: control characters become '?'. */
+static void cell(const char *s, int width, int last)
+{
+    int n = 0;
+    if (!s)
+        s = "-";
+    for (; *s; s++, n++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
+    if (!last)
+        for (; n < width + 2; n++)
+            fputc(' ', stdout);
+}
+
+/* Display width in code points (good enough for an aligned table). */
+static int width_of(const char *s)
+{
+    int n = 0;
+    if (!s)
+        return 1;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static void print_table(const ens_describe_response *r)
+{
+    static const char *heads[] = {"INSTANCE ID", "NAME", "STATUS", "ENS REGION", "NETWORK",
+                                  "ACCEPTING NETWORK", "CREATED"};
+    enum { NCOL = 7 };
+    int w[NCOL];
+    size_t i;
+    int c;
+    for (c = 0; c < NCOL; c++)
+        w[c] = (int)strlen(heads[c]);
+    for (i = 0; i < r->connections_count; i++) {
+        const ens_peer_connection *p = &r->connections[i];
+        const char *v[NCOL] = {p->instance_id, p->name, p->status_text, p->ens_region_id,
+                               p->network_id, p->accepting_network_id, p->creation_time};
+        for (c = 0; c < NCOL; c++)
+            if (width_of(v[c]) > w[c])
+                w[c] = width_of(v[c]);
+    }
+    for (c = 0; c < NCOL; c++)
+        cell(heads[c], w[c], c == NCOL - 1);
+    fputc('\n', stdout);
+    for (i = 0; i < r->connections_count; i++) {
+        const ens_peer_connection *p = &r->connections[i];
+        const char *v[NCOL] = {p->instance_id, p->name, p->status_text, p->ens_region_id,
+                               p->network_id, p->accepting_network_id, p->creation_time};
+        for (c = 0; c < NCOL; c++)
+            cell(v[c], w[c], c == NCOL - 1);
+        fputc('\n', stdout);
+    }
+    printf("Page %lld, %zu shown, %lld in total (RequestId %s)\n", (long long)r->page_number,
+           r->connections_count, (long long)r->total_count, r->request_id ? r->request_id : "-");
+}
+
+static void print_error(const ens_error *e)
+{
+    fprintf(stderr, "ens-peer-connections: %s\n", e->description);
+}
+
+int main(int argc, char **argv)
+{
+    cli c;
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *client = NULL;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    ens_describe_request_init(&c.req);
+    if (parse_args(argc, argv, &c) < 0) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    o.endpoint = c.endpoint;
+    o.ca_file = c.ca_file;
+    o.timeout_ms = c.timeout_ms;
+    o.user_agent_suffix = "ens-peer-connections";
+    st = ens_client_new(&client, &o, &err);
+    if (st != ENS_OK) {
+        print_error(&err);
+        return exit_for(st);
+    }
+    st = ens_describe_peer_connections(client, &c.req, &resp, &err);
+    if (st != ENS_OK) {
+        print_error(&err);
+        ens_client_free(client);
+        return exit_for(st);
+    }
+    rc = EXIT_OK;
+    if (c.json) {
+        if (print_json(resp) != 0)
+            rc = EXIT_OTHER;
+    } else {
+        print_table(resp);
+    }
+    ens_describe_response_free(resp);
+    ens_client_free(client);
+    if (fflush(stdout) != 0)
+        rc = EXIT_OTHER;
+    return rc;
+}
