@@ -27,6 +27,7 @@ ENS_EXTERN const char *ens_strerror(int status)
     case ENS_EUNSUPPORTED: return "unsupported";
     case ENS_ETRANSPORT: return "transport error";
     case ENS_EINTERNAL: return "internal error";
+    case ENS_EPAGINATION: return "inconsistent paging";
     default: return "unknown status";
     }
 }

@@ -53,7 +53,9 @@ typedef enum ens_status {
     ENS_EUNSUPPORTED = -13,    /**< The operation is not supported by this build or component. */
     ENS_ETRANSPORT = -14,      /**< A transport failed in a way not covered above (for example a
                                     replayed request that matches no recorded exchange). */
-    ENS_EINTERNAL = -15        /**< An internal invariant failed; please report it. */
+    ENS_EINTERNAL = -15,       /**< An internal invariant failed; please report it. */
+    ENS_EPAGINATION = -16      /**< The server's paging was inconsistent (a repeated page, a page
+                                    number other than the one asked for); see iterator.h. */
 } ens_status;
 
 /**

@@ -12,5 +12,7 @@
 #include "transport.h"
 #include "signer.h"
 #include "client.h"
+#include "iterator.h"
+#include "replay.h"
 
 #endif /* ENSCLIENT_ENSCLIENT_H */
