@@ -5,9 +5,12 @@
 #include "buf.h"
 #include "ensclient/signer.h"
 
-/* Writes the canonical request of s (with its current headers) into out and
- * the ';'-joined signed header names into signed_headers.  hashed_payload is
- * the lowercase hex SHA-256 of the body.  0 or -1 (oom). */
+/* Appends the canonical request of s (with its current headers) to out and
+ * the ';'-joined signed header names to signed_headers (both should start
+ * empty).  Signed: host, content-type and every x-acs-* header, values
+ * trimmed of surrounding spaces and tabs, sorted by name.  hashed_payload is
+ * the lowercase hex SHA-256 of the body.  0 or -1 (oom).  out may hold the
+ * STS token: wipe it (ens__buf_wipe_free). */
 int ens__acs3_canonical_request(const ens_signable *s, const char *hashed_payload, ens__buf *out,
                                 ens__buf *signed_headers);
 
@@ -17,7 +20,8 @@ void ens__sha256_hex(const void *data, size_t len, char out[65]);
 /* "ACS3-HMAC-SHA256\n" + hex(sha256(canonical)) into out. 0 or -1. */
 int ens__acs3_string_to_sign(const char *canonical, size_t len, ens__buf *out);
 
-/* lowercase hex HMAC-SHA256(secret, string_to_sign) into out[65]. */
+/* lowercase hex HMAC-SHA256(secret, string_to_sign) into out[65]; the HMAC
+ * state is wiped.  The caller wipes out when done. */
 void ens__acs3_signature(const char *secret, const char *string_to_sign, size_t len, char out[65]);
 
 #endif

@@ -24,19 +24,23 @@ typedef struct ens__query {
  * kept, every other byte as %XY (uppercase hex).  0 or -1 (oom). */
 int ens__percent_encode(ens__buf *b, const char *s, size_t len);
 
-/* Adds name=value (raw; encoded here).  ENS_OK or ENS_ENOMEM. */
+/* Adds name=value (raw; encoded here).  ENS_OK, ENS_EINVAL (NULL argument)
+ * or ENS_ENOMEM. */
 ens_status ens__query_add(ens__query *q, const char *name, const char *value);
 
 /* Sorts the parameters by encoded name (byte order; stable for equal names)
  * and writes "n1=v1&n2=v2" into *out (caller frees with ens__free; "" when empty).
- * ENS_OK or ENS_ENOMEM. */
+ * ENS_OK, ENS_EINVAL (NULL argument) or ENS_ENOMEM. */
 ens_status ens__query_canonical(ens__query *q, char **out);
 
 void ens__query_free(ens__query *q);
 
-/* Turns a validated request into its RPC parameters: InstanceId, EnsRegionId,
- * Name, NetworkIds.1..N, PageNumber, PageSize (unset fields are left out).
- * ENS_OK or ENS_ENOMEM. */
+/* Appends the RPC parameters of a validated request to q: InstanceId,
+ * EnsRegionId, Name, NetworkIds.1..N, PageNumber, PageSize (NULL strings and
+ * zero numbers are left out; an empty string is sent as "Name=").
+ * ENS_OK, ENS_ENOMEM, or ENS_EINVAL (NULL argument, NULL network_ids or a
+ * NULL entry; run ens_describe_request_validate() first).  On failure q is
+ * left as it was. */
 ens_status ens__query_from_request(const ens_describe_request *req, ens__query *q);
 
 #endif

@@ -41,9 +41,10 @@ typedef ens_status (*ens_nonce_fn)(void *payload, char out[65]);
  * @param host            host[:port] as sent in the host header.
  * @param path            "/" for RPC-style APIs.
  * @param canonical_query the already encoded and sorted query ("" for none).
- * Body is empty, the clock is the system clock and the nonce comes from
- * libsodium until changed.
- * @return ::ENS_OK, ::ENS_EINVAL (NULL or CR/LF in an argument), ::ENS_ENOMEM.
+ * The `host` header is set from @p host.  Body is empty, the clock is the
+ * system clock and the nonce comes from libsodium until changed.
+ * @return ::ENS_OK, ::ENS_EINVAL (NULL or empty method, host or path; CR/LF in
+ *         an argument), ::ENS_ENOMEM.
  */
 ENS_EXTERN ens_status ens_signable_new(ens_signable **out, const char *method, const char *host,
                                        const char *path, const char *canonical_query);
@@ -75,7 +76,8 @@ ENS_EXTERN ens_status ens_signable_header_at(const ens_signable *s, size_t index
 ENS_EXTERN const char *ens_signable_header(const ens_signable *s, const char *name);
 /**
  * @brief Sets header @p name (stored lowercased), replacing an existing one.
- * @return ::ENS_OK, ::ENS_EINVAL (empty name, CR/LF or ':' in name, CR/LF in value), ::ENS_ENOMEM.
+ * @return ::ENS_OK, ::ENS_EINVAL (empty name; ':', space, control character or
+ *         DEL in the name; CR/LF in the value), ::ENS_ENOMEM.
  */
 ENS_EXTERN ens_status ens_signable_set_header(ens_signable *s, const char *name, const char *value);
 
@@ -130,7 +132,9 @@ ENS_EXTERN void ens_signer_free(ens_signer *signer);
  * `x-acs-security-token` (with STS credentials) and `authorization`.  It
  * signs `host`, `content-type` when present and every `x-acs-*` header.
  * Intermediate buffers holding the key material are wiped.  Thread-safe.
- * @return ::ENS_OK or ::ENS_ENOMEM.
+ * Signing fails with ::ENS_ECREDENTIALS (empty ID or secret), ::ENS_EINVAL
+ * (unusable clock value or nonce) or ::ENS_ENOMEM.
+ * @return ::ENS_OK, ::ENS_ENOMEM, or ::ENS_EINTERNAL when libsodium cannot initialise.
  */
 ENS_EXTERN ens_status ens_signer_acs3_new(ens_signer **out);
 
