@@ -1,21 +1,74 @@
 #include "alloc.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-void *ens__malloc(size_t size) { return malloc(size ? size : 1); }
+#include "ensclient/allocator.h"
+
+static void *sys_malloc(void *payload, size_t size)
+{
+    (void)payload;
+    return malloc(size);
+}
+
+static void *sys_realloc(void *payload, void *ptr, size_t size)
+{
+    (void)payload;
+    return realloc(ptr, size);
+}
+
+static void sys_free(void *payload, void *ptr)
+{
+    (void)payload;
+    free(ptr);
+}
+
+static ens_allocator current = {ENS_ALLOCATOR_VERSION, sys_malloc, sys_realloc, sys_free, NULL};
+
+ENS_EXTERN ens_status ens_set_allocator(const ens_allocator *allocator)
+{
+    if (!allocator) {
+        current.malloc_fn = sys_malloc;
+        current.realloc_fn = sys_realloc;
+        current.free_fn = sys_free;
+        current.payload = NULL;
+        return ENS_OK;
+    }
+    if (allocator->version == 0 || allocator->version > ENS_ALLOCATOR_VERSION ||
+        !allocator->malloc_fn || !allocator->realloc_fn || !allocator->free_fn)
+        return ENS_EINVAL;
+    current = *allocator;
+    current.version = ENS_ALLOCATOR_VERSION;
+    return ENS_OK;
+}
+
+void *ens__malloc(size_t size) { return current.malloc_fn(current.payload, size ? size : 1); }
 
 void *ens__calloc(size_t n, size_t size)
 {
+    void *p;
     if (n == 0 || size == 0)
-        return calloc(1, 1);
-    return calloc(n, size);
+        n = size = 1;
+    if (n > SIZE_MAX / size)
+        return NULL;
+    p = current.malloc_fn(current.payload, n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
 }
 
-void *ens__realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
+void *ens__realloc(void *ptr, size_t size)
+{
+    return current.realloc_fn(current.payload, ptr, size ? size : 1);
+}
 
-void ens__free(void *ptr) { free(ptr); }
+void ens__free(void *ptr)
+{
+    if (ptr)
+        current.free_fn(current.payload, ptr);
+}
 
 char *ens__strndup(const char *s, size_t n)
 {

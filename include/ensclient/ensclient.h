@@ -6,6 +6,7 @@
 #define ENSCLIENT_ENSCLIENT_H
 
 #include "common.h"
+#include "allocator.h"
 #include <ensclient/version.h>
 #include "types.h"
 #include "credentials.h"
