@@ -1,13 +1,1131 @@
+/* Tests of lib/parser.c and lib/response.c against the recorded bodies in
+ * test/fixtures/bodies (see test/fixtures/README.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-static void placeholder(void **state) { (void)state; assert_true(1); }
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ensclient/types.h"
+#include "parser.h"
+
+/* ----------------------------------------------------------------------- */
+/* Helpers                                                                 */
+
+/* Reads a fixture into an exact-size buffer with NO terminating NUL, so any
+ * read past body_len is caught by valgrind / ASan. */
+static char *load(const char *name, size_t *len)
+{
+    char path[1024];
+    FILE *f;
+    long size;
+    char *buf;
+
+    snprintf(path, sizeof(path), "%s/bodies/%s", ENS_FIXTURES_DIR, name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open fixture %s", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    assert_true(size > 0);
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    buf = malloc((size_t)size);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+static ens_status parse_fixture(const char *name, ens_describe_response **out, ens_error *err)
+{
+    size_t len;
+    char *body = load(name, &len);
+    ens_status st = ens_describe_response_parse(out, body, len, err);
+    free(body);
+    return st;
+}
+
+static ens_describe_response *parse_ok(const char *name)
+{
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st = parse_fixture(name, &resp, &err);
+    if (st != ENS_OK)
+        fail_msg("%s: status %d: %s", name, (int)st, err.description);
+    assert_non_null(resp);
+    return resp;
+}
+
+/* Parses a fixture that must fail with ENS_EPARSE and a description naming want. */
+static void expect_parse_error(const char *name, const char *want)
+{
+    ens_describe_response *resp = (ens_describe_response *)(uintptr_t)0x1;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st = parse_fixture(name, &resp, &err);
+    if (st != ENS_EPARSE || !strstr(err.description, want))
+        fail_msg("%s: status %d, description \"%s\", wanted \"%s\"", name, (int)st, err.description, want);
+    assert_int_equal(err.status, ENS_EPARSE);
+    assert_ptr_equal(resp, (ens_describe_response *)(uintptr_t)0x1); /* untouched */
+}
+
+static ens_status parse_str(const char *body, ens_describe_response **out, ens_error *err)
+{
+    return ens_describe_response_parse(out, body, strlen(body), err);
+}
+
+static void assert_cidrs(const ens_network_info *n, size_t count, const char *const *want)
+{
+    assert_true(n->present);
+    assert_int_equal(n->ipv4_cidrs_count, count);
+    if (count == 0) {
+        assert_null(n->ipv4_cidrs);
+        return;
+    }
+    assert_non_null(n->ipv4_cidrs);
+    for (size_t i = 0; i < count; i++)
+        assert_string_equal(n->ipv4_cidrs[i], want[i]);
+}
+
+/* ----------------------------------------------------------------------- */
+/* Success pages                                                           */
+
+static void test_published_example(void **state)
+{
+    ens_describe_response *r = parse_ok("published_example.json");
+    const ens_peer_connection *c;
+    static const char *const req[] = {"10.0.0.0/8"}, *const acc[] = {"192.168.0.0/16"};
+    (void)state;
+
+    assert_string_equal(r->request_id, "CEF72CEB-54B6-4AE8-B225-F876FF7BA984");
+    assert_int_equal(r->page_number, 1);
+    assert_int_equal(r->page_size, 30);
+    assert_int_equal(r->total_count, 1);
+    assert_int_equal(r->connections_count, 1);
+    c = &r->connections[0];
+    assert_string_equal(c->instance_id, "pcc-521pzxdg****");
+    assert_string_equal(c->creation_time, "2024-05-31T06:43:29Z");
+    assert_true(c->creation_time_epoch == (time_t)1717137809);
+    assert_string_equal(c->name, "test");
+    assert_string_equal(c->description, "desc");
+    assert_string_equal(c->ens_region_id, "cn-dongguan-9");
+    assert_int_equal(c->status, ENS_PEER_STATUS_ACTIVATED);
+    assert_string_equal(c->status_text, "Activated");
+    assert_string_equal(c->network_id, "n-5q73bm****");
+    /* The stray newline of the published example is kept as sent. */
+    assert_string_equal(c->accepting_network_id, "n-5q28114****\n");
+    assert_int_equal(strlen(c->accepting_network_id), 14);
+    assert_string_equal(c->network.network_id, "n-5q73bm****");
+    assert_cidrs(&c->network, 1, req);
+    assert_string_equal(c->accepting_network.network_id, "n-5q28114****");
+    assert_cidrs(&c->accepting_network, 1, acc);
+    ens_describe_response_free(r);
+}
+
+static void test_numbers(void **state)
+{
+    ens_describe_response *r = parse_ok("numbers.json");
+    const ens_peer_connection *c;
+    static const char *const req[] = {"10.1.0.0/16", "10.2.0.0/16"};
+    (void)state;
+
+    assert_int_equal(r->page_number, 2);
+    assert_int_equal(r->page_size, 10);
+    assert_int_equal(r->total_count, 12);
+    assert_int_equal(r->connections_count, 1);
+    c = &r->connections[0];
+    assert_int_equal(c->status, ENS_PEER_STATUS_CREATING);
+    assert_true(c->creation_time_epoch == (time_t)1704067199);
+    /* An empty string is a string, not a missing field. */
+    assert_non_null(c->description);
+    assert_string_equal(c->description, "");
+    assert_cidrs(&c->network, 2, req);
+    assert_string_equal(c->accepting_network.network_id, "n-numacc****");
+    assert_cidrs(&c->accepting_network, 0, NULL);
+    ens_describe_response_free(r);
+}
+
+static void assert_conn_empty(const ens_peer_connection *c)
+{
+    assert_null(c->creation_time);
+    assert_true(c->creation_time_epoch == (time_t)-1);
+    assert_null(c->name);
+    assert_null(c->description);
+    assert_null(c->ens_region_id);
+    assert_int_equal(c->status, ENS_PEER_STATUS_UNKNOWN);
+    assert_null(c->status_text);
+    assert_null(c->network_id);
+    assert_null(c->accepting_network_id);
+}
+
+static void test_missing_fields(void **state)
+{
+    ens_describe_response *r = parse_ok("missing_fields.json");
+    const ens_peer_connection *c;
+    (void)state;
+
+    assert_string_equal(r->request_id, "22222222-3333-4444-8555-666666666666");
+    assert_int_equal(r->page_number, -1);
+    assert_int_equal(r->page_size, -1);
+    assert_int_equal(r->total_count, -1);
+    assert_int_equal(r->connections_count, 2);
+
+    c = &r->connections[0];
+    assert_string_equal(c->instance_id, "pcc-sparse0001****");
+    assert_conn_empty(c);
+    assert_false(c->network.present);
+    assert_null(c->network.network_id);
+    assert_null(c->network.ipv4_cidrs);
+    assert_int_equal(c->network.ipv4_cidrs_count, 0);
+    assert_false(c->accepting_network.present);
+
+    c = &r->connections[1];
+    assert_string_equal(c->instance_id, "pcc-sparse0002****");
+    assert_conn_empty(c);
+    assert_true(c->network.present); /* {} is present, just empty */
+    assert_null(c->network.network_id);
+    assert_cidrs(&c->network, 0, NULL);
+    assert_string_equal(c->accepting_network.network_id, "n-sparseacc****");
+    assert_cidrs(&c->accepting_network, 0, NULL);
+    ens_describe_response_free(r);
+}
+
+static void test_null_fields(void **state)
+{
+    ens_describe_response *r = parse_ok("null_fields.json");
+    const ens_peer_connection *c;
+    (void)state;
+
+    assert_null(r->request_id);
+    assert_int_equal(r->page_number, -1);
+    assert_int_equal(r->page_size, -1);
+    assert_int_equal(r->total_count, -1);
+    assert_int_equal(r->connections_count, 1);
+    c = &r->connections[0];
+    assert_null(c->instance_id);
+    assert_conn_empty(c);
+    assert_false(c->network.present);
+    assert_true(c->accepting_network.present);
+    assert_null(c->accepting_network.network_id);
+    assert_cidrs(&c->accepting_network, 0, NULL);
+    ens_describe_response_free(r);
+
+    /* A null list is an absent list. */
+    assert_int_equal(parse_str("{\"NetworkPeerConnects\":null}", &r, NULL), ENS_OK);
+    assert_int_equal(r->connections_count, 0);
+    assert_null(r->connections);
+    assert_null(r->request_id);
+    ens_describe_response_free(r);
+}
+
+static void test_unknown_fields(void **state)
+{
+    ens_describe_response *r = parse_ok("unknown_fields.json");
+    const ens_peer_connection *c;
+    static const char *const req[] = {"10.9.0.0/16"}, *const acc[] = {"192.168.9.0/24"};
+    (void)state;
+
+    assert_string_equal(r->request_id, "33333333-4444-4555-8666-777777777777");
+    assert_int_equal(r->total_count, 1);
+    assert_int_equal(r->connections_count, 1);
+    c = &r->connections[0];
+    assert_string_equal(c->instance_id, "pcc-unknown0001****");
+    assert_string_equal(c->name, "with extras");
+    assert_int_equal(c->status, ENS_PEER_STATUS_ACTIVATED);
+    assert_string_equal(c->network.network_id, "n-unkreq****");
+    assert_cidrs(&c->network, 1, req);
+    assert_string_equal(c->accepting_network.network_id, "n-unkacc****");
+    assert_cidrs(&c->accepting_network, 1, acc);
+    ens_describe_response_free(r);
+}
+
+static void test_empty_and_absent_list(void **state)
+{
+    ens_describe_response *r = parse_ok("empty_list.json");
+    (void)state;
+    assert_string_equal(r->request_id, "44444444-5555-4666-8777-888888888888");
+    assert_int_equal(r->total_count, 0);
+    assert_int_equal(r->connections_count, 0);
+    assert_null(r->connections);
+    ens_describe_response_free(r);
+
+    r = parse_ok("absent_list.json");
+    assert_string_equal(r->request_id, "55555555-6666-4777-8888-999999999999");
+    assert_int_equal(r->page_number, 3);
+    assert_int_equal(r->page_size, 50);
+    assert_int_equal(r->total_count, 100);
+    assert_int_equal(r->connections_count, 0);
+    assert_null(r->connections);
+    ens_describe_response_free(r);
+
+    /* The smallest acceptable page. */
+    assert_int_equal(parse_str("{}", &r, NULL), ENS_OK);
+    assert_null(r->request_id);
+    assert_int_equal(r->page_number, -1);
+    assert_int_equal(r->connections_count, 0);
+    ens_describe_response_free(r);
+}
+
+static void test_unicode_text(void **state)
+{
+    ens_describe_response *r = parse_ok("unicode_text.json");
+    const ens_peer_connection *c;
+    (void)state;
+
+    c = &r->connections[0];
+    assert_string_equal(c->name, "\xe5\xaf\xb9\xe7\xad\x89\xe8\xbf\x9e\xe6\x8e\xa5 \"\xe6\xb5\x8b\xe8\xaf\x95\" "
+                                 "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9");
+    assert_string_equal(c->description, "line 1\nline 2\r\n\ttabbed \\ backslash \"quoted\" \xc3\xa9 "
+                                         "\xf0\x9f\x9a\x80 \xf0\x9f\x9a\x80 ");
+    assert_string_equal(c->accepting_network_id, "  n-uni-acc****  "); /* not trimmed */
+    assert_int_equal(c->status, ENS_PEER_STATUS_DELETING);
+    assert_true(c->creation_time_epoch == (time_t)1709208000); /* leap day */
+    ens_describe_response_free(r);
+}
+
+static void test_statuses(void **state)
+{
+    ens_describe_response *r = parse_ok("statuses.json");
+    static const struct {
+        ens_peer_status status;
+        const char *text;
+        time_t epoch;
+    } want[] = {
+        {ENS_PEER_STATUS_CREATING, "Creating", 0},
+        {ENS_PEER_STATUS_ACTIVATED, "Activated", 951782400},
+        {ENS_PEER_STATUS_DELETING, "Deleting", -1},     /* 2100 is not a leap year */
+        {ENS_PEER_STATUS_UNKNOWN, "Pending", -1},       /* space instead of T, no Z */
+        {ENS_PEER_STATUS_UNKNOWN, "activated", -1},     /* case matters; offset instead of Z */
+        {ENS_PEER_STATUS_UNKNOWN, "", -1},
+        {ENS_PEER_STATUS_UNKNOWN, NULL, -1},
+    };
+    (void)state;
+
+    assert_int_equal(r->connections_count, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < r->connections_count; i++) {
+        const ens_peer_connection *c = &r->connections[i];
+        assert_int_equal(c->status, want[i].status);
+        if (want[i].text)
+            assert_string_equal(c->status_text, want[i].text);
+        else
+            assert_null(c->status_text);
+        assert_true(c->creation_time_epoch == want[i].epoch);
+    }
+    ens_describe_response_free(r);
+}
+
+static void test_status_name(void **state)
+{
+    (void)state;
+    assert_string_equal(ens_peer_status_name(ENS_PEER_STATUS_CREATING), "Creating");
+    assert_string_equal(ens_peer_status_name(ENS_PEER_STATUS_ACTIVATED), "Activated");
+    assert_string_equal(ens_peer_status_name(ENS_PEER_STATUS_DELETING), "Deleting");
+    assert_string_equal(ens_peer_status_name(ENS_PEER_STATUS_UNKNOWN), "Unknown");
+    assert_string_equal(ens_peer_status_name((ens_peer_status)42), "Unknown");
+    assert_string_equal(ens_peer_status_name((ens_peer_status)-1), "Unknown");
+}
+
+static void test_utc_time(void **state)
+{
+    static const struct {
+        const char *s;
+        long long want;
+    } cases[] = {
+        {"2024-05-31T06:43:29Z", 1717137809LL},
+        {"1970-01-01T00:00:00Z", 0},
+        {"1970-01-01T00:00:01Z", 1},
+        {"1969-12-31T23:59:58Z", -2},
+        {"2000-02-29T00:00:00Z", 951782400LL},
+        {"2023-12-31T23:59:59Z", 1704067199LL},
+        {"0001-01-01T00:00:00Z", -62135596800LL},
+        {"9999-12-31T23:59:59Z", 253402300799LL},
+        {"2024-02-30T00:00:00Z", -1},
+        {"2023-02-29T00:00:00Z", -1},
+        {"1900-02-29T00:00:00Z", -1},
+        {"2024-04-31T00:00:00Z", -1},
+        {"2024-13-01T00:00:00Z", -1},
+        {"2024-00-01T00:00:00Z", -1},
+        {"2024-01-00T00:00:00Z", -1},
+        {"2024-01-01T24:00:00Z", -1},
+        {"2024-01-01T00:60:00Z", -1},
+        {"2024-01-01T00:00:60Z", -1},
+        {"0000-01-01T00:00:00Z", -1},
+        {"2024-05-31T06:43:29z", -1},
+        {"2024-05-31t06:43:29Z", -1},
+        {"2024-05-31T06:43:29", -1},
+        {"2024-05-31T06:43:29Z ", -1},
+        {" 2024-05-31T06:43:29Z", -1},
+        {"2024-05-31T06:43:29.000Z", -1},
+        {"2024-05-31T06:43:29+00:00", -1},
+        {"2024-5-31T06:43:29Z", -1},
+        {"2024-05-31T6:43:29ZZ", -1},
+        {"+024-05-31T06:43:29Z", -1},
+        {"2024-05-3aT06:43:29Z", -1},
+        {"", -1},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        time_t t = ens__parse_utc_time(cases[i].s);
+        if ((long long)t != cases[i].want)
+            fail_msg("\"%s\": got %lld, want %lld", cases[i].s, (long long)t, cases[i].want);
+    }
+    assert_true(ens__parse_utc_time(NULL) == (time_t)-1);
+}
+
+static void test_page_10(void **state)
+{
+    ens_describe_response *r = parse_ok("page_10.json");
+    char want[64];
+    (void)state;
+
+    assert_string_equal(r->request_id, "00000000-0000-4000-8000-00000000000A");
+    assert_int_equal(r->page_number, 1);
+    assert_int_equal(r->page_size, 10);
+    assert_int_equal(r->total_count, 23);
+    assert_int_equal(r->connections_count, 10);
+    for (size_t i = 0; i < 10; i++) {
+        const ens_peer_connection *c = &r->connections[i];
+        size_t k = i + 1;
+        snprintf(want, sizeof(want), "pcc-fixture%05zu****", k);
+        assert_string_equal(c->instance_id, want);
+        assert_int_equal(c->status, k % 3 == 0 ? ENS_PEER_STATUS_ACTIVATED
+                                    : k % 3 == 1 ? ENS_PEER_STATUS_CREATING
+                                                 : ENS_PEER_STATUS_DELETING);
+        assert_true(c->creation_time_epoch != (time_t)-1);
+        assert_int_equal(c->network.ipv4_cidrs_count, 1);
+        assert_int_equal(c->accepting_network.ipv4_cidrs_count, 2);
+        snprintf(want, sizeof(want), "172.16.%zu.0/24", k);
+        assert_string_equal(c->accepting_network.ipv4_cidrs[1], want);
+    }
+    assert_true(r->connections[0].creation_time_epoch == (time_t)1706835667);
+    ens_describe_response_free(r);
+}
+
+/* The whole page is one block: the struct first, then the connection array,
+ * then the cidr pointer arrays, then every string back to back in document
+ * order.  (Under valgrind, the single ens_describe_response_free also proves
+ * nothing else was allocated.) */
+static const char *next_string(const char *expect, const char *s)
+{
+    if (!s)
+        return expect;
+    assert_ptr_equal(s, expect);
+    return s + strlen(s) + 1;
+}
+
+static void test_page_100_single_block(void **state)
+{
+    ens_describe_response *r = parse_ok("page_100.json");
+    const char *base = (const char *)r, *cursor, *first_string;
+    const char *objects_end;
+    char want[64];
+    (void)state;
+
+    assert_int_equal(r->connections_count, 100);
+    assert_int_equal(r->total_count, 100);
+    snprintf(want, sizeof(want), "pcc-fixture%05d****", 100);
+    assert_string_equal(r->connections[99].instance_id, want);
+    assert_string_equal(r->connections[99].accepting_network.ipv4_cidrs[0], "192.168.100.0/24");
+
+    assert_true((const char *)r->connections >= base + sizeof(*r));
+    assert_true((const char *)r->connections < base + sizeof(*r) + _Alignof(ens_peer_connection));
+    objects_end = (const char *)(r->connections + r->connections_count);
+    for (size_t i = 0; i < r->connections_count; i++) {
+        const ens_peer_connection *c = &r->connections[i];
+        assert_true((const char *)c->network.ipv4_cidrs >= objects_end);
+        assert_true((const char *)c->accepting_network.ipv4_cidrs >= objects_end);
+    }
+    first_string = r->request_id;
+    assert_true(first_string > objects_end);
+    cursor = first_string;
+    cursor = next_string(cursor, r->request_id);
+    for (size_t i = 0; i < r->connections_count; i++) {
+        const ens_peer_connection *c = &r->connections[i];
+        const char *const in_order[] = {c->instance_id,   c->creation_time, c->name,
+                                        c->description,   c->ens_region_id, c->status_text,
+                                        c->network_id,    c->accepting_network_id};
+        for (size_t k = 0; k < sizeof(in_order) / sizeof(in_order[0]); k++)
+            cursor = next_string(cursor, in_order[k]);
+        cursor = next_string(cursor, c->network.network_id);
+        for (size_t k = 0; k < c->network.ipv4_cidrs_count; k++) {
+            assert_true((const char *)c->network.ipv4_cidrs < first_string);
+            cursor = next_string(cursor, c->network.ipv4_cidrs[k]);
+        }
+        cursor = next_string(cursor, c->accepting_network.network_id);
+        for (size_t k = 0; k < c->accepting_network.ipv4_cidrs_count; k++)
+            cursor = next_string(cursor, c->accepting_network.ipv4_cidrs[k]);
+    }
+    ens_describe_response_free(r);
+}
+
+/* ----------------------------------------------------------------------- */
+/* Malformed pages                                                         */
+
+static void test_wrong_types(void **state)
+{
+    static const struct {
+        const char *fixture;
+        const char *want;
+    } cases[] = {
+        {"wrong_type_name.json", "NetworkPeerConnects[0].Name is not a string"},
+        {"wrong_type_list_object.json", "NetworkPeerConnects is not an array"},
+        {"wrong_type_cidr_number.json", "NetworkPeerConnects[3].Network.Ipv4Cidrs[0] is not a string"},
+        {"wrong_type_cidr_null.json", "NetworkPeerConnects[0].AcceptingNetwork.Ipv4Cidrs[1] is not a string"},
+        {"wrong_type_cidrs_not_array.json", "NetworkPeerConnects[0].Network.Ipv4Cidrs is not an array"},
+        {"wrong_type_entry_not_object.json", "NetworkPeerConnects[1] is not an object"},
+        {"wrong_type_network_string.json", "NetworkPeerConnects[0].Network is not an object"},
+        {"wrong_type_request_id.json", "RequestId is not a string"},
+        {"wrong_type_page_size_real.json", "PageSize is not a non-negative integer"},
+        {"wrong_type_total_bool.json", "TotalCount is not a non-negative integer"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_parse_error(cases[i].fixture, cases[i].want);
+    /* The exact wording, once. */
+    {
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        assert_int_equal(parse_fixture("wrong_type_cidr_number.json", &r, &err), ENS_EPARSE);
+        assert_string_equal(err.description,
+                            "response parse error: NetworkPeerConnects[3].Network.Ipv4Cidrs[0] is not a string");
+        assert_int_equal(err.http_status, 0);
+        assert_string_equal(err.code, "");
+        assert_null(r);
+    }
+}
+
+static void test_wrong_types_inline(void **state)
+{
+    static const struct {
+        const char *body;
+        const char *want;
+    } cases[] = {
+        {"{\"NetworkPeerConnects\":[null]}", "NetworkPeerConnects[0] is not an object"},
+        {"{\"NetworkPeerConnects\":[[]]}", "NetworkPeerConnects[0] is not an object"},
+        {"{\"NetworkPeerConnects\":\"x\"}", "NetworkPeerConnects is not an array"},
+        {"{\"NetworkPeerConnects\":[{\"InstanceId\":1}]}", "NetworkPeerConnects[0].InstanceId is not a string"},
+        {"{\"NetworkPeerConnects\":[{\"CreationTime\":1717137809}]}",
+         "NetworkPeerConnects[0].CreationTime is not a string"},
+        {"{\"NetworkPeerConnects\":[{\"Description\":{}}]}", "NetworkPeerConnects[0].Description is not a string"},
+        {"{\"NetworkPeerConnects\":[{\"EnsRegionId\":[]}]}", "NetworkPeerConnects[0].EnsRegionId is not a string"},
+        {"{\"NetworkPeerConnects\":[{\"Status\":2}]}", "NetworkPeerConnects[0].Status is not a string"},
+        {"{\"NetworkPeerConnects\":[{\"NetworkId\":false}]}", "NetworkPeerConnects[0].NetworkId is not a string"},
+        {"{\"NetworkPeerConnects\":[{\"AcceptingNetworkId\":0.5}]}",
+         "NetworkPeerConnects[0].AcceptingNetworkId is not a string"},
+        {"{\"NetworkPeerConnects\":[{},{\"AcceptingNetwork\":[]}]}",
+         "NetworkPeerConnects[1].AcceptingNetwork is not an object"},
+        {"{\"NetworkPeerConnects\":[{\"Network\":{\"NetworkId\":7}}]}",
+         "NetworkPeerConnects[0].Network.NetworkId is not a string"},
+        {"{\"NetworkPeerConnects\":[{\"AcceptingNetwork\":{\"Ipv4Cidrs\":{}}}]}",
+         "NetworkPeerConnects[0].AcceptingNetwork.Ipv4Cidrs is not an array"},
+        {"{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[\"a\",\"b\",[\"c\"]]}}]}",
+         "NetworkPeerConnects[0].Network.Ipv4Cidrs[2] is not a string"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_status st = parse_str(cases[i].body, &r, &err);
+        if (st != ENS_EPARSE || !strstr(err.description, cases[i].want))
+            fail_msg("%s: status %d, \"%s\"", cases[i].body, (int)st, err.description);
+        assert_null(r);
+    }
+}
+
+static void test_counts(void **state)
+{
+    static const struct {
+        const char *value; /* JSON text of PageSize */
+        long long want;    /* -2: parse error */
+    } cases[] = {
+        {"0", 0},
+        {"\"0\"", 0},
+        {"\"007\"", 7},
+        {"100", 100},
+        {"\"100\"", 100},
+        {"null", -1},
+        {"\"9223372036854775807\"", INT64_MAX},
+        {"9223372036854775807", INT64_MAX},
+        {"\"9223372036854775808\"", -2},
+        {"\"99999999999999999999\"", -2},
+        {"-1", -2},
+        {"\"-1\"", -2},
+        {"\"+1\"", -2},
+        {"\" 1\"", -2},
+        {"\"1 \"", -2},
+        {"\"\"", -2},
+        {"\"1a\"", -2},
+        {"\"0x10\"", -2},
+        {"\"1e3\"", -2},
+        {"\"1.0\"", -2},
+        {"\"\\u0661\"", -2}, /* ARABIC-INDIC DIGIT ONE */
+        {"1.0", -2},
+        {"1e2", -2},
+        {"true", -2},
+        {"false", -2},
+        {"[]", -2},
+        {"{}", -2},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[128];
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_status st;
+        snprintf(body, sizeof(body), "{\"PageSize\": %s}", cases[i].value);
+        st = parse_str(body, &r, &err);
+        if (cases[i].want == -2) {
+            if (st != ENS_EPARSE ||
+                strcmp(err.description, "response parse error: PageSize is not a non-negative integer") != 0)
+                fail_msg("%s: status %d, \"%s\"", body, (int)st, err.description);
+            assert_null(r);
+        } else {
+            if (st != ENS_OK)
+                fail_msg("%s: status %d, \"%s\"", body, (int)st, err.description);
+            if ((long long)r->page_size != cases[i].want)
+                fail_msg("%s: got %lld", body, (long long)r->page_size);
+            ens_describe_response_free(r);
+        }
+    }
+}
+
+static void test_count_fixtures(void **state)
+{
+    ens_describe_response *r;
+    (void)state;
+
+    expect_parse_error("negative_count.json", "TotalCount is not a non-negative integer");
+    expect_parse_error("overflow_count_string.json", "TotalCount is not a non-negative integer");
+    /* jansson refuses the whole document: the field cannot be named, the place can. */
+    expect_parse_error("overflow_count_number.json", "number too large at line 1 column ");
+
+    r = parse_ok("max_count.json");
+    assert_int_equal(r->page_number, 0);
+    assert_true(r->page_size == INT64_MAX);
+    assert_true(r->total_count == INT64_MAX);
+    ens_describe_response_free(r);
+}
+
+static void test_invalid_json(void **state)
+{
+    ens_describe_response *r = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+
+    expect_parse_error("truncated.json", "response body is not valid JSON at line ");
+    expect_parse_error("proxy_502.html", "response parse error: response body is not valid JSON at line 1 column 1");
+    expect_parse_error("error_plain.txt", "response body is not valid JSON");
+    expect_parse_error("not_object.json", "response parse error: response body is not a JSON object");
+
+    assert_int_equal(ens_describe_response_parse(&r, "", 0, &err), ENS_EPARSE);
+    assert_non_null(strstr(err.description, "not valid JSON"));
+    assert_int_equal(parse_str("{\"a\":1} {}", &r, &err), ENS_EPARSE);
+    assert_int_equal(parse_str("{\"a\":1,}", &r, &err), ENS_EPARSE);
+    assert_int_equal(parse_str("{\"RequestId\":\"\xff\"}", &r, &err), ENS_EPARSE); /* not UTF-8 */
+    assert_int_equal(parse_str("\"just a string\"", &r, &err), ENS_EPARSE);
+    assert_int_equal(parse_str("42", &r, &err), ENS_EPARSE);
+    /* The position is 1-based and points into the right line. */
+    assert_int_equal(parse_str("{\n  \"RequestId\": \"x\",\n  oops\n}", &r, &err), ENS_EPARSE);
+    assert_non_null(strstr(err.description, "at line 3 column"));
+    /* Deep nesting is refused by jansson's depth limit, not by the stack. */
+    {
+        size_t depth = 100000;
+        char *deep = malloc(2 * depth + 16);
+        assert_non_null(deep);
+        memcpy(deep, "{\"x\":", 5);
+        memset(deep + 5, '[', depth);
+        memset(deep + 5 + depth, ']', depth);
+        deep[5 + 2 * depth] = '}';
+        assert_int_equal(ens_describe_response_parse(&r, deep, 6 + 2 * depth, &err), ENS_EPARSE);
+        free(deep);
+    }
+    assert_null(r);
+}
+
+static void test_nul_bytes(void **state)
+{
+    static const char inside[] = "{\"RequestId\":\"ab\0cd\"}";
+    static const char escaped[] = "{\"RequestId\":\"ab\\u0000cd\"}";
+    static const char after[] = "{\"RequestId\":\"abc\"}\0";
+    static const char longer[] = "{\"RequestId\":\"abc\"}GARBAGE";
+    ens_describe_response *r = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+
+    /* A raw NUL inside the length is never mistaken for the end. */
+    assert_int_equal(ens_describe_response_parse(&r, inside, sizeof(inside) - 1, &err), ENS_EPARSE);
+    assert_non_null(strstr(err.description, "not valid JSON at line 1 column"));
+    /* \u0000 would make a string C cannot hold: refused (documented). */
+    assert_int_equal(ens_describe_response_parse(&r, escaped, sizeof(escaped) - 1, &err), ENS_EPARSE);
+    /* A NUL after the document but inside the length is trailing garbage. */
+    assert_int_equal(ens_describe_response_parse(&r, after, sizeof(after) - 1, &err), ENS_EPARSE);
+    assert_null(r);
+    /* Only body_len bytes are read. */
+    assert_int_equal(ens_describe_response_parse(&r, longer, strlen("{\"RequestId\":\"abc\"}"), &err), ENS_OK);
+    assert_string_equal(r->request_id, "abc");
+    ens_describe_response_free(r);
+}
+
+static void test_parse_arguments(void **state)
+{
+    ens_describe_response *r = NULL;
+    ens_error err = ENS_ERROR_INIT, before;
+    (void)state;
+
+    assert_int_equal(ens_describe_response_parse(NULL, "{}", 2, &err), ENS_EINVAL);
+    assert_int_equal(err.status, ENS_EINVAL);
+    assert_int_equal(ens_describe_response_parse(&r, NULL, 1, &err), ENS_EINVAL);
+    assert_null(r);
+    /* NULL with length 0 is an empty body: a parse error, not a misuse. */
+    assert_int_equal(ens_describe_response_parse(&r, NULL, 0, &err), ENS_EPARSE);
+    assert_non_null(strstr(err.description, "not valid JSON"));
+    assert_null(r);
+    assert_int_equal(ens_describe_response_parse(NULL, NULL, 0, NULL), ENS_EINVAL);
+
+    /* err == NULL on every outcome. */
+    assert_int_equal(parse_str("{\"PageSize\":-1}", &r, NULL), ENS_EPARSE);
+    assert_int_equal(parse_str("{\"NetworkPeerConnects\":[1]}", &r, NULL), ENS_EPARSE);
+    assert_int_equal(parse_str("<html>", &r, NULL), ENS_EPARSE);
+    assert_int_equal(parse_str("[]", &r, NULL), ENS_EPARSE);
+    assert_null(r);
+    assert_int_equal(parse_fixture("published_example.json", &r, NULL), ENS_OK);
+    ens_describe_response_free(r);
+
+    /* Success leaves err untouched. */
+    memset(&err, 0x5A, sizeof(err));
+    memcpy(&before, &err, sizeof(err));
+    assert_int_equal(parse_fixture("numbers.json", &r, &err), ENS_OK);
+    assert_memory_equal(&err, &before, sizeof(err));
+    ens_describe_response_free(r);
+
+    ens_describe_response_free(NULL);
+}
+
+/* ----------------------------------------------------------------------- */
+/* Copies                                                                  */
+
+static void test_copy(void **state)
+{
+    ens_describe_response *r = parse_ok("published_example.json");
+    ens_peer_connection *copy = NULL;
+    static const char *const req[] = {"10.0.0.0/8"}, *const acc[] = {"192.168.0.0/16"};
+    (void)state;
+
+    assert_int_equal(ens_peer_connection_copy(&copy, &r->connections[0]), ENS_OK);
+    assert_non_null(copy);
+    assert_ptr_not_equal(copy->instance_id, r->connections[0].instance_id);
+    ens_describe_response_free(r); /* the copy must not depend on it */
+
+    assert_string_equal(copy->instance_id, "pcc-521pzxdg****");
+    assert_string_equal(copy->creation_time, "2024-05-31T06:43:29Z");
+    assert_true(copy->creation_time_epoch == (time_t)1717137809);
+    assert_string_equal(copy->name, "test");
+    assert_string_equal(copy->description, "desc");
+    assert_string_equal(copy->ens_region_id, "cn-dongguan-9");
+    assert_int_equal(copy->status, ENS_PEER_STATUS_ACTIVATED);
+    assert_string_equal(copy->status_text, "Activated");
+    assert_string_equal(copy->network_id, "n-5q73bm****");
+    assert_string_equal(copy->accepting_network_id, "n-5q28114****\n");
+    assert_string_equal(copy->network.network_id, "n-5q73bm****");
+    assert_cidrs(&copy->network, 1, req);
+    assert_string_equal(copy->accepting_network.network_id, "n-5q28114****");
+    assert_cidrs(&copy->accepting_network, 1, acc);
+    /* One block: the pointer arrays and strings live right behind the struct. */
+    assert_true((const char *)copy->network.ipv4_cidrs >= (const char *)(copy + 1));
+    assert_true(copy->accepting_network.ipv4_cidrs[0] > (const char *)copy->accepting_network.ipv4_cidrs);
+    ens_peer_connection_free(copy);
+}
+
+static void test_copy_sparse_and_errors(void **state)
+{
+    ens_describe_response *r = parse_ok("missing_fields.json");
+    ens_peer_connection *copy = NULL, *sentinel = (ens_peer_connection *)(uintptr_t)0x1;
+    ens_peer_connection hand;
+    static const char *const cidrs[] = {"10.0.0.0/8", "10.1.0.0/16"};
+    (void)state;
+
+    assert_int_equal(ens_peer_connection_copy(&copy, &r->connections[1]), ENS_OK);
+    ens_describe_response_free(r);
+    assert_string_equal(copy->instance_id, "pcc-sparse0002****");
+    assert_conn_empty(copy);
+    assert_true(copy->network.present);
+    assert_null(copy->network.network_id);
+    assert_cidrs(&copy->network, 0, NULL);
+    assert_string_equal(copy->accepting_network.network_id, "n-sparseacc****");
+    ens_peer_connection_free(copy);
+
+    /* A caller-built connection. */
+    memset(&hand, 0, sizeof(hand));
+    hand.instance_id = "pcc-hand****";
+    hand.status = ENS_PEER_STATUS_DELETING;
+    hand.creation_time_epoch = 5;
+    hand.accepting_network.present = true;
+    hand.accepting_network.ipv4_cidrs = cidrs;
+    hand.accepting_network.ipv4_cidrs_count = 2;
+    assert_int_equal(ens_peer_connection_copy(&copy, &hand), ENS_OK);
+    assert_string_equal(copy->instance_id, "pcc-hand****");
+    assert_null(copy->name);
+    assert_int_equal(copy->status, ENS_PEER_STATUS_DELETING);
+    assert_true(copy->creation_time_epoch == 5);
+    assert_false(copy->network.present);
+    assert_cidrs(&copy->accepting_network, 2, cidrs);
+    assert_ptr_not_equal(copy->accepting_network.ipv4_cidrs, cidrs);
+    ens_peer_connection_free(copy);
+
+    /* Invalid arguments leave *out alone. */
+    copy = sentinel;
+    assert_int_equal(ens_peer_connection_copy(&copy, NULL), ENS_EINVAL);
+    assert_ptr_equal(copy, sentinel);
+    assert_int_equal(ens_peer_connection_copy(NULL, &hand), ENS_EINVAL);
+    hand.network.ipv4_cidrs_count = 1; /* count without an array */
+    assert_int_equal(ens_peer_connection_copy(&copy, &hand), ENS_EINVAL);
+    assert_ptr_equal(copy, sentinel);
+
+    ens_peer_connection_free(NULL);
+}
+
+static void test_copy_page_100(void **state)
+{
+    ens_describe_response *r = parse_ok("page_100.json");
+    ens_peer_connection *copies[100];
+    (void)state;
+
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal(ens_peer_connection_copy(&copies[i], &r->connections[i]), ENS_OK);
+    for (size_t i = 0; i < 100; i++) {
+        const ens_peer_connection *a = &r->connections[i], *b = copies[i];
+        assert_string_equal(a->instance_id, b->instance_id);
+        assert_string_equal(a->creation_time, b->creation_time);
+        assert_true(a->creation_time_epoch == b->creation_time_epoch);
+        assert_string_equal(a->description, b->description);
+        assert_int_equal(a->status, b->status);
+        assert_int_equal(a->accepting_network.ipv4_cidrs_count, b->accepting_network.ipv4_cidrs_count);
+        assert_string_equal(a->accepting_network.ipv4_cidrs[1], b->accepting_network.ipv4_cidrs[1]);
+    }
+    ens_describe_response_free(r);
+    for (size_t i = 0; i < 100; i++)
+        ens_peer_connection_free(copies[i]);
+}
+
+/* ----------------------------------------------------------------------- */
+/* Error bodies                                                            */
+
+static ens_status error_fixture(const char *name, long http_status, ens_error *err)
+{
+    size_t len;
+    char *body = load(name, &len);
+    ens_status st = ens__parse_error_body(body, len, http_status, err);
+    free(body);
+    return st;
+}
+
+static ens_status error_str(const char *body, long http_status, ens_error *err)
+{
+    return ens__parse_error_body(body, strlen(body), http_status, err);
+}
+
+static void test_error_bodies(void **state)
+{
+    static const struct {
+        const char *fixture;
+        long http;
+        ens_status status;
+        const char *code;
+        const char *message;
+        const char *request_id;
+    } cases[] = {
+        {"error_ens_interface_error.json", 400, ENS_ESERVICE, "ens.interface.error", "Failed to call API.",
+         "E0000000-0000-4000-8000-000000000001"},
+        {"error_no_permission.json", 400, ENS_ESERVICE, "NoPermission", "Permission denied.",
+         "E0000000-0000-4000-8000-000000000002"},
+        {"error_invalid_parameter_page_size.json", 400, ENS_ESERVICE, "InvalidParameter.PageSize",
+         "The specified field PageSize invalid. Please check it again.", "E0000000-0000-4000-8000-000000000003"},
+        {"error_throttling.json", 400, ENS_ESERVICE, "Throttling", "Request was denied due to flow control.",
+         "E0000000-0000-4000-8000-000000000004"},
+        {"error_throttling_user.json", 400, ENS_ESERVICE, "Throttling.User",
+         "Request was denied due to user flow control.", "E0000000-0000-4000-8000-000000000005"},
+        {"error_throttling_api.json", 400, ENS_ESERVICE, "Throttling.Api",
+         "Request was denied due to api flow control.", "E0000000-0000-4000-8000-000000000006"},
+        {"error_service_unavailable.json", 503, ENS_ESERVICE, "ServiceUnavailable",
+         "The request has failed due to a temporary failure of the server.", "E0000000-0000-4000-8000-000000000007"},
+        {"error_internal_error.json", 500, ENS_ESERVICE, "InternalError",
+         "The request processing has failed due to some unknown error, exception or failure.",
+         "E0000000-0000-4000-8000-000000000008"},
+        {"error_signature_does_not_match.json", 400, ENS_EAUTH, "SignatureDoesNotMatch",
+         "Specified signature does not match our calculation.", "E0000000-0000-4000-8000-000000000009"},
+        {"error_invalid_access_key_id_not_found.json", 404, ENS_EAUTH, "InvalidAccessKeyId.NotFound",
+         "Specified access key is not found.", "E0000000-0000-4000-8000-00000000000A"},
+        {"error_invalid_timestamp_expired.json", 400, ENS_EAUTH, "InvalidTimeStamp.Expired",
+         "Specified time stamp or date value is expired.", "E0000000-0000-4000-8000-00000000000B"},
+        {"error_signature_nonce_used.json", 400, ENS_EAUTH, "SignatureNonceUsed",
+         "Specified signature nonce was used already.", "E0000000-0000-4000-8000-00000000000C"},
+        {"error_missing_parameter.json", 400, ENS_ESERVICE, "MissingParameter",
+         "The input parameter \"Action\" that is mandatory for processing this request is not supplied.",
+         "E0000000-0000-4000-8000-00000000000D"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ens_error err = ENS_ERROR_INIT;
+        char want[256];
+        ens_status st = error_fixture(cases[i].fixture, cases[i].http, &err);
+        if (st != cases[i].status)
+            fail_msg("%s: status %d, want %d", cases[i].fixture, (int)st, (int)cases[i].status);
+        assert_int_equal(err.status, cases[i].status);
+        assert_int_equal(err.http_status, cases[i].http);
+        assert_int_equal(err.attempts, 0);
+        assert_string_equal(err.code, cases[i].code);
+        assert_string_equal(err.message, cases[i].message);
+        assert_string_equal(err.request_id, cases[i].request_id);
+        assert_string_equal(err.host_id, "ens.aliyuncs.com");
+        snprintf(want, sizeof(want), "https://api.aliyun.com/troubleshoot?q=%s&product=Ens&requestId=%s",
+                 cases[i].code, cases[i].request_id);
+        assert_string_equal(err.recommend, want);
+        snprintf(want, sizeof(want), "%s (HTTP %ld): ", cases[i].code, cases[i].http);
+        assert_non_null(strstr(err.description, want));
+        snprintf(want, sizeof(want), "[RequestId: %s]", cases[i].request_id);
+        assert_non_null(strstr(err.description, want));
+
+        /* Same classification without details. */
+        assert_int_equal(error_fixture(cases[i].fixture, cases[i].http, NULL), cases[i].status);
+    }
+}
+
+static void test_error_description(void **state)
+{
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+
+    assert_int_equal(error_fixture("error_throttling_user.json", 400, &err), ENS_ESERVICE);
+    assert_string_equal(err.description, "service error Throttling.User (HTTP 400): Request was denied due to user "
+                                         "flow control. [RequestId: E0000000-0000-4000-8000-000000000005]");
+    assert_int_equal(error_fixture("error_signature_does_not_match.json", 400, &err), ENS_EAUTH);
+    assert_string_equal(err.description,
+                        "authentication error SignatureDoesNotMatch (HTTP 400): Specified signature does not match "
+                        "our calculation. [RequestId: E0000000-0000-4000-8000-000000000009]");
+    /* Only a Code: no dangling separators. */
+    assert_int_equal(error_str("{\"Code\":\"Forbidden\"}", 403, &err), ENS_ESERVICE);
+    assert_string_equal(err.description, "service error Forbidden (HTTP 403)");
+    assert_string_equal(err.request_id, "");
+    assert_string_equal(err.message, "");
+}
+
+static void test_error_auth_codes(void **state)
+{
+    static const struct {
+        const char *code;
+        ens_status want;
+    } cases[] = {
+        {"SignatureDoesNotMatch", ENS_EAUTH},
+        {"IncompleteSignature", ENS_EAUTH},
+        {"InvalidAccessKeyId", ENS_EAUTH},
+        {"InvalidAccessKeyId.NotFound", ENS_EAUTH},
+        {"InvalidAccessKeyId.Inactive", ENS_EAUTH},
+        {"InvalidTimeStamp.Expired", ENS_EAUTH},
+        {"InvalidTimeStamp.Format", ENS_EAUTH},
+        {"SignatureNonceUsed", ENS_EAUTH},
+        {"InvalidSecurityToken.Expired", ENS_EAUTH},
+        {"InvalidSecurityToken.MismatchWithAccessKey", ENS_EAUTH},
+        {"InvalidAccessKeyIdX", ENS_ESERVICE},
+        {"SignatureDoesNotMatch.Extra", ENS_ESERVICE},
+        {"signaturedoesnotmatch", ENS_ESERVICE},
+        {"Forbidden.RAM", ENS_ESERVICE},
+        {"InvalidParameter", ENS_ESERVICE},
+        {"Throttling", ENS_ESERVICE},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[160];
+        ens_error err = ENS_ERROR_INIT;
+        int n = snprintf(body, sizeof(body), "{\"Code\":\"%s\",\"RequestId\":\"R-%zu\"}", cases[i].code, i);
+        ens_status st = ens__parse_error_body(body, (size_t)n, 400, &err);
+        if (st != cases[i].want)
+            fail_msg("%s: status %d, want %d", cases[i].code, (int)st, (int)cases[i].want);
+        assert_string_equal(err.code, cases[i].code);
+    }
+}
+
+static void test_error_not_service_document(void **state)
+{
+    ens_error err = ENS_ERROR_INIT;
+    size_t len;
+    char *body, want[128];
+    (void)state;
+
+    body = load("proxy_502.html", &len);
+    assert_int_equal(ens__parse_error_body(body, len, 502, &err), ENS_EHTTP);
+    snprintf(want, sizeof(want), "HTTP 502 with a non-JSON body (%zu bytes)", len);
+    assert_string_equal(err.description, want);
+    assert_int_equal(err.status, ENS_EHTTP);
+    assert_int_equal(err.http_status, 502);
+    assert_string_equal(err.code, "");
+    assert_string_equal(err.message, "");
+    assert_string_equal(err.request_id, "");
+    assert_null(strstr(err.description, "nginx")); /* no body bytes in the description */
+    assert_int_equal(ens__parse_error_body(body, len, 502, NULL), ENS_EHTTP);
+    free(body);
+
+    assert_int_equal(error_fixture("error_plain.txt", 503, &err), ENS_EHTTP);
+    assert_int_equal(err.http_status, 503);
+    assert_non_null(strstr(err.description, "HTTP 503 with a non-JSON body"));
+
+    assert_int_equal(error_fixture("truncated.json", 500, &err), ENS_EHTTP);
+    assert_non_null(strstr(err.description, "non-JSON"));
+    assert_string_equal(err.request_id, "");
+
+    /* JSON without a usable Code: still EHTTP, RequestId kept. */
+    assert_int_equal(error_fixture("error_no_code.json", 400, &err), ENS_EHTTP);
+    assert_string_equal(err.request_id, "E0000000-0000-4000-8000-00000000000E");
+    assert_string_equal(err.code, "");
+    assert_string_equal(err.message, "");
+    assert_non_null(strstr(err.description, "HTTP 400 with a JSON body that has no error Code"));
+    assert_non_null(strstr(err.description, "[RequestId: E0000000-0000-4000-8000-00000000000E]"));
+
+    assert_int_equal(error_fixture("error_code_not_string.json", 400, &err), ENS_EHTTP);
+    assert_string_equal(err.request_id, "E0000000-0000-4000-8000-00000000000F");
+    assert_string_equal(err.code, "");
+
+    assert_int_equal(error_str("{\"Code\":\"\"}", 400, &err), ENS_EHTTP);
+    assert_int_equal(error_str("[{\"Code\":\"Throttling\"}]", 429, &err), ENS_EHTTP);
+    assert_int_equal(err.http_status, 429);
+    assert_int_equal(error_fixture("published_example.json", 404, &err), ENS_EHTTP);
+    assert_string_equal(err.request_id, "CEF72CEB-54B6-4AE8-B225-F876FF7BA984");
+
+    /* Empty and absent bodies. */
+    assert_int_equal(ens__parse_error_body("", 0, 504, &err), ENS_EHTTP);
+    assert_string_equal(err.description, "HTTP 504 with an empty body");
+    assert_int_equal(err.http_status, 504);
+    assert_int_equal(ens__parse_error_body(NULL, 0, 500, &err), ENS_EHTTP);
+    assert_int_equal(ens__parse_error_body(NULL, 0, 500, NULL), ENS_EHTTP);
+}
+
+static void test_error_nul_and_controls(void **state)
+{
+    static const char nul_body[] = "{\"Code\":\"Throttling\0\",\"RequestId\":\"R\"}";
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+
+    /* A raw NUL is not JSON: never a truncated "Throttling" code. */
+    assert_int_equal(ens__parse_error_body(nul_body, sizeof(nul_body) - 1, 400, &err), ENS_EHTTP);
+    assert_string_equal(err.code, "");
+    /* \u0000 likewise. */
+    assert_int_equal(error_str("{\"Code\":\"A\\u0000B\"}", 400, &err), ENS_EHTTP);
+
+    /* Control characters: fields as sent, description on one line. */
+    assert_int_equal(error_fixture("error_multiline_message.json", 400, &err), ENS_ESERVICE);
+    assert_string_equal(err.code, "InvalidParameter.Name");
+    assert_string_equal(err.message, "first line\nsecond line\r\n\tthird\a line");
+    assert_string_equal(err.request_id, "E0000000-0000-4000-8000-000000000010\r\n");
+    assert_string_equal(err.description, "service error InvalidParameter.Name (HTTP 400): first line second line  "
+                                         " third  line [RequestId: E0000000-0000-4000-8000-000000000010  ]");
+    for (const char *p = err.description; *p; p++)
+        assert_true((unsigned char)*p >= 0x20 && *p != 0x7F);
+}
+
+static void test_error_truncation(void **state)
+{
+    /* Message of 600 two-byte characters, Code of 200 bytes, RequestId of 100. */
+    size_t cap = 4096, n = 0;
+    char *body = malloc(cap);
+    ens_error err = ENS_ERROR_INIT;
+    size_t len;
+    (void)state;
+
+    assert_non_null(body);
+    n += (size_t)snprintf(body + n, cap - n, "{\"Code\":\"");
+    for (int i = 0; i < 200; i++)
+        body[n++] = 'C';
+    n += (size_t)snprintf(body + n, cap - n, "\",\"RequestId\":\"");
+    for (int i = 0; i < 100; i++)
+        body[n++] = 'R';
+    n += (size_t)snprintf(body + n, cap - n, "\",\"Message\":\"x");
+    for (int i = 0; i < 600; i++) {
+        body[n++] = '\xc3';
+        body[n++] = '\xa9';
+    }
+    n += (size_t)snprintf(body + n, cap - n, "\",\"Recommend\":\"");
+    for (int i = 0; i < 300; i++) {
+        memcpy(body + n, "\xe2\x82\xac", 3); /* euro sign */
+        n += 3;
+    }
+    n += (size_t)snprintf(body + n, cap - n, "\"}");
+
+    assert_int_equal(ens__parse_error_body(body, n, 400, &err), ENS_ESERVICE);
+    assert_int_equal(strlen(err.code), sizeof(err.code) - 1);
+    assert_int_equal(strlen(err.request_id), sizeof(err.request_id) - 1);
+    /* "x" + whole two-byte characters: 511 bytes would cut the last one. */
+    len = strlen(err.message);
+    assert_int_equal(len, sizeof(err.message) - 1);
+    assert_memory_equal(err.message + len - 2, "\xc3\xa9", 2);
+    len = strlen(err.recommend);
+    assert_int_equal(len, 510); /* 170 whole euro signs; 511 would split one */
+    assert_memory_equal(err.recommend + len - 3, "\xe2\x82\xac", 3);
+    /* The description holds every field in full and stays terminated. */
+    assert_non_null(strstr(err.description, err.message));
+    assert_non_null(strstr(err.description, err.request_id));
+    assert_true(strlen(err.description) < sizeof(err.description));
+    free(body);
+}
+
+static void test_error_resets_previous(void **state)
+{
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+
+    assert_int_equal(error_fixture("error_throttling_user.json", 400, &err), ENS_ESERVICE);
+    err.attempts = 3;
+    assert_int_equal(error_fixture("proxy_502.html", 502, &err), ENS_EHTTP);
+    assert_string_equal(err.code, "");
+    assert_string_equal(err.message, "");
+    assert_string_equal(err.host_id, "");
+    assert_string_equal(err.recommend, "");
+    assert_string_equal(err.request_id, "");
+    assert_int_equal(err.version, ENS_ERROR_VERSION);
+
+    {
+        ens_error zeroed;
+        memset(&zeroed, 0, sizeof(zeroed)); /* version 0 is accepted */
+        assert_int_equal(error_fixture("error_no_permission.json", 400, &zeroed), ENS_ESERVICE);
+        assert_string_equal(zeroed.code, "NoPermission");
+    }
+}
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_published_example),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_missing_fields),
+        cmocka_unit_test(test_null_fields),
+        cmocka_unit_test(test_unknown_fields),
+        cmocka_unit_test(test_empty_and_absent_list),
+        cmocka_unit_test(test_unicode_text),
+        cmocka_unit_test(test_statuses),
+        cmocka_unit_test(test_status_name),
+        cmocka_unit_test(test_utc_time),
+        cmocka_unit_test(test_page_10),
+        cmocka_unit_test(test_page_100_single_block),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_wrong_types_inline),
+        cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_count_fixtures),
+        cmocka_unit_test(test_invalid_json),
+        cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_parse_arguments),
+        cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_copy_sparse_and_errors),
+        cmocka_unit_test(test_copy_page_100),
+        cmocka_unit_test(test_error_bodies),
+        cmocka_unit_test(test_error_description),
+        cmocka_unit_test(test_error_auth_codes),
+        cmocka_unit_test(test_error_not_service_document),
+        cmocka_unit_test(test_error_nul_and_controls),
+        cmocka_unit_test(test_error_truncation),
+        cmocka_unit_test(test_error_resets_previous),
+    };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,7 +142,10 @@ ENS_EXTERN void ens_peer_connection_free(ens_peer_connection *conn);
  * @return ::ENS_OK; ::ENS_EPARSE when the body is not a JSON object, an
  *         integer field is not a non-negative number or numeric string that fits
  *         int64, or a field has the wrong JSON type (the error names the field);
- *         ::ENS_ENOMEM; ::ENS_EINVAL for NULL arguments.  Thread-safe.
+ *         ::ENS_ENOMEM; ::ENS_EINVAL for a NULL @p out (@p body may be NULL
+ *         only when @p body_len is 0, which is ::ENS_EPARSE: an empty body).
+ *         A body that is not valid UTF-8 is ::ENS_EPARSE; with duplicate keys
+ *         the last one wins.  Thread-safe.
  */
 ENS_EXTERN ens_status ens_describe_response_parse(ens_describe_response **out, const char *body,
                                                   size_t body_len, ens_error *err);
