@@ -71,9 +71,7 @@ typedef struct ens_client_options {
 } ens_client_options;
 
 /** @brief Static initialiser for ::ens_client_options. */
-#define ENS_CLIENT_OPTIONS_INIT                                                                  \
-    {ENS_CLIENT_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, NULL, NULL,            \
-     ENS_LOG_ERROR, NULL, NULL, NULL, NULL, NULL, false, false}
+#define ENS_CLIENT_OPTIONS_INIT {.version = ENS_CLIENT_OPTIONS_VERSION, .log_level = ENS_LOG_ERROR}
 
 /** @brief Initialises @p opts (must not be NULL) to defaults.  Thread-safe. */
 ENS_EXTERN void ens_client_options_init(ens_client_options *opts);

@@ -96,7 +96,7 @@ typedef struct ens_error {
 } ens_error;
 
 /** @brief Static initialiser for ::ens_error. */
-#define ENS_ERROR_INIT {ENS_ERROR_VERSION, ENS_OK, 0, 0, "", "", "", "", "", ""}
+#define ENS_ERROR_INIT {.version = ENS_ERROR_VERSION}
 
 /** @brief Initialises @p err (which must not be NULL) to an empty version-1 error. Thread-safe. */
 ENS_EXTERN void ens_error_init(ens_error *err);

@@ -56,7 +56,7 @@ typedef struct ens_iterator_options {
 } ens_iterator_options;
 
 /** @brief Static initialiser for ::ens_iterator_options. */
-#define ENS_ITERATOR_OPTIONS_INIT {ENS_ITERATOR_OPTIONS_VERSION, 0, 0}
+#define ENS_ITERATOR_OPTIONS_INIT {.version = ENS_ITERATOR_OPTIONS_VERSION}
 
 /** @brief A page-by-page walk.  Opaque. */
 typedef struct ens_page_iterator ens_page_iterator;

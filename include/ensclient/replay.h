@@ -128,7 +128,7 @@ typedef struct ens_record_options {
 } ens_record_options;
 
 /** @brief Static initialiser for ::ens_record_options. */
-#define ENS_RECORD_OPTIONS_INIT {ENS_RECORD_OPTIONS_VERSION, NULL, NULL, NULL, 0}
+#define ENS_RECORD_OPTIONS_INIT {.version = ENS_RECORD_OPTIONS_VERSION}
 
 /**
  * @brief Creates a transport that sends through opts->inner and appends every

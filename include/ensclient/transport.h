@@ -163,7 +163,7 @@ typedef struct ens_curl_transport_options {
 } ens_curl_transport_options;
 
 /** @brief Static initialiser for ::ens_curl_transport_options. */
-#define ENS_CURL_TRANSPORT_OPTIONS_INIT {ENS_CURL_TRANSPORT_OPTIONS_VERSION, NULL, NULL, false, NULL}
+#define ENS_CURL_TRANSPORT_OPTIONS_INIT {.version = ENS_CURL_TRANSPORT_OPTIONS_VERSION}
 
 /**
  * @brief Creates the libcurl transport.

@@ -45,7 +45,7 @@ typedef struct ens_describe_request {
 } ens_describe_request;
 
 /** @brief Static initialiser for ::ens_describe_request. */
-#define ENS_DESCRIBE_REQUEST_INIT {ENS_DESCRIBE_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0}
+#define ENS_DESCRIBE_REQUEST_INIT {.version = ENS_DESCRIBE_REQUEST_VERSION}
 
 /** @brief Initialises @p req (must not be NULL) to an empty request. Thread-safe. */
 ENS_EXTERN void ens_describe_request_init(ens_describe_request *req);
