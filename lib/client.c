@@ -13,7 +13,9 @@
 #include "endpoint.h"
 #include "error.h"
 #include "parser.h"
+#include "cancel.h"
 #include "query.h"
+#include "retry.h"
 #include "signable.h"
 #include "ensclient/client.h"
 #include "ensclient/version.h"
@@ -36,6 +38,12 @@ struct ens_client {
     ens_clock_fn clock;
     ens_nonce_fn nonce;
     void *hooks_payload;
+    unsigned int max_attempts;
+    long retry_base_ms;
+    long retry_cap_ms;
+    ens_retry_fn retry_fn;
+    void *retry_payload;
+    ens__ratelimit ratelimit;
 };
 
 ENS_EXTERN void ens_client_options_init(ens_client_options *opts)
@@ -80,6 +88,7 @@ ENS_EXTERN void ens_client_free(ens_client *client)
     ens_credentials_provider_free(client->credentials);
     ens__endpoint_free(&client->endpoint);
     ens__free(client->user_agent);
+    ens__ratelimit_destroy(&client->ratelimit);
     ens__free(client);
 }
 
@@ -112,9 +121,12 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
         return ens__error_set(err, ENS_EINVAL, "invalid argument: unknown ens_client_options version %u",
                               opts->version);
     }
-    if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0) {
+    if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0 || opts->retry_base_delay_ms < 0 ||
+        opts->retry_max_delay_ms < 0 || opts->rate_limit_per_second < 0 ||
+        opts->rate_limit_per_second != opts->rate_limit_per_second) {
         release_owned(opts);
-        return ens__error_set(err, ENS_EINVAL, "invalid argument: timeouts must not be negative");
+        return ens__error_set(err, ENS_EINVAL,
+                              "invalid argument: timeouts, delays and rates must not be negative");
     }
     if (has_ctl(opts->user_agent_suffix)) {
         release_owned(opts);
@@ -145,6 +157,14 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
     c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : ENS_DEFAULT_TIMEOUT_MS;
     c->max_response_bytes = opts->max_response_bytes ? opts->max_response_bytes
                                                      : ENS_DEFAULT_MAX_RESPONSE_BYTES;
+    c->max_attempts = opts->max_attempts ? opts->max_attempts : ENS_DEFAULT_MAX_ATTEMPTS;
+    c->retry_base_ms = opts->retry_base_delay_ms ? opts->retry_base_delay_ms
+                                                 : ENS_DEFAULT_RETRY_BASE_DELAY_MS;
+    c->retry_cap_ms = opts->retry_max_delay_ms ? opts->retry_max_delay_ms
+                                               : ENS_DEFAULT_RETRY_MAX_DELAY_MS;
+    c->retry_fn = opts->retry_fn;
+    c->retry_payload = opts->retry_payload;
+    ens__ratelimit_init(&c->ratelimit, opts->rate_limit_per_second, opts->rate_limit_burst);
 
     st = ens__endpoint_parse(opts->endpoint ? opts->endpoint : ENS_DEFAULT_ENDPOINT, &c->endpoint, err);
     if (st != ENS_OK)
@@ -235,14 +255,7 @@ static ens_status build_signable(ens_client *c, const ens_describe_request *req,
     return ENS_OK;
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
-/* Everything before the transport: validate, build, resolve credentials, sign. */
+/* Everything before the transport: build, resolve credentials, sign. */
 static ens_status prepare(ens_client *c, const ens_describe_request *req, ens_signable **out,
                           ens_error *err)
 {
@@ -250,8 +263,6 @@ static ens_status prepare(ens_client *c, const ens_describe_request *req, ens_si
     ens_signable *s = NULL;
     ens_status st;
 
-    if ((st = ens_describe_request_validate(req, err)) != ENS_OK)
-        return st;
     if ((st = build_signable(c, req, &s, err)) != ENS_OK)
         return st;
     st = ens_credentials_provider_get(c->credentials, &creds, err);
@@ -285,38 +296,29 @@ static void log_request(const ens_client *c, const ens_signable *s, const char *
     }
 }
 
-ENS_EXTERN ens_status ens_describe_peer_connections(ens_client *client,
-                                                    const ens_describe_request *req,
-                                                    ens_describe_response **out, ens_error *err)
+/* One attempt: sign afresh, send, interpret.  resp is reused between attempts. */
+static ens_status attempt_once(ens_client *c, const ens_describe_request *req, long budget_ms,
+                               const ens_cancel *cancel, ens_http_response *resp,
+                               ens_describe_response **out, ens_error *e)
 {
-    ens_error e = ENS_ERROR_INIT;
     ens_signable *s = NULL;
-    ens_http_response *resp = NULL;
     ens__buf url = ENS__BUF_INIT;
     ens_http_request hreq;
-    struct timespec t0;
     ens_status st;
     long status;
-    unsigned int attempts = 0;
     size_t body_len;
     const char *body;
 
-    if (!client || !req || !out) {
-        st = ens__error_set(&e, ENS_EINVAL, "invalid argument: NULL client, request or out");
-        goto done;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((st = prepare(client, req, &s, &e)) != ENS_OK)
-        goto done;
-
-    ens__buf_puts(&url, client->endpoint.base);
+    if ((st = prepare(c, req, &s, e)) != ENS_OK)
+        return st;
+    ens__buf_puts(&url, c->endpoint.base);
     ens__buf_puts(&url, "/");
     if (*ens_signable_canonical_query(s)) {
         ens__buf_putc(&url, '?');
         ens__buf_puts(&url, ens_signable_canonical_query(s));
     }
-    if (url.oom || ens_http_response_new(&resp, client->max_response_bytes) != ENS_OK) {
-        st = ens__error_set(&e, ENS_ENOMEM, "out of memory: preparing the exchange");
+    if (url.oom) {
+        st = ens__error_set(e, ENS_ENOMEM, "out of memory: preparing the exchange");
         goto done;
     }
     memset(&hreq, 0, sizeof(hreq));
@@ -325,42 +327,139 @@ ENS_EXTERN ens_status ens_describe_peer_connections(ens_client *client,
     hreq.url = ens__buf_cstr(&url);
     hreq.headers = ens__signable_headers(s, &hreq.header_count);
     hreq.body = ens_signable_body(s, &hreq.body_len);
-    hreq.connect_timeout_ms = client->connect_timeout_ms;
-    hreq.timeout_ms = client->timeout_ms;
-    hreq.max_response_bytes = client->max_response_bytes;
-    log_request(client, s, hreq.url);
+    hreq.connect_timeout_ms = c->connect_timeout_ms < budget_ms ? c->connect_timeout_ms : budget_ms;
+    hreq.timeout_ms = budget_ms;
+    hreq.max_response_bytes = c->max_response_bytes;
+    hreq.cancel = cancel;
+    log_request(c, s, hreq.url);
 
-    attempts = 1;
-    st = ens_transport_send(client->transport, &hreq, resp, &e);
+    st = ens_transport_send(c->transport, &hreq, resp, e);
     if (st != ENS_OK)
         goto done;
-
     status = ens_http_response_status(resp);
     body = ens_http_response_body(resp, &body_len);
     if (status < 200 || status > 299) {
-        st = ens__parse_error_body(body, body_len, status, &e);
+        st = ens__parse_error_body(body, body_len, status, e);
         goto done;
     }
-    st = ens_describe_response_parse(out, body, body_len, &e);
-    if (st != ENS_OK) {
-        e.http_status = status;
+    st = ens_describe_response_parse(out, body, body_len, e);
+    if (st != ENS_OK && e)
+        e->http_status = status;
+done:
+    ens__buf_free(&url);
+    ens_signable_free(s);
+    return st;
+}
+
+ENS_EXTERN ens_status ens_describe_peer_connections_ex(ens_client *client,
+                                                       const ens_describe_request *req,
+                                                       const ens_call_options *opts,
+                                                       ens_describe_response **out, ens_error *err)
+{
+    ens_error e = ENS_ERROR_INIT;
+    ens_http_response *resp = NULL;
+    const ens_cancel *cancel = NULL;
+    long long start, deadline;
+    unsigned int attempt = 0;
+    long timeout_ms;
+    ens_status st;
+
+    if (!client || !req || !out) {
+        st = ens__error_set(&e, ENS_EINVAL, "invalid argument: NULL client, request or out");
         goto done;
     }
-    client_log(client, ENS_LOG_INFO, "%s: HTTP %ld, %zu connection(s), RequestId %s, %ld ms",
-               ENS_ACTION, status, (*out)->connections_count,
-               (*out)->request_id ? (*out)->request_id : "-", elapsed_ms(&t0));
+    if (opts && (opts->version == 0 || opts->version > ENS_CALL_OPTIONS_VERSION || opts->timeout_ms < 0)) {
+        st = ens__error_set(&e, ENS_EINVAL, "invalid argument: bad ens_call_options");
+        goto done;
+    }
+    timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : client->timeout_ms;
+    cancel = opts ? opts->cancel : NULL;
+    start = ens__now_ms();
+    deadline = start + timeout_ms;
+    if ((st = ens_describe_request_validate(req, &e)) != ENS_OK)
+        goto done;
+    if (ens_http_response_new(&resp, client->max_response_bytes) != ENS_OK) {
+        st = ens__error_set(&e, ENS_ENOMEM, "out of memory: preparing the exchange");
+        goto done;
+    }
+    for (;;) {
+        long remaining = (long)(deadline - ens__now_ms()), wait;
+        if (ens_cancel_is_triggered(cancel)) {
+            st = ens__error_set(&e, ENS_ECANCELED, "canceled after %u attempt(s)", attempt);
+            break;
+        }
+        if (remaining <= 0) {
+            if (attempt == 0 || e.status == ENS_OK)
+                st = ens__error_set(&e, ENS_ETIMEOUT, "timed out: the %ld ms deadline passed", timeout_ms);
+            break;
+        }
+        wait = ens__ratelimit_reserve(&client->ratelimit, remaining);
+        if (wait < 0) {
+            st = ens__error_set(&e, ENS_ETIMEOUT,
+                                "timed out: the client-side rate limit would delay the call past its deadline");
+            break;
+        }
+        if (wait > 0) {
+            if (ens__cancel_wait(cancel, wait)) {
+                st = ens__error_set(&e, ENS_ECANCELED, "canceled after %u attempt(s)", attempt);
+                break;
+            }
+            remaining = (long)(deadline - ens__now_ms());
+            if (remaining <= 0) {
+                st = ens__error_set(&e, ENS_ETIMEOUT, "timed out: the %ld ms deadline passed", timeout_ms);
+                break;
+            }
+        }
+        attempt++;
+        ens_error_init(&e);
+        st = attempt_once(client, req, remaining, cancel, resp, out, &e);
+        if (st == ENS_OK)
+            break;
+        if (st == ENS_ECANCELED || ens_cancel_is_triggered(cancel)) {
+            st = ens__error_set(&e, ENS_ECANCELED, "canceled during attempt %u", attempt);
+            break;
+        }
+        if (attempt >= client->max_attempts || !ens__retry_is_retryable(st, &e, resp))
+            break;
+        e.status = st;
+        e.attempts = attempt;
+        if (client->retry_fn && !client->retry_fn(client->retry_payload, attempt, &e))
+            break;
+        wait = ens__retry_delay_ms(attempt, client->retry_base_ms, client->retry_cap_ms, resp);
+        remaining = (long)(deadline - ens__now_ms());
+        if (wait >= remaining) {
+            client_log(client, ENS_LOG_INFO, "%s: not retrying, the deadline is too close: %s",
+                       ENS_ACTION, e.description);
+            break;
+        }
+        client_log(client, ENS_LOG_INFO, "%s: attempt %u/%u failed, retrying in %ld ms: %s", ENS_ACTION,
+                   attempt, client->max_attempts, wait, e.description);
+        if (ens__cancel_wait(cancel, wait)) {
+            st = ens__error_set(&e, ENS_ECANCELED, "canceled after %u attempt(s)", attempt);
+            break;
+        }
+    }
+    if (st == ENS_OK)
+        client_log(client, ENS_LOG_INFO, "%s: HTTP %ld, %zu connection(s), RequestId %s, %u attempt(s), %lld ms",
+                   ENS_ACTION, ens_http_response_status(resp), (*out)->connections_count,
+                   (*out)->request_id ? (*out)->request_id : "-", attempt, ens__now_ms() - start);
 
 done:
     if (st != ENS_OK) {
         e.status = st;
-        e.attempts = attempts;
+        e.attempts = attempt;
         if (client)
             client_log(client, ENS_LOG_ERROR, "%s: %s", ENS_ACTION, e.description);
         if (err)
             *err = e;
     }
-    ens__buf_free(&url);
     ens_http_response_free(resp);
-    ens_signable_free(s);
     return st;
+}
+
+ENS_EXTERN ens_status ens_describe_peer_connections(ens_client *client,
+                                                    const ens_describe_request *req,
+                                                    ens_describe_response **out, ens_error *err)
+{
+    return ens_describe_peer_connections_ex(client, req, NULL, out, err);
 }

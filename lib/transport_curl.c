@@ -93,6 +93,16 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return ens_cancel_is_triggered(clientp) ? 1 : 0;
+}
+
 static CURL *pool_take(curl_ctx *c)
 {
     CURL *h = NULL;
@@ -240,6 +250,11 @@ static ens_status curl_send(void *ctxp, const ens_http_request *req, ens_http_re
     SETOPT(h, CURLOPT_HEADERDATA, &x);
     SETOPT(h, CURLOPT_SHARE, c->share);
     SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (req->version >= 1 && req->cancel) {
+        SETOPT(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        SETOPT(h, CURLOPT_XFERINFODATA, (void *)req->cancel);
+        SETOPT(h, CURLOPT_NOPROGRESS, 0L);
+    }
     if (strcmp(req->method, "POST") == 0) {
         SETOPT(h, CURLOPT_POST, 1L);
         SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);

@@ -107,6 +107,7 @@ static ens_client *make_client(canned *c, const char *token, const char *endpoin
     o.nonce = pinned_nonce;
     o.log_fn = capture_log;
     o.log_level = ENS_LOG_DEBUG;
+    o.max_attempts = 1; /* retries have their own tests */
     assert_int_equal(ens_client_new(&client, &o, &err), ENS_OK);
     return client;
 }

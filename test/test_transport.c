@@ -97,7 +97,7 @@ static void test_transport_object(void **state)
     fake f = {0, 0};
     ens_transport *t = NULL;
     ens_http_response *r = NULL;
-    ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "POST", "http://x/", NULL, 0, NULL, 0, 0, 0, 0};
+    ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "POST", "http://x/", NULL, 0, NULL, 0, 0, 0, 0, NULL};
     ens_error err = ENS_ERROR_INIT;
     size_t len;
     (void)state;
@@ -202,7 +202,7 @@ static ens_status curl_exchange(script *s, const char *path, size_t cap, long ti
     static const ens_http_header hdrs[] = {{"x-acs-action", "DescribeNetworkPeerConnections"},
                                            {"authorization", "ACS3-HMAC-SHA256 Credential=k,Signature=f00"},
                                            {"x-empty", ""}};
-    ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "POST", url, hdrs, 3, NULL, 0, 2000, timeout_ms, cap};
+    ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "POST", url, hdrs, 3, NULL, 0, 2000, timeout_ms, cap, NULL};
     ens_transport *t = NULL;
     ens_status st;
     snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", s->port, path);

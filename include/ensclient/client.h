@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "credentials.h"
 #include "signer.h"
@@ -30,8 +31,25 @@ typedef struct ens_client ens_client;
 #define ENS_DEFAULT_MAX_RESPONSE_BYTES ((size_t)8 * 1024 * 1024)
 /** @brief Default connect timeout (ms). */
 #define ENS_DEFAULT_CONNECT_TIMEOUT_MS 10000L
-/** @brief Default total timeout of one call (ms). */
+/** @brief Default deadline of one call, all attempts and backoff included (ms). */
 #define ENS_DEFAULT_TIMEOUT_MS 30000L
+/** @brief Default number of attempts of one call (1 = no retries). */
+#define ENS_DEFAULT_MAX_ATTEMPTS 3u
+/** @brief Default base of the exponential backoff (ms). */
+#define ENS_DEFAULT_RETRY_BASE_DELAY_MS 200L
+/** @brief Default ceiling of one backoff sleep (ms). */
+#define ENS_DEFAULT_RETRY_MAX_DELAY_MS 5000L
+
+/**
+ * @brief Decides whether a failed attempt the library would retry is retried.
+ *
+ * Called after attempt number @p attempt (1-based) failed with @p err (its
+ * status, http_status and code filled), only for failures the library
+ * considers retryable.  Return false to stop and return that error now (for
+ * example during shutdown).  Called on the calling thread; must not call
+ * back into the same client.
+ */
+typedef bool (*ens_retry_fn)(void *payload, unsigned int attempt, const ens_error *err);
 
 /**
  * @brief Options of ens_client_new().  Caller-owned; read only during
@@ -68,6 +86,18 @@ typedef struct ens_client_options {
     bool insecure_skip_tls_verify;
     /** Allow sending credentials over plain http to a host that is not loopback. */
     bool allow_insecure_http;
+    /** Attempts per call; 0 = ENS_DEFAULT_MAX_ATTEMPTS; 1 = no retries.  Retried:
+        Throttling*, ServiceUnavailable, InternalError, HTTP 5xx, and network
+        failures or timeouts before any response arrived.  Never other 4xx. */
+    unsigned int max_attempts;
+    long retry_base_delay_ms; /**< Backoff base; 0 = ENS_DEFAULT_RETRY_BASE_DELAY_MS. */
+    long retry_max_delay_ms;  /**< Backoff ceiling (also caps Retry-After); 0 = ENS_DEFAULT_RETRY_MAX_DELAY_MS. */
+    ens_retry_fn retry_fn;    /**< Optional veto on each retry; NULL = always retry what is retryable. */
+    void *retry_payload;      /**< Passed to retry_fn. */
+    /** Client-side rate limit shared by every thread using the client, in
+        requests per second (token bucket); 0 = off. */
+    double rate_limit_per_second;
+    unsigned int rate_limit_burst; /**< Bucket size; 0 = 1. */
 } ens_client_options;
 
 /** @brief Static initialiser for ::ens_client_options. */
@@ -99,12 +129,28 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
  */
 ENS_EXTERN void ens_client_free(ens_client *client);
 
+/** @brief Current version of ::ens_call_options. */
+#define ENS_CALL_OPTIONS_VERSION 1
+
+/** @brief Per-call options of ens_describe_peer_connections_ex(). */
+typedef struct ens_call_options {
+    unsigned int version; /**< ENS_CALL_OPTIONS_VERSION. */
+    long timeout_ms;      /**< Deadline of this call (all attempts and sleeps); 0 = the client's timeout_ms. */
+    const ens_cancel *cancel; /**< Optional token; triggering it ends the call with ::ENS_ECANCELED. */
+} ens_call_options;
+
+/** @brief Static initialiser for ::ens_call_options. */
+#define ENS_CALL_OPTIONS_INIT {.version = ENS_CALL_OPTIONS_VERSION}
+
 /**
  * @brief Calls DescribeNetworkPeerConnections once (one page).
  *
  * Validates @p req (nothing is sent when it is invalid), resolves
  * credentials, builds and signs `POST /?<query>`, sends it through the
- * transport, and parses the answer.
+ * transport, and parses the answer.  Retryable failures are retried with
+ * exponential backoff and full jitter, each attempt signed afresh (new date
+ * and nonce), all within one deadline (the client's timeout_ms); err->attempts
+ * tells how many attempts were made.
  *
  * @param out receives a new response owned by the caller
  *            (ens_describe_response_free()); unchanged on failure.
@@ -119,6 +165,21 @@ ENS_EXTERN void ens_client_free(ens_client *client);
 ENS_EXTERN ens_status ens_describe_peer_connections(ens_client *client,
                                                     const ens_describe_request *req,
                                                     ens_describe_response **out, ens_error *err);
+
+/**
+ * @brief As ens_describe_peer_connections(), with a per-call deadline and a
+ * cancellation token.
+ *
+ * @param opts NULL = defaults.
+ * @return as ens_describe_peer_connections(); ::ENS_ETIMEOUT when the deadline
+ *         passes (also while sleeping between attempts); ::ENS_ECANCELED when
+ *         opts->cancel is triggered; ::ENS_EINVAL for an unknown opts version
+ *         or a negative timeout.
+ */
+ENS_EXTERN ens_status ens_describe_peer_connections_ex(ens_client *client,
+                                                       const ens_describe_request *req,
+                                                       const ens_call_options *opts,
+                                                       ens_describe_response **out, ens_error *err);
 
 #ifdef __cplusplus
 }

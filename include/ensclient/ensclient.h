@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "allocator.h"
+#include "cancel.h"
 #include <ensclient/version.h>
 #include "types.h"
 #include "credentials.h"

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cancel.h"
 #include "common.h"
 
 #ifdef __cplusplus
@@ -59,6 +60,8 @@ typedef struct ens_http_request {
     long connect_timeout_ms;       /**< Connect timeout; 0 = transport default. */
     long timeout_ms;               /**< Whole-exchange timeout; 0 = none. */
     size_t max_response_bytes;     /**< Body cap; ens_http_response_append_body() enforces it. */
+    const ens_cancel *cancel;      /**< May be NULL; a transport should give up with
+                                        ::ENS_ECANCELED soon after it is triggered. */
 } ens_http_request;
 
 /** @brief A response being received.  Opaque; owned by the library. */

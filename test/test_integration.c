@@ -1,0 +1,306 @@
+/* Integration: the real libcurl transport and the real signer against the
+ * local mock ENS server (started by this test on 127.0.0.1) over real sockets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ens_mock.h"
+#include "ensclient/ensclient.h"
+
+#ifndef ENS_TLS_DIR
+#error "ENS_TLS_DIR must point at test/tls"
+#endif
+
+static ensmock_server *start_mock(const ensmock_faults *faults, bool tls)
+{
+    ensmock_options o;
+    ensmock_server *srv = NULL;
+    ensmock_options_init(&o);
+    if (faults)
+        o.faults = *faults;
+    if (tls) {
+        o.tls_cert_file = ENS_TLS_DIR "/server.pem";
+        o.tls_key_file = ENS_TLS_DIR "/server.key";
+    }
+    assert_int_equal(ensmock_start(&o, &srv), ENSMOCK_OK);
+    return srv;
+}
+
+static unsigned int attempts_for_next_client = 1;
+
+static ens_client *client_for(ensmock_server *srv, const char *secret, long timeout_ms,
+                              size_t cap, const char *ca_file)
+{
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
+                                                         secret ? secret : ENSMOCK_DEMO_KEY_SECRET, NULL),
+                     ENS_OK);
+    o.endpoint = ensmock_url(srv);
+    o.timeout_ms = timeout_ms;
+    o.connect_timeout_ms = 2000;
+    o.max_response_bytes = cap;
+    o.ca_file = ca_file;
+    o.max_attempts = attempts_for_next_client;
+    o.retry_base_delay_ms = 10;
+    if (ens_client_new(&c, &o, &err) != ENS_OK)
+        fail_msg("ens_client_new: %s", err.description);
+    return c;
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+}
+
+static void test_signed_call_and_filter(void **state)
+{
+    ensmock_server *srv = start_mock(NULL, false);
+    ens_client *c = client_for(srv, NULL, 5000, 0, NULL);
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    size_t i;
+    (void)state;
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    assert_int_equal(resp->total_count, (int64_t)ensmock_data_count(srv));
+    assert_int_equal(resp->page_number, 1);
+    assert_int_equal(resp->connections_count, 10);
+    assert_non_null(resp->request_id);
+    ens_describe_response_free(resp);
+
+    req.ens_region_id = "cn-xian-unicom";
+    req.page_size = 100;
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    assert_true(resp->connections_count > 0);
+    assert_int_equal(resp->total_count, (int64_t)resp->connections_count);
+    for (i = 0; i < resp->connections_count; i++)
+        assert_string_equal(resp->connections[i].ens_region_id, "cn-xian-unicom");
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_wrong_secret_is_an_auth_error(void **state)
+{
+    ensmock_server *srv = start_mock(NULL, false);
+    ens_client *c = client_for(srv, "not-the-secret", 5000, 0, NULL);
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_EAUTH);
+    assert_string_equal(err.code, "SignatureDoesNotMatch");
+    assert_int_equal(err.http_status, 400);
+    assert_true(strlen(err.request_id) > 0);
+    assert_null(strstr(err.description, "not-the-secret"));
+    assert_null(resp);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_connection_reuse(void **state)
+{
+    ensmock_server *srv = start_mock(NULL, false);
+    ens_client *c = client_for(srv, NULL, 5000, 0, NULL);
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ensmock_stats st;
+    int i;
+    (void)state;
+    for (i = 0; i < 1000; i++) {
+        ens_describe_response *resp = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        if (ens_describe_peer_connections(c, &req, &resp, &err) != ENS_OK)
+            fail_msg("call %d: %s", i, err.description);
+        assert_int_equal(resp->connections_count, 10);
+        ens_describe_response_free(resp);
+    }
+    ensmock_stats_get(srv, &st);
+    assert_int_equal(st.requests, 1000);
+    assert_int_equal(st.ok, 1000);
+    assert_int_equal(st.connections, 1);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_slow_server_hits_total_timeout(void **state)
+{
+    ensmock_faults f = {0};
+    ensmock_server *srv;
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    double t0, took;
+    (void)state;
+    f.delay_ms = 4000;
+    srv = start_mock(&f, false);
+    c = client_for(srv, NULL, 300, 0, NULL);
+    t0 = now_ms();
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETIMEOUT);
+    took = now_ms() - t0;
+    /* bound: the configured 300 ms plus a generous margin for a loaded machine */
+    assert_true(took < 2500.0);
+    assert_true(took >= 250.0);
+    assert_int_equal(err.status, ENS_ETIMEOUT);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_dropped_and_truncated(void **state)
+{
+    ensmock_faults f = {0};
+    ensmock_server *srv = start_mock(NULL, false);
+    ens_client *c = client_for(srv, NULL, 5000, 0, NULL);
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    f.drop_connection = true;
+    assert_int_equal(ensmock_set_faults(srv, &f), ENSMOCK_OK);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ENETWORK);
+    assert_null(resp);
+
+    f.drop_connection = false;
+    f.truncate_body = true;
+    assert_int_equal(ensmock_set_faults(srv, &f), ENSMOCK_OK);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ENETWORK);
+    assert_null(resp);
+
+    /* the client is still usable afterwards */
+    assert_int_equal(ensmock_set_faults(srv, NULL), ENSMOCK_OK);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_size_cap(void **state)
+{
+    ensmock_faults f = {0};
+    ensmock_server *srv;
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    f.oversize_body_bytes = 256 * 1024;
+    srv = start_mock(&f, false);
+    c = client_for(srv, NULL, 5000, 64 * 1024, NULL);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETOOLARGE);
+    assert_null(resp);
+    ens_client_free(c);
+    /* the same body fits under the default 8 MiB cap */
+    c = client_for(srv, NULL, 5000, 0, NULL);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_tls(void **state)
+{
+    ensmock_server *srv = start_mock(NULL, true);
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_non_null(strstr(ensmock_url(srv), "https://"));
+    c = client_for(srv, NULL, 5000, 0, NULL);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETLS);
+    assert_null(resp);
+    ens_client_free(c);
+    c = client_for(srv, NULL, 5000, 0, ENS_TLS_DIR "/ca.pem");
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    assert_int_equal(resp->connections_count, 10);
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_service_errors_over_http(void **state)
+{
+    ensmock_faults f = {0};
+    ensmock_server *srv;
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    f.throttle_first_n = 1;
+    f.unavailable_first_n = 1;
+    srv = start_mock(&f, false);
+    c = client_for(srv, NULL, 5000, 0, NULL);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ESERVICE);
+    assert_string_equal(err.code, "Throttling.User");
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ESERVICE);
+    assert_string_equal(err.code, "ServiceUnavailable");
+    assert_int_equal(err.http_status, 503);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_retries_over_http(void **state)
+{
+    ensmock_faults f = {0};
+    ensmock_server *srv;
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ensmock_stats st;
+    (void)state;
+    f.throttle_first_n = 1;
+    f.unavailable_first_n = 1;
+    srv = start_mock(&f, false);
+    attempts_for_next_client = 3;
+    c = client_for(srv, NULL, 5000, 0, NULL);
+    attempts_for_next_client = 1;
+    /* throttled, then 503, then served: every attempt re-signed with a fresh
+       nonce, or the server would answer SignatureNonceUsed */
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    ens_describe_response_free(resp);
+    ensmock_stats_get(srv, &st);
+    assert_int_equal(st.requests, 3);
+    assert_int_equal(st.throttled, 1);
+    assert_int_equal(st.unavailable, 1);
+    assert_int_equal(st.nonce_reused, 0);
+
+    f.throttle_first_n = 0;
+    f.unavailable_first_n = 5;
+    assert_int_equal(ensmock_set_faults(srv, &f), ENSMOCK_OK);
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ESERVICE);
+    assert_int_equal(err.attempts, 3);
+    assert_int_equal(err.http_status, 503);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signed_call_and_filter),
+        cmocka_unit_test(test_wrong_secret_is_an_auth_error),
+        cmocka_unit_test(test_connection_reuse),
+        cmocka_unit_test(test_slow_server_hits_total_timeout),
+        cmocka_unit_test(test_dropped_and_truncated),
+        cmocka_unit_test(test_size_cap),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_service_errors_over_http),
+        cmocka_unit_test(test_retries_over_http),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

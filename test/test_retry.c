@@ -1,0 +1,448 @@
+/* Retries, backoff, deadlines, cancellation and the client-side rate limit,
+ * over an in-test transport that plays a scripted sequence of answers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ensclient/ensclient.h"
+
+/* Scripts below list only the fields that matter for each step. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#define MAX_STEPS 16
+
+typedef struct step {
+    long status;          /* 0 with fail set: a transport failure */
+    const char *body;
+    const char *retry_after; /* Retry-After header value, or NULL */
+    ens_status fail;      /* transport failure */
+    bool status_before_fail; /* the failure happened after the status line */
+    long delay_ms;        /* wait (cancellably) before answering */
+} step;
+
+typedef struct script {
+    step steps[MAX_STEPS];
+    int count;
+    int sends;
+    char nonces[MAX_STEPS][65];
+    long timeouts[MAX_STEPS];
+} script;
+
+static const char ok_body[] = "{\"RequestId\":\"R\",\"PageNumber\":1,\"PageSize\":10,\"TotalCount\":0}";
+static const char throttled[] = "{\"RequestId\":\"T\",\"Code\":\"Throttling.User\",\"Message\":\"slow down\"}";
+static const char unavailable[] = "{\"RequestId\":\"U\",\"Code\":\"ServiceUnavailable\",\"Message\":\"later\"}";
+static const char internal[] = "{\"RequestId\":\"I\",\"Code\":\"InternalError\",\"Message\":\"oops\"}";
+static const char bad_param[] = "{\"RequestId\":\"P\",\"Code\":\"InvalidParameter.Name\",\"Message\":\"no\"}";
+static const char no_permission[] = "{\"RequestId\":\"N\",\"Code\":\"NoPermission\",\"Message\":\"no\"}";
+
+static ens_status script_send(void *ctx, const ens_http_request *req, ens_http_response *resp,
+                              ens_error *err)
+{
+    script *s = ctx;
+    const step *st;
+    size_t i;
+    (void)err;
+    assert_true(s->sends < s->count);
+    st = &s->steps[s->sends];
+    for (i = 0; i < req->header_count; i++)
+        if (strcmp(req->headers[i].name, "x-acs-signature-nonce") == 0)
+            snprintf(s->nonces[s->sends], 65, "%s", req->headers[i].value);
+    s->timeouts[s->sends] = req->timeout_ms;
+    s->sends++;
+    if (st->delay_ms) {
+        long left = st->delay_ms;
+        while (left > 0 && !ens_cancel_is_triggered(req->cancel)) {
+            struct timespec ts = {0, 5000000L};
+            nanosleep(&ts, NULL);
+            left -= 5;
+        }
+        if (ens_cancel_is_triggered(req->cancel))
+            return ENS_ECANCELED;
+    }
+    if (st->fail != ENS_OK) {
+        if (st->status_before_fail)
+            ens_http_response_set_status(resp, 200);
+        return st->fail;
+    }
+    ens_http_response_set_status(resp, st->status);
+    if (st->retry_after)
+        ens_http_response_add_header(resp, "Retry-After", 11, st->retry_after, strlen(st->retry_after));
+    return ens_http_response_append_body(resp, st->body, strlen(st->body));
+}
+
+static const ens_transport_vtable script_vt = {ENS_TRANSPORT_VTABLE_VERSION, script_send, NULL};
+
+static ens_client *make(script *s, ens_client_options *o)
+{
+    ens_client *c = NULL;
+    ens_client_options local = ENS_CLIENT_OPTIONS_INIT;
+    if (!o) {
+        o = &local;
+    }
+    assert_int_equal(ens_transport_new(&o->transport, &script_vt, s), ENS_OK);
+    assert_int_equal(ens_credentials_provider_static_new(&o->credentials, "id", "secret", NULL), ENS_OK);
+    if (!o->retry_base_delay_ms)
+        o->retry_base_delay_ms = 1;
+    if (!o->retry_max_delay_ms)
+        o->retry_max_delay_ms = 20;
+    assert_int_equal(ens_client_new(&c, o, NULL), ENS_OK);
+    return c;
+}
+
+static ens_status call(ens_client *c, ens_error *err)
+{
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_status st = ens_describe_peer_connections(c, &req, &resp, err);
+    ens_describe_response_free(resp);
+    return st;
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+}
+
+static void test_retryable_then_success(void **state)
+{
+    script s = {.count = 4,
+                .steps = {{400, throttled}, {503, unavailable}, {500, internal}, {200, ok_body}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    o.max_attempts = 4;
+    c = make(&s, &o);
+    assert_int_equal(call(c, &err), ENS_OK);
+    assert_int_equal(s.sends, 4);
+    /* every attempt is signed afresh: a new nonce each time */
+    assert_string_not_equal(s.nonces[0], s.nonces[1]);
+    assert_string_not_equal(s.nonces[1], s.nonces[2]);
+    assert_string_not_equal(s.nonces[2], s.nonces[3]);
+    ens_client_free(c);
+}
+
+static void test_default_is_three_attempts(void **state)
+{
+    script s = {.count = 3, .steps = {{503, unavailable}, {503, unavailable}, {503, unavailable}}};
+    ens_client *c = make(&s, NULL);
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    assert_int_equal(s.sends, 3);
+    assert_int_equal(err.attempts, 3);
+    assert_string_equal(err.code, "ServiceUnavailable");
+    assert_int_equal(err.http_status, 503);
+    ens_client_free(c);
+}
+
+static void test_other_4xx_not_retried(void **state)
+{
+    script s = {.count = 2, .steps = {{400, bad_param}, {200, ok_body}}};
+    ens_client *c = make(&s, NULL);
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    assert_int_equal(s.sends, 1);
+    assert_int_equal(err.attempts, 1);
+    s.steps[0] = (step){400, no_permission};
+    s.sends = 0;
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    assert_int_equal(s.sends, 1);
+    ens_client_free(c);
+}
+
+static void test_network_failures(void **state)
+{
+    script s = {.count = 4,
+                .steps = {{0, NULL, NULL, ENS_ENETWORK}, {0, NULL, NULL, ENS_ETIMEOUT}, {200, ok_body},
+                          {0, NULL, NULL, ENS_ENETWORK, true}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    o.max_attempts = 5;
+    c = make(&s, &o);
+    /* failures before any response are retried */
+    assert_int_equal(call(c, &err), ENS_OK);
+    assert_int_equal(s.sends, 3);
+    /* a failure after the response started is not */
+    assert_int_equal(call(c, &err), ENS_ENETWORK);
+    assert_int_equal(s.sends, 4);
+    assert_int_equal(err.attempts, 1);
+    ens_client_free(c);
+}
+
+static void test_tls_and_parse_not_retried(void **state)
+{
+    script s = {.count = 2, .steps = {{0, NULL, NULL, ENS_ETLS}, {200, "<html>"}}};
+    ens_client *c = make(&s, NULL);
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_int_equal(call(c, &err), ENS_ETLS);
+    assert_int_equal(call(c, &err), ENS_EPARSE);
+    assert_int_equal(s.sends, 2);
+    ens_client_free(c);
+}
+
+static void test_max_attempts_one_disables(void **state)
+{
+    script s = {.count = 1, .steps = {{400, throttled}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    o.max_attempts = 1;
+    c = make(&s, &o);
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    assert_int_equal(s.sends, 1);
+    assert_int_equal(err.attempts, 1);
+    ens_client_free(c);
+}
+
+static int vetoes;
+static bool veto(void *payload, unsigned int attempt, const ens_error *err)
+{
+    (void)payload;
+    assert_int_equal(attempt, 1);
+    assert_string_equal(err->code, "Throttling.User");
+    vetoes++;
+    return false;
+}
+
+static void test_retry_callback_can_stop(void **state)
+{
+    script s = {.count = 2, .steps = {{400, throttled}, {200, ok_body}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    o.retry_fn = veto;
+    c = make(&s, &o);
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    assert_int_equal(s.sends, 1);
+    assert_int_equal(vetoes, 1);
+    ens_client_free(c);
+}
+
+static void test_retry_after_honoured_within_cap(void **state)
+{
+    script s = {.count = 4,
+                .steps = {{503, unavailable, "0.3"}, {200, ok_body}, {503, unavailable, "30"}, {200, ok_body}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    double t0, took;
+    (void)state;
+    o.retry_base_delay_ms = 1;
+    o.retry_max_delay_ms = 1000;
+    c = make(&s, &o);
+    t0 = now_ms();
+    assert_int_equal(call(c, &err), ENS_OK);
+    took = now_ms() - t0;
+    assert_true(took >= 290.0); /* waited at least what the server asked */
+    t0 = now_ms();
+    assert_int_equal(call(c, &err), ENS_OK); /* 30 s asked, capped at 1 s */
+    took = now_ms() - t0;
+    assert_true(took >= 990.0);
+    assert_true(took < 20000.0);
+    ens_client_free(c);
+}
+
+static void test_deadline_bounds_all_attempts(void **state)
+{
+    script s = {.count = MAX_STEPS};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    double t0, took;
+    int i;
+    (void)state;
+    for (i = 0; i < MAX_STEPS; i++)
+        s.steps[i] = (step){503, unavailable, NULL, ENS_OK, false, 40};
+    o.max_attempts = MAX_STEPS;
+    o.timeout_ms = 300;
+    o.retry_base_delay_ms = 50;
+    o.retry_max_delay_ms = 100;
+    c = make(&s, &o);
+    t0 = now_ms();
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    took = now_ms() - t0;
+    assert_true(err.attempts >= 2);
+    assert_true(err.attempts < MAX_STEPS);
+    assert_true(took < 3000.0);
+    /* each attempt gets only what is left of the deadline */
+    assert_true(s.timeouts[0] <= 300);
+    assert_true(s.timeouts[1] < s.timeouts[0]);
+    ens_client_free(c);
+}
+
+static void test_per_call_deadline(void **state)
+{
+    script s = {.count = 1, .steps = {{200, ok_body, NULL, ENS_OK, false, 5000}}};
+    ens_client *c = make(&s, NULL);
+    ens_call_options co = ENS_CALL_OPTIONS_INIT;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    co.timeout_ms = 1234;
+    /* the scripted transport ignores timeouts; check what it was told */
+    s.steps[0].delay_ms = 0;
+    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_OK);
+    ens_describe_response_free(resp);
+    assert_true(s.timeouts[0] <= 1234 && s.timeouts[0] > 1000);
+    co.version = 99;
+    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_EINVAL);
+    co.version = ENS_CALL_OPTIONS_VERSION;
+    co.timeout_ms = -1;
+    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_EINVAL);
+    ens_client_free(c);
+}
+
+typedef struct canceller {
+    ens_cancel *cancel;
+    long after_ms;
+} canceller;
+
+static void *cancel_later(void *arg)
+{
+    canceller *k = arg;
+    struct timespec ts = {k->after_ms / 1000, (k->after_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    ens_cancel_trigger(k->cancel);
+    return NULL;
+}
+
+static void test_cancel_during_backoff_and_during_send(void **state)
+{
+    script s = {.count = 3,
+                .steps = {{503, unavailable, "10"}, {200, ok_body, NULL, ENS_OK, false, 10000}, {200, ok_body}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_call_options co = ENS_CALL_OPTIONS_INIT;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    canceller k;
+    pthread_t th;
+    double t0, took;
+    (void)state;
+    o.retry_max_delay_ms = 10000;
+    c = make(&s, &o);
+    assert_int_equal(ens_cancel_new(&k.cancel), ENS_OK);
+    co.cancel = k.cancel;
+    k.after_ms = 100;
+
+    /* sleeping 10 s between attempts: the cancel wakes it at once */
+    pthread_create(&th, NULL, cancel_later, &k);
+    t0 = now_ms();
+    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
+    took = now_ms() - t0;
+    pthread_join(th, NULL);
+    assert_true(took < 5000.0);
+    assert_int_equal(err.status, ENS_ECANCELED);
+    assert_int_equal(err.attempts, 1);
+    assert_null(resp);
+
+    /* inside the transport */
+    ens_cancel_reset(k.cancel);
+    pthread_create(&th, NULL, cancel_later, &k);
+    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
+    pthread_join(th, NULL);
+    assert_int_equal(s.sends, 2);
+
+    /* an already triggered token sends nothing */
+    assert_true(ens_cancel_is_triggered(k.cancel));
+    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
+    assert_int_equal(s.sends, 2);
+    assert_int_equal(err.attempts, 0);
+
+    ens_cancel_reset(k.cancel);
+    assert_false(ens_cancel_is_triggered(k.cancel));
+    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_OK);
+    ens_describe_response_free(resp);
+    ens_cancel_free(k.cancel);
+    ens_client_free(c);
+}
+
+static void test_rate_limit(void **state)
+{
+    script s = {.count = 6};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    double t0, took;
+    int i;
+    (void)state;
+    for (i = 0; i < 6; i++)
+        s.steps[i] = (step){200, ok_body};
+    o.rate_limit_per_second = 20.0; /* one every 50 ms */
+    o.rate_limit_burst = 1;
+    c = make(&s, &o);
+    t0 = now_ms();
+    for (i = 0; i < 6; i++)
+        assert_int_equal(call(c, &err), ENS_OK);
+    took = now_ms() - t0;
+    assert_true(took >= 240.0); /* 5 waits of 50 ms at least */
+    ens_client_free(c);
+
+    /* a limit that cannot be met before the deadline fails fast */
+    memset(&s, 0, sizeof(s));
+    s.count = 2;
+    s.steps[0] = (step){200, ok_body};
+    s.steps[1] = (step){200, ok_body};
+    ens_client_options_init(&o);
+    o.rate_limit_per_second = 0.1; /* one every 10 s */
+    o.timeout_ms = 200;
+    c = make(&s, &o);
+    assert_int_equal(call(c, &err), ENS_OK);
+    t0 = now_ms();
+    assert_int_equal(call(c, &err), ENS_ETIMEOUT);
+    assert_true(now_ms() - t0 < 5000.0);
+    assert_int_equal(s.sends, 1);
+    ens_client_free(c);
+}
+
+static void test_bad_retry_options(void **state)
+{
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c = NULL;
+    (void)state;
+    o.retry_base_delay_ms = -1;
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_EINVAL);
+    ens_client_options_init(&o);
+    o.rate_limit_per_second = -5;
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_EINVAL);
+    assert_null(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_retryable_then_success),
+        cmocka_unit_test(test_default_is_three_attempts),
+        cmocka_unit_test(test_other_4xx_not_retried),
+        cmocka_unit_test(test_network_failures),
+        cmocka_unit_test(test_tls_and_parse_not_retried),
+        cmocka_unit_test(test_max_attempts_one_disables),
+        cmocka_unit_test(test_retry_callback_can_stop),
+        cmocka_unit_test(test_retry_after_honoured_within_cap),
+        cmocka_unit_test(test_deadline_bounds_all_attempts),
+        cmocka_unit_test(test_per_call_deadline),
+        cmocka_unit_test(test_cancel_during_backoff_and_during_send),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_bad_retry_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
