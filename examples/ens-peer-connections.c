@@ -11,6 +11,10 @@
 
 #include <ensclient/ensclient.h>
 
+#ifdef ENS_HAVE_MOCK
+#include "ens_mock.h"
+#endif
+
 enum exit_code {
     EXIT_OK = 0,
     EXIT_OTHER = 1,
@@ -28,6 +32,10 @@ typedef struct cli {
     const char *ca_file;
     long timeout_ms;
     int json;
+    int all;     /* --all: walk every page with the peer iterator */
+    int demo;    /* --demo: start the local mock server and walk it */
+    long max_attempts; /* --max-attempts N (0 = library default) */
+    size_t max;  /* --max N: at most N connections (0 = no limit); implies --all */
     const char *network_ids[MAX_NETWORK_IDS];
     ens_describe_request req;
 } cli;
@@ -44,16 +52,27 @@ static void usage(FILE *f)
           "  --network-id ID      network on either side (NetworkIds); repeatable\n"
           "  --page N             page number, from 1 (PageNumber)\n"
           "  --page-size N        entries per page, 10..100 (PageSize)\n"
+          "  --all                walk every page from --page on (PageSize 100 unless\n"
+          "                       --page-size is given) and print every connection\n"
+          "  --max N              stop after N connections (implies --all)\n"
           "\n"
           "Connection:\n"
           "  --endpoint URL       https://host[:port] (default https://ens.aliyuncs.com);\n"
           "                       http://127.0.0.1:PORT for a local server\n"
-          "  --timeout-ms N       total time allowed for the call (default 30000)\n"
+          "  --timeout-ms N       deadline of each call, retries included (default 30000)\n"
+          "  --max-attempts N     attempts per call (default 3; 1 disables retries)\n"
           "  --ca-file PATH       CA bundle used to verify the server\n"
           "\n"
           "Output:\n"
           "  --json               one JSON object with the API's own field names\n"
           "  --help               this text\n"
+#ifdef ENS_HAVE_MOCK
+          "\n"
+          "Demo:\n"
+          "  --demo               start a local mock ENS endpoint on 127.0.0.1 with demo\n"
+          "                       credentials and list everything it serves (implies --all;\n"
+          "                       no cloud account needed)\n"
+#endif
           "\n"
           "Credentials are read from the environment: ALIBABA_CLOUD_ACCESS_KEY_ID,\n"
           "ALIBABA_CLOUD_ACCESS_KEY_SECRET and, for STS, ALIBABA_CLOUD_SECURITY_TOKEN.\n"
@@ -96,7 +115,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 static int parse_args(int argc, char **argv, cli *c)
 {
     enum { O_ENDPOINT = 256, O_REGION, O_INSTANCE, O_NAME, O_NETWORK, O_PAGE, O_PAGE_SIZE,
-           O_TIMEOUT, O_CA, O_JSON, O_HELP };
+           O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"region", required_argument, NULL, O_REGION},
@@ -109,6 +128,10 @@ static int parse_args(int argc, char **argv, cli *c)
         {"ca-file", required_argument, NULL, O_CA},
         {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, O_HELP},
+        {"all", no_argument, NULL, O_ALL},
+        {"demo", no_argument, NULL, O_DEMO},
+        {"max-attempts", required_argument, NULL, O_MAX_ATTEMPTS},
+        {"max", required_argument, NULL, O_MAX},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -149,6 +172,31 @@ static int parse_args(int argc, char **argv, cli *c)
             break;
         case O_CA: c->ca_file = optarg; break;
         case O_JSON: c->json = 1; break;
+        case O_ALL: c->all = 1; break;
+        case O_DEMO:
+#ifdef ENS_HAVE_MOCK
+            c->demo = 1;
+            c->all = 1;
+            break;
+#else
+            fprintf(stderr, "ens-peer-connections: this build has no mock server (needs libmicrohttpd)\n");
+            return -1;
+#endif
+        case O_MAX_ATTEMPTS:
+            if (parse_long(optarg, 1, 100, &v) < 0) {
+                fprintf(stderr, "ens-peer-connections: --max-attempts needs a number from 1 to 100\n");
+                return -1;
+            }
+            c->max_attempts = v;
+            break;
+        case O_MAX:
+            if (parse_long(optarg, 1, INT32_MAX, &v) < 0) {
+                fprintf(stderr, "ens-peer-connections: --max needs a positive number\n");
+                return -1;
+            }
+            c->max = (size_t)v;
+            c->all = 1;
+            break;
         case 'h':
         case O_HELP: usage(stdout); exit(EXIT_OK);
         default: return -1;
@@ -281,6 +329,75 @@ static void print_error(const ens_error *e)
     fprintf(stderr, "ens-peer-connections: %s\n", e->description);
 }
 
+/* ---- --all ---- */
+
+/* Walks every page with the peer iterator, keeping a copy of each connection,
+ * then prints them all as one table or one JSON object (RequestId, PageNumber,
+ * PageSize and TotalCount of the last page fetched).  Returns the exit code. */
+static int run_all(ens_client *client, const cli *c)
+{
+    ens_iterator_options io = ENS_ITERATOR_OPTIONS_INIT;
+    ens_peer_iterator *it = NULL;
+    const ens_peer_connection *pc;
+    const ens_describe_response *last;
+    ens_describe_response all;
+    ens_peer_connection **copies = NULL, *rows = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    size_t n = 0, cap = 0, i;
+    ens_status st;
+    int rc = EXIT_OK;
+
+    io.max_items = c->max;
+    st = ens_peer_iterator_new(&it, client, &c->req, &io, &err);
+    while (st == ENS_OK && (st = ens_peer_iterator_next(it, &pc, &err)) == ENS_OK) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            ens_peer_connection **grown = realloc(copies, ncap * sizeof(*grown));
+            if (!grown) {
+                st = ENS_ENOMEM;
+                break;
+            }
+            copies = grown;
+            cap = ncap;
+        }
+        if ((st = ens_peer_connection_copy(&copies[n], pc)) != ENS_OK)
+            break;
+        n++;
+    }
+    if (st == ENS_ITEROVER && !(rows = calloc(n ? n : 1, sizeof(*rows))))
+        st = ENS_ENOMEM;
+    if (st != ENS_ITEROVER) {
+        if (st == ENS_ENOMEM && !err.description[0])
+            snprintf(err.description, sizeof(err.description), "out of memory");
+        print_error(&err);
+        rc = exit_for(st);
+        goto done;
+    }
+    for (i = 0; i < n; i++)
+        rows[i] = *copies[i]; /* shallow: the strings stay in copies[i] */
+    last = ens_peer_iterator_page(it);
+    memset(&all, 0, sizeof(all));
+    all.request_id = last ? last->request_id : NULL;
+    all.page_number = last ? last->page_number : -1;
+    all.page_size = last ? last->page_size : -1;
+    all.total_count = last ? last->total_count : -1;
+    all.connections = n ? rows : NULL;
+    all.connections_count = n;
+    if (c->json) {
+        if (print_json(&all) != 0)
+            rc = EXIT_OTHER;
+    } else {
+        print_table(&all);
+    }
+done:
+    free(rows);
+    for (i = 0; i < n; i++)
+        ens_peer_connection_free(copies[i]);
+    free(copies);
+    ens_peer_iterator_free(it);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -291,6 +408,10 @@ int main(int argc, char **argv)
     ens_status st;
     int rc;
 
+#ifdef ENS_HAVE_MOCK
+    ensmock_server *mock = NULL;
+#endif
+
     memset(&c, 0, sizeof(c));
     ens_describe_request_init(&c.req);
     if (parse_args(argc, argv, &c) < 0) {
@@ -300,11 +421,46 @@ int main(int argc, char **argv)
     o.endpoint = c.endpoint;
     o.ca_file = c.ca_file;
     o.timeout_ms = c.timeout_ms;
+    o.max_attempts = (unsigned int)c.max_attempts;
     o.user_agent_suffix = "ens-peer-connections";
+#ifdef ENS_HAVE_MOCK
+    if (c.demo) {
+        ensmock_options mo;
+        ensmock_options_init(&mo);
+        if (ensmock_start(&mo, &mock) != ENSMOCK_OK) {
+            fprintf(stderr, "ens-peer-connections: cannot start the demo server\n");
+            return EXIT_OTHER;
+        }
+        fprintf(stderr, "demo: mock ENS endpoint at %s serving %zu peer connections; "
+                        "credentials %s / (demo secret)\n",
+                ensmock_url(mock), ensmock_data_count(mock), ENSMOCK_DEMO_KEY_ID);
+        o.endpoint = ensmock_url(mock);
+        st = ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
+                                                 ENSMOCK_DEMO_KEY_SECRET, NULL);
+        if (st != ENS_OK) {
+            fprintf(stderr, "ens-peer-connections: %s\n", ens_strerror(st));
+            ensmock_stop(mock);
+            return EXIT_OTHER;
+        }
+    }
+#endif
     st = ens_client_new(&client, &o, &err);
     if (st != ENS_OK) {
         print_error(&err);
+#ifdef ENS_HAVE_MOCK
+        ensmock_stop(mock);
+#endif
         return exit_for(st);
+    }
+    if (c.all) {
+        rc = run_all(client, &c);
+        ens_client_free(client);
+#ifdef ENS_HAVE_MOCK
+        ensmock_stop(mock);
+#endif
+        if (fflush(stdout) != 0)
+            rc = EXIT_OTHER;
+        return rc;
     }
     st = ens_describe_peer_connections(client, &c.req, &resp, &err);
     if (st != ENS_OK) {

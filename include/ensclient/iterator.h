@@ -3,31 +3,113 @@
  * @brief Walking every page of a DescribeNetworkPeerConnections query.
  *
  * Two iterators over the same walk: ens_page_iterator yields each page's
- * typed response; ens_peer_iterator yields one peer connection at a time.
- * Both follow the libgit2 pattern: `_new`, `_next` returning ::ENS_OK or
- * ::ENS_ITEROVER (walk complete) or a negative error, `_free`.
+ * typed response; ens_peer_iterator yields one peer connection at a time
+ * (it is built on a page iterator).  Both follow the libgit2 pattern: `_new`,
+ * `_next` returning ::ENS_OK, ::ENS_ITEROVER (walk complete) or a negative
+ * error, `_free`.
+ *
+ * @code
+ * ens_error err = ENS_ERROR_INIT;
+ * ens_peer_iterator *it;
+ * const ens_peer_connection *pc;
+ * ens_status st;
+ * if ((st = ens_peer_iterator_new(&it, client, &req, NULL, &err)) != ENS_OK)
+ *     return st;
+ * while ((st = ens_peer_iterator_next(it, &pc, &err)) == ENS_OK)
+ *     printf("%s\n", pc->instance_id ? pc->instance_id : "-");
+ * // Here st is ENS_ITEROVER, or an error: after a retryable one, calling
+ * // ens_peer_iterator_next() again resumes the walk.
+ * if (st != ENS_ITEROVER)
+ *     fprintf(stderr, "%s\n", err.description);
+ * ens_peer_iterator_free(it);
+ * @endcode
+ *
+ * ## The walk
+ * The request's filters are sent with every page.  Its page_number is the
+ * first page (0 = page 1) and its page_size the page size (0 =
+ * ::ENS_ITERATOR_DEFAULT_PAGE_SIZE, i.e. 100, the largest the service
+ * accepts, to save round trips).  Every request carries PageNumber and
+ * PageSize explicitly; page N+1 is asked for after page N.
  *
  * ## Termination
- * The walk ends (::ENS_ITEROVER) when the items seen reach the TotalCount of
- * the latest page, when a page holds fewer entries than the page size, or
- * when a page is empty.
+ * After each page the walk ends (the page is still yielded; the following
+ * `_next` returns ::ENS_ITEROVER, and keeps returning it) when any of these
+ * holds:
+ * - the page holds no entries (an empty page ends the walk even when
+ *   TotalCount promised more);
+ * - the page holds fewer entries than the page size (as sent, before
+ *   entries already met are left out);
+ * - the items seen reach the TotalCount of the latest page that carried one.
+ *   "Items seen" counts (first page - 1) * page size, plus every distinct
+ *   entry met since (an entry with a NULL InstanceId always counts);
+ * - options.max_items items have been yielded;
+ * - options.max_pages pages have been fetched.
+ *
+ * ## TotalCount changing during the walk
+ * Connections created or deleted while a walk runs shift entries between
+ * pages.  The target is always the TotalCount of the latest page: when it
+ * grows, the walk goes on to fetch the extra pages; when it shrinks, the walk
+ * ends as soon as the items seen reach the new value (pages already walked
+ * are never fetched again).  So:
+ * - no connection is ever yielded twice: an entry pushed onto a later page by
+ *   a creation is recognised by its InstanceId and skipped;
+ * - a connection created during the walk may or may not be yielded,
+ *   depending on where it sorts;
+ * - a connection that existed for the whole walk is missed only when
+ *   deletions before it moved it back onto a page already walked.
+ * For an exact snapshot, walk again (for example when the last page's
+ * TotalCount differs from the first page's).
  *
  * ## A misbehaving server
- * See the implementation notes in this header's function docs: a page whose
- * PageNumber differs from the one asked for, or that holds no item not already
- * yielded (a repeated page), ends the walk with ::ENS_EPAGINATION; an item
- * whose InstanceId was already yielded is never yielded twice; the number of
- * pages a walk may fetch is bounded, so no server can make it loop forever.
+ * - A page whose PageNumber (when the server sends one) differs from the one
+ *   asked for ends the walk with ::ENS_EPAGINATION; none of its entries is
+ *   yielded.
+ * - An entry whose InstanceId was already met in this walk (on an earlier
+ *   page or earlier on the same page) is skipped: no item is ever yielded
+ *   twice.  Entries with a NULL InstanceId cannot be recognised and are
+ *   always yielded.
+ * - A page that holds entries but none not met before (a repeated page) ends
+ *   the walk with ::ENS_EPAGINATION; none of its entries is yielded.
+ * - Page budget: a walk fetches at most
+ *   `first page's TotalCount / page size + 1 + ENS_ITERATOR_EXTRA_PAGES`
+ *   pages (integer division; a missing TotalCount counts as 0), so a server
+ *   that keeps inflating TotalCount (or never sends one) while serving full
+ *   pages of new entries cannot make the walk run forever.  When the last
+ *   page of the budget has been yielded and the walk would still go on, the
+ *   following `_next` returns ::ENS_EPAGINATION (the walk is incomplete; the
+ *   error says so).  The same holds when the next page number would exceed
+ *   INT32_MAX.
  *
  * ## Errors and resuming
- * A failed `_next` (network, service, parse...) returns the error and leaves
- * the iterator where it was: calling `_next` again retries the same page, and
- * the resumed walk neither skips nor repeats an item.  ::ENS_EPAGINATION and
- * ::ENS_EINVAL are final: further calls return the same status.
+ * A `_next` whose fetch fails (::ENS_ENOMEM, ::ENS_ECREDENTIALS,
+ * ::ENS_ENETWORK, ::ENS_ETIMEOUT, ::ENS_ETLS, ::ENS_ETOOLARGE, ::ENS_ESERVICE,
+ * ::ENS_EAUTH, ::ENS_EHTTP, ::ENS_EPARSE, ::ENS_ETRANSPORT, ::ENS_ECANCELED:
+ * see ens_describe_peer_connections()) returns that status with @p err
+ * filled and leaves the walk where it was: calling `_next` again retries the
+ * same page, and the resumed walk neither skips nor repeats an item.  The
+ * iterator adds no retries to those the client itself makes for one call;
+ * back off as the error suggests (Throttling, ServiceUnavailable) before
+ * calling `_next` again.
+ * ::ENS_EPAGINATION, and ::ENS_EINVAL reported by the describe call, are
+ * final: every later `_next` returns the same status and the same details.
+ * ::ENS_ITEROVER is final too, and leaves @p err untouched.
+ *
+ * ## Ownership and lifetime
+ * An iterator copies the request (every string and the network_ids array
+ * are deep-copied) and the options when it is created: the caller may change
+ * or free them right after `_new` returns.  It borrows the client, which must
+ * outlive it.  What `_next` yields is borrowed from the iterator and stays
+ * valid until the next `_next` call on the same iterator or its `_free`,
+ * whatever they return; ens_peer_connection_copy() keeps one connection
+ * longer.  To recognise repeats, an iterator keeps a copy of every InstanceId
+ * it has met until it is freed (memory grows with the walk: about the length
+ * of the ids plus a few pointers per item).
  *
  * ## Threads
- * An iterator is used by one thread at a time; different iterators on one
- * client may run in different threads.
+ * An iterator is not thread-safe: use it from one thread at a time.
+ * Different iterators, on one client or on several, may run in different
+ * threads at once, within the client's own thread-safety rules (see
+ * ens_describe_peer_connections()).
  */
 #ifndef ENSCLIENT_ITERATOR_H
 #define ENSCLIENT_ITERATOR_H
@@ -42,39 +124,162 @@
 extern "C" {
 #endif
 
-/** @brief Default page size of a walk when the request leaves page_size at 0. */
+/** @brief Page size of a walk when the request leaves page_size at 0. */
 #define ENS_ITERATOR_DEFAULT_PAGE_SIZE 100
+
+/**
+ * @brief Pages a walk may fetch beyond the first page's TotalCount / page
+ * size + 1 before it ends with ::ENS_EPAGINATION (see "A misbehaving
+ * server").  With the default page size, 100 pages of growth (10000
+ * connections created during the walk) are followed.
+ */
+#define ENS_ITERATOR_EXTRA_PAGES 100
 
 /** @brief Current version of ::ens_iterator_options. */
 #define ENS_ITERATOR_OPTIONS_VERSION 1
 
-/** @brief Options of a walk.  Fields are only ever added at the end. */
+/**
+ * @brief Options of a walk.  Caller-owned; read only by `_new` (copied).
+ * Initialise with ::ENS_ITERATOR_OPTIONS_INIT or ens_iterator_options_init();
+ * fields are only ever added at the end.
+ */
 typedef struct ens_iterator_options {
-    unsigned int version; /**< ENS_ITERATOR_OPTIONS_VERSION. */
-    size_t max_items;     /**< Stop after this many items (0 = no limit). */
-    size_t max_pages;     /**< Stop after fetching this many pages (0 = no limit). */
+    unsigned int version; /**< ENS_ITERATOR_OPTIONS_VERSION; 0 or an unknown version is ::ENS_EINVAL. */
+    size_t max_items;     /**< Stop after yielding this many items (0 = no limit).  A page
+                               iterator cuts the last page short so that the pages yielded hold at
+                               most this many entries in all. */
+    size_t max_pages;     /**< Stop after fetching this many pages (0 = no limit).  Failed
+                               fetches do not count. */
 } ens_iterator_options;
 
 /** @brief Static initialiser for ::ens_iterator_options. */
-#define ENS_ITERATOR_OPTIONS_INIT {.version = ENS_ITERATOR_OPTIONS_VERSION}
+#define ENS_ITERATOR_OPTIONS_INIT {ENS_ITERATOR_OPTIONS_VERSION, 0, 0}
+
+/** @brief Initialises @p opts (NULL is ignored) to no limits.  Thread-safe. */
+ENS_EXTERN void ens_iterator_options_init(ens_iterator_options *opts);
 
 /** @brief A page-by-page walk.  Opaque. */
 typedef struct ens_page_iterator ens_page_iterator;
 /** @brief An item-by-item walk.  Opaque. */
 typedef struct ens_peer_iterator ens_peer_iterator;
 
+/**
+ * @brief Creates a page-by-page walk.  Nothing is sent until the first `_next`.
+ *
+ * @param out    receives the iterator, owned by the caller
+ *               (ens_page_iterator_free()); unchanged on failure.
+ * @param client borrowed; must outlive the iterator.
+ * @param req    filters, first page and page size (see "The walk"); copied,
+ *               so it may be freed as soon as this returns.  Checked as
+ *               ens_describe_request_validate() would, after the defaults
+ *               (page size 100, page 1) are applied.
+ * @param opts   NULL for no limits; copied.
+ * @param err    may be NULL; filled on failure.
+ * @return ::ENS_OK; ::ENS_EINVAL (NULL @p out, @p client or @p req, an
+ *         invalid request field, an options version of 0 or unknown);
+ *         ::ENS_ENOMEM.
+ * Thread-safe (creates a new object).
+ */
 ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client *client,
                                             const ens_describe_request *req,
                                             const ens_iterator_options *opts, ens_error *err);
+
+/**
+ * @brief Fetches the next page of the walk.
+ *
+ * Releases the page yielded by the previous call, then asks for the next page
+ * with ens_describe_peer_connections() and checks it (see "A misbehaving
+ * server").
+ *
+ * @param page receives the page, borrowed from the iterator: valid until the
+ *             next call to this function on @p it or ens_page_iterator_free().
+ *             Its request_id, page_number, page_size and total_count are as
+ *             the server sent them; its connections are the entries the walk
+ *             yields, in the server's order: entries already met in the walk
+ *             are left out and, with options.max_items, the page is cut short,
+ *             so connections_count may be lower than the number the server
+ *             sent.  The last page of a walk may hold no connection (an empty
+ *             page, or a walk of 0 items: the page still carries TotalCount
+ *             and RequestId).  Unchanged unless ::ENS_OK is returned.
+ * @param err  may be NULL; filled when an error is returned, untouched on
+ *             ::ENS_OK and ::ENS_ITEROVER.
+ * @return ::ENS_OK (a page was yielded); ::ENS_ITEROVER (the walk is
+ *         complete; returned again on every later call); ::ENS_EPAGINATION
+ *         (final: wrong PageNumber, repeated page, page budget exhausted);
+ *         ::ENS_EINVAL (NULL @p it or @p page: nothing else happens and the
+ *         iterator is unchanged; or, final, the describe call refused the
+ *         request); any error of ens_describe_peer_connections() (the same
+ *         page is retried by the next call), including ::ENS_ENOMEM also
+ *         when the iterator's own bookkeeping could not allocate.
+ * Not thread-safe for one iterator.
+ */
 ENS_EXTERN ens_status ens_page_iterator_next(ens_page_iterator *it,
                                              const ens_describe_response **page, ens_error *err);
+
+/**
+ * @brief Frees the iterator, its copy of the request and the page yielded
+ * last (pages and connections borrowed from it become invalid).  NULL is
+ * accepted.  Never touches the client.
+ */
 ENS_EXTERN void ens_page_iterator_free(ens_page_iterator *it);
 
+/**
+ * @brief Creates an item-by-item walk.  Nothing is sent until the first `_next`.
+ *
+ * Parameters, ownership and return values as ens_page_iterator_new(); @p out
+ * is released with ens_peer_iterator_free().
+ */
 ENS_EXTERN ens_status ens_peer_iterator_new(ens_peer_iterator **out, ens_client *client,
                                             const ens_describe_request *req,
                                             const ens_iterator_options *opts, ens_error *err);
+
+/**
+ * @brief Yields the next peer connection of the walk, fetching the next page
+ * when the current one is used up (empty pages are passed over).
+ *
+ * @param item receives the connection, borrowed from the iterator: valid
+ *             until the next call to this function on @p it or
+ *             ens_peer_iterator_free(), whatever that call returns.  Keep it
+ *             longer with ens_peer_connection_copy().  Unchanged unless
+ *             ::ENS_OK is returned.
+ * @param err  may be NULL; filled when an error is returned, untouched on
+ *             ::ENS_OK and ::ENS_ITEROVER.
+ * @return ::ENS_OK; ::ENS_ITEROVER (the walk is complete; returned again on
+ *         every later call); ::ENS_EPAGINATION (final); ::ENS_EINVAL (NULL
+ *         @p it or @p item, iterator unchanged; or final, as for
+ *         ens_page_iterator_next()); any error of
+ *         ens_describe_peer_connections() or ::ENS_ENOMEM (retryable: the
+ *         next call fetches the same page again and yields the item that
+ *         would have come next).
+ * Not thread-safe for one iterator.
+ */
 ENS_EXTERN ens_status ens_peer_iterator_next(ens_peer_iterator *it,
                                              const ens_peer_connection **item, ens_error *err);
+
+/**
+ * @brief The page the walk fetched last: the page holding the item yielded
+ * last, or, once the walk is complete, the last page fetched (for its
+ * TotalCount and RequestId, also when the walk yielded no item).
+ *
+ * @return the page, borrowed as in ens_page_iterator_next() (its
+ *         connections are the entries the walk yields from it), or NULL: for
+ *         a NULL @p it, before the first page is fetched, after a failed
+ *         fetch, and when the walk ended on a page it rejected (a wrong
+ *         PageNumber, a repeated page).  Valid until the next
+ *         ens_peer_iterator_next() that fetches a page, or
+ *         ens_peer_iterator_free(); once ens_peer_iterator_next() has
+ *         returned ::ENS_ITEROVER or ::ENS_EPAGINATION nothing is fetched any
+ *         more, so it stays valid until ens_peer_iterator_free().
+ * Not thread-safe for one iterator.
+ */
+ENS_EXTERN const ens_describe_response *ens_peer_iterator_page(const ens_peer_iterator *it);
+
+/**
+ * @brief Frees the iterator and everything it holds (items and pages
+ * borrowed from it become invalid; copies made with
+ * ens_peer_connection_copy() do not).  NULL is accepted.  Never touches the
+ * client.
+ */
 ENS_EXTERN void ens_peer_iterator_free(ens_peer_iterator *it);
 
 #ifdef __cplusplus
