@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  meson ninja-build pkg-config gcc clang libc6-dev
+  meson ninja-build pkg-config gcc clang libclang-rt-14-dev libc6-dev
   libcurl4-openssl-dev libjansson-dev libsodium-dev
   libcmocka-dev libmicrohttpd-dev
   valgrind ca-certificates python3 git
