@@ -3,6 +3,8 @@
  * Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET
  * (and ALIBABA_CLOUD_SECURITY_TOKEN for STS).  See --help. */
 #include <errno.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -27,6 +29,8 @@ enum exit_code {
 
 #define MAX_NETWORK_IDS 64
 
+static int g_wide; /* --wide: table cells are never shortened */
+
 typedef struct cli {
     const char *endpoint;
     const char *ca_file;
@@ -34,6 +38,8 @@ typedef struct cli {
     int json;
     int all;     /* --all: walk every page with the peer iterator */
     int demo;    /* --demo: start the local mock server and walk it */
+    int json_lines; /* --json-lines: one compact JSON object per connection per line */
+    int verbose; /* --verbose: log each request (secrets redacted) to stderr */
     long max_attempts; /* --max-attempts N (0 = library default) */
     size_t max;  /* --max N: at most N connections (0 = no limit); implies --all */
     const char *network_ids[MAX_NETWORK_IDS];
@@ -65,6 +71,9 @@ static void usage(FILE *f)
           "\n"
           "Output:\n"
           "  --json               one JSON object with the API's own field names\n"
+          "  --json-lines         one JSON object per connection, one per line\n"
+          "  --wide               do not shorten long table cells\n"
+          "  --verbose            log each request and answer to stderr (secrets redacted)\n"
           "  --help               this text\n"
 #ifdef ENS_HAVE_MOCK
           "\n"
@@ -115,7 +124,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 static int parse_args(int argc, char **argv, cli *c)
 {
     enum { O_ENDPOINT = 256, O_REGION, O_INSTANCE, O_NAME, O_NETWORK, O_PAGE, O_PAGE_SIZE,
-           O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS };
+           O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS, O_JSON_LINES, O_WIDE, O_VERBOSE };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"region", required_argument, NULL, O_REGION},
@@ -130,6 +139,9 @@ static int parse_args(int argc, char **argv, cli *c)
         {"help", no_argument, NULL, O_HELP},
         {"all", no_argument, NULL, O_ALL},
         {"demo", no_argument, NULL, O_DEMO},
+        {"json-lines", no_argument, NULL, O_JSON_LINES},
+        {"wide", no_argument, NULL, O_WIDE},
+        {"verbose", no_argument, NULL, O_VERBOSE},
         {"max-attempts", required_argument, NULL, O_MAX_ATTEMPTS},
         {"max", required_argument, NULL, O_MAX},
         {NULL, 0, NULL, 0},
@@ -173,6 +185,9 @@ static int parse_args(int argc, char **argv, cli *c)
         case O_CA: c->ca_file = optarg; break;
         case O_JSON: c->json = 1; break;
         case O_ALL: c->all = 1; break;
+        case O_JSON_LINES: c->json_lines = 1; break;
+        case O_WIDE: g_wide = 1; break;
+        case O_VERBOSE: c->verbose = 1; break;
         case O_DEMO:
 #ifdef ENS_HAVE_MOCK
             c->demo = 1;
@@ -248,6 +263,22 @@ static json_t *connection_json(const ens_peer_connection *p)
 
 static json_t *jint(int64_t v) { return v < 0 ? json_null() : json_integer((json_int_t)v); }
 
+static int print_json_line(const ens_peer_connection *p)
+{
+    json_t *o = connection_json(p);
+    int rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    fputc('\n', stdout);
+    return rc;
+}
+
+static void log_to_stderr(void *payload, ens_log_level level, const char *message)
+{
+    static const char *names[] = {"error", "warn", "info", "debug"};
+    (void)payload;
+    fprintf(stderr, "[%s] %s\n", names[level <= ENS_LOG_DEBUG ? level : ENS_LOG_DEBUG], message);
+}
+
 static int print_json(const ens_describe_response *r)
 {
     json_t *root = json_object(), *arr = json_array();
@@ -266,14 +297,31 @@ static int print_json(const ens_describe_response *r)
     return rc;
 }
 
-/* Prints s for a table cell: control characters become '?'. */
+/* Columns wider than this are cut with an ellipsis unless --wide. */
+#define MAX_CELL 32
+
+/* Prints s for a table cell, at most width code points (cut with an
+ * ellipsis); control characters become '?'. */
 static void cell(const char *s, int width, int last)
 {
-    int n = 0;
+    int n = 0, total = 0;
+    const char *p;
     if (!s)
         s = "-";
-    for (; *s; s++, n++)
+    for (p = s; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            total++;
+    for (; *s; s++) {
+        bool lead = ((unsigned char)*s & 0xC0) != 0x80;
+        if (lead && total > width && n == width - 1) {
+            fputs("\xe2\x80\xa6", stdout); /* U+2026 */
+            n++;
+            break;
+        }
+        if (lead)
+            n++;
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
+    }
     if (!last)
         for (; n < width + 2; n++)
             fputc(' ', stdout);
@@ -309,6 +357,10 @@ static void print_table(const ens_describe_response *r)
             if (width_of(v[c]) > w[c])
                 w[c] = width_of(v[c]);
     }
+    if (!g_wide)
+        for (c = 0; c < NCOL; c++)
+            if (w[c] > MAX_CELL)
+                w[c] = MAX_CELL;
     for (c = 0; c < NCOL; c++)
         cell(heads[c], w[c], c == NCOL - 1);
     fputc('\n', stdout);
@@ -347,9 +399,24 @@ static int run_all(ens_client *client, const cli *c)
     ens_status st;
     int rc = EXIT_OK;
 
+    bool progress = !c->json && !c->json_lines && isatty(STDERR_FILENO);
+
     io.max_items = c->max;
     st = ens_peer_iterator_new(&it, client, &c->req, &io, &err);
     while (st == ENS_OK && (st = ens_peer_iterator_next(it, &pc, &err)) == ENS_OK) {
+        if (progress && n % 50 == 0) {
+            const ens_describe_response *pg = ens_peer_iterator_page(it);
+            fprintf(stderr, "\rfetched %zu of %lld connections...", n,
+                    pg ? (long long)pg->total_count : -1LL);
+        }
+        if (c->json_lines) {
+            if (print_json_line(pc) != 0) {
+                st = ENS_EINVAL;
+                break;
+            }
+            n++;
+            continue;
+        }
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             ens_peer_connection **grown = realloc(copies, ncap * sizeof(*grown));
@@ -364,6 +431,10 @@ static int run_all(ens_client *client, const cli *c)
             break;
         n++;
     }
+    if (progress)
+        fputs("\r\033[K", stderr);
+    if (st == ENS_ITEROVER && c->json_lines)
+        goto done;
     if (st == ENS_ITEROVER && !(rows = calloc(n ? n : 1, sizeof(*rows))))
         st = ENS_ENOMEM;
     if (st != ENS_ITEROVER) {
@@ -391,7 +462,7 @@ static int run_all(ens_client *client, const cli *c)
     }
 done:
     free(rows);
-    for (i = 0; i < n; i++)
+    for (i = 0; copies && i < n; i++)
         ens_peer_connection_free(copies[i]);
     free(copies);
     ens_peer_iterator_free(it);
@@ -423,6 +494,10 @@ int main(int argc, char **argv)
     o.timeout_ms = c.timeout_ms;
     o.max_attempts = (unsigned int)c.max_attempts;
     o.user_agent_suffix = "ens-peer-connections";
+    if (c.verbose) {
+        o.log_fn = log_to_stderr;
+        o.log_level = ENS_LOG_DEBUG;
+    }
 #ifdef ENS_HAVE_MOCK
     if (c.demo) {
         ensmock_options mo;
@@ -469,7 +544,12 @@ int main(int argc, char **argv)
         return exit_for(st);
     }
     rc = EXIT_OK;
-    if (c.json) {
+    if (c.json_lines) {
+        size_t i;
+        for (i = 0; i < resp->connections_count; i++)
+            if (print_json_line(&resp->connections[i]) != 0)
+                rc = EXIT_OTHER;
+    } else if (c.json) {
         if (print_json(resp) != 0)
             rc = EXIT_OTHER;
     } else {

@@ -7,7 +7,7 @@ src=$2
 cc=${CC:-cc}
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
-meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >/dev/null
+meson install -C "$build" --destdir "$dest" --no-rebuild --quiet || { echo "meson install failed"; exit 1; }
 pcdir=$(dirname "$(find "$dest" -name ensclient.pc | head -n 1)")
 [ -f "$pcdir/ensclient.pc" ] || { echo "ensclient.pc not installed"; exit 1; }
 export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"

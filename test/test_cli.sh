@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The ens-peer-connections CLI, end to end: the demo, JSON outputs, exit codes.
+set -euo pipefail
+cli=$1
+mock=${2:-}
+fail() { echo "FAIL: $*"; exit 1; }
+unset ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET ALIBABA_CLOUD_SECURITY_TOKEN
+
+"$cli" --help | grep -q -- "--demo" || fail "--help does not mention --demo"
+
+out=$("$cli" --demo 2>/dev/null)
+echo "$out" | head -1 | grep -q "^INSTANCE ID" || fail "no table header"
+rows=$(echo "$out" | grep -c "^pcc-")
+[ "$rows" -eq 57 ] || fail "demo table has $rows rows, expected 57"
+echo "$out" | tail -1 | grep -q "57 shown, 57 in total" || fail "demo footer"
+# long cells are shortened unless --wide
+width=$(echo "$out" | awk '{ if (length($0) > m) m = length($0) } END { print m }')
+wide=$("$cli" --demo --wide 2>/dev/null | awk '{ if (length($0) > m) m = length($0) } END { print m }')
+[ "$wide" -gt "$width" ] || fail "--wide did not widen the table ($wide <= $width)"
+
+json=$("$cli" --demo --json --region cn-xian-unicom 2>/dev/null)
+python3 - "$json" <<'PY' || fail "--all --json output"
+import json, sys
+d = json.loads(sys.argv[1])
+items = d["NetworkPeerConnects"]
+assert d["TotalCount"] == 12 and len(items) == 12, (d["TotalCount"], len(items))
+assert all(i["EnsRegionId"] == "cn-xian-unicom" for i in items)
+assert len({i["InstanceId"] for i in items}) == 12
+for key in ("InstanceId", "CreationTime", "Name", "Description", "Status", "NetworkId",
+            "AcceptingNetworkId", "Network", "AcceptingNetwork"):
+    assert key in items[0], key
+PY
+
+lines=$("$cli" --demo --json-lines --max 5 2>/dev/null)
+[ "$(echo "$lines" | wc -l)" -eq 5 ] || fail "--json-lines --max 5"
+echo "$lines" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' || fail "json-lines not JSON"
+
+# verbose logs the request but never the signature
+verbose=$("$cli" --demo --verbose --max 1 2>&1 >/dev/null)
+echo "$verbose" | grep -q "authorization: \[redacted\]" || fail "--verbose does not log the request"
+if echo "$verbose" | grep -q "Signature="; then fail "--verbose leaked a signature"; fi
+
+set +e
+"$cli" --page-size 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "invalid PageSize should exit 2"
+"$cli" --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
+"$cli" --endpoint http://127.0.0.1:9 >/dev/null 2>&1; [ $? -eq 3 ] || fail "no credentials should exit 3"
+ALIBABA_CLOUD_ACCESS_KEY_ID=x ALIBABA_CLOUD_ACCESS_KEY_SECRET=y \
+  "$cli" --endpoint http://127.0.0.1:9 --max-attempts 1 >/dev/null 2>&1; [ $? -eq 4 ] || fail "refused connection should exit 4"
+err=$(ALIBABA_CLOUD_ACCESS_KEY_ID=x ALIBABA_CLOUD_ACCESS_KEY_SECRET=y "$cli" --endpoint http://127.0.0.1:9 --max-attempts 1 2>&1 >/dev/null)
+set -e
+echo "$err" | grep -q "^ens-peer-connections: network error" || fail "error line: $err"
+if [ -n "$mock" ]; then
+  # a service error exits 5 and names the Code and RequestId
+  tmp=$(mktemp -d)
+  "$mock" --port 0 --throttle 100 >"$tmp/out" 2>/dev/null &
+  pid=$!
+  trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+  for _ in $(seq 100); do grep -q "listening on" "$tmp/out" && break; sleep 0.05; done
+  url=$(sed -n 's/^listening on //p' "$tmp/out")
+  [ -n "$url" ] || fail "mock server did not start"
+  set +e
+  err=$(ALIBABA_CLOUD_ACCESS_KEY_ID=demo-access-key-id ALIBABA_CLOUD_ACCESS_KEY_SECRET=demo-access-key-secret \
+    "$cli" --endpoint "$url" --max-attempts 1 2>&1 >/dev/null)
+  code=$?
+  set -e
+  [ $code -eq 5 ] || fail "service error should exit 5 (got $code: $err)"
+  echo "$err" | grep -q "Throttling.User" || fail "service error line lacks the Code: $err"
+  echo "$err" | grep -q "RequestId" || fail "service error line lacks the RequestId: $err"
+fi
+echo "CLI checks passed"
