@@ -338,6 +338,8 @@ static ens_status attempt_once(ens_client *c, const ens_describe_request *req, l
         goto done;
     status = ens_http_response_status(resp);
     body = ens_http_response_body(resp, &body_len);
+    client_log(c, ENS_LOG_DEBUG, "< HTTP %ld, %zu body bytes, x-acs-request-id %.80s", status, body_len,
+               ens_http_response_header(resp, "x-acs-request-id") ? ens_http_response_header(resp, "x-acs-request-id") : "-");
     if (status < 200 || status > 299) {
         st = ens__parse_error_body(body, body_len, status, e);
         goto done;
