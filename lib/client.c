@@ -14,37 +14,14 @@
 #include "error.h"
 #include "parser.h"
 #include "cancel.h"
+#include "client_internal.h"
 #include "query.h"
 #include "retry.h"
 #include "signable.h"
 #include "ensclient/client.h"
 #include "ensclient/version.h"
 
-#define ENS_ACTION "DescribeNetworkPeerConnections"
-#define ENS_API_VERSION "2017-11-10"
 
-struct ens_client {
-    ens__endpoint endpoint;
-    char *user_agent;
-    long connect_timeout_ms;
-    long timeout_ms;
-    size_t max_response_bytes;
-    ens_log_fn log_fn;
-    void *log_payload;
-    ens_log_level log_level;
-    ens_transport *transport;
-    ens_signer *signer;
-    ens_credentials_provider *credentials;
-    ens_clock_fn clock;
-    ens_nonce_fn nonce;
-    void *hooks_payload;
-    unsigned int max_attempts;
-    long retry_base_ms;
-    long retry_cap_ms;
-    ens_retry_fn retry_fn;
-    void *retry_payload;
-    ens__ratelimit ratelimit;
-};
 
 ENS_EXTERN void ens_client_options_init(ens_client_options *opts)
 {
@@ -55,10 +32,7 @@ ENS_EXTERN void ens_client_options_init(ens_client_options *opts)
     opts->log_level = ENS_LOG_ERROR;
 }
 
-static void client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
+void ens__client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -176,7 +150,7 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
         goto fail;
     }
     if (!c->endpoint.https && !c->endpoint.loopback)
-        client_log(c, ENS_LOG_WARN, "allow_insecure_http: signed requests go over plain http to %s",
+        ens__client_log(c, ENS_LOG_WARN, "allow_insecure_http: signed requests go over plain http to %s",
                    c->endpoint.host_header);
 
     ens__buf_puts(&ua, "ensclient/" ENS_VERSION_STRING);
@@ -202,7 +176,7 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
             goto fail;
         }
         if (opts->insecure_skip_tls_verify)
-            client_log(c, ENS_LOG_WARN,
+            ens__client_log(c, ENS_LOG_WARN,
                        "insecure_skip_tls_verify: TLS peer verification is OFF; do not use in production");
     }
     if (!c->signer && (st = ens_signer_acs3_new(&c->signer)) != ENS_OK) {
@@ -285,15 +259,70 @@ static void log_request(const ens_client *c, const ens_signable *s, const char *
     size_t i, n = ens_signable_header_count(s);
     if (!c->log_fn || c->log_level < ENS_LOG_DEBUG)
         return;
-    client_log(c, ENS_LOG_DEBUG, "> POST %s", url);
+    ens__client_log(c, ENS_LOG_DEBUG, "> POST %s", url);
     for (i = 0; i < n; i++) {
         const char *name, *value;
         ens_signable_header_at(s, i, &name, &value);
         if (strcmp(name, "authorization") == 0 || strcmp(name, "x-acs-security-token") == 0)
-            client_log(c, ENS_LOG_DEBUG, "> %s: [redacted]", name);
+            ens__client_log(c, ENS_LOG_DEBUG, "> %s: [redacted]", name);
         else
-            client_log(c, ENS_LOG_DEBUG, "> %s: %.200s", name, value);
+            ens__client_log(c, ENS_LOG_DEBUG, "> %s: %.200s", name, value);
     }
+}
+
+void ens__exchange_clear(ens__exchange *x)
+{
+    ens__buf_free(&x->url);
+    ens_signable_free(x->signable);
+    memset(x, 0, sizeof(*x));
+}
+
+ens_status ens__exchange_prepare(ens_client *c, const ens_describe_request *req, long budget_ms,
+                                 const ens_cancel *cancel, ens__exchange *x, ens_error *e)
+{
+    ens_status st;
+    memset(x, 0, sizeof(*x));
+    if ((st = prepare(c, req, &x->signable, e)) != ENS_OK)
+        return st;
+    ens__buf_puts(&x->url, c->endpoint.base);
+    ens__buf_puts(&x->url, "/");
+    if (*ens_signable_canonical_query(x->signable)) {
+        ens__buf_putc(&x->url, '?');
+        ens__buf_puts(&x->url, ens_signable_canonical_query(x->signable));
+    }
+    if (x->url.oom) {
+        ens__exchange_clear(x);
+        return ens__error_set(e, ENS_ENOMEM, "out of memory: preparing the exchange");
+    }
+    x->http.version = ENS_HTTP_REQUEST_VERSION;
+    x->http.method = ens_signable_method(x->signable);
+    x->http.url = ens__buf_cstr(&x->url);
+    x->http.headers = ens__signable_headers(x->signable, &x->http.header_count);
+    x->http.body = ens_signable_body(x->signable, &x->http.body_len);
+    x->http.connect_timeout_ms = c->connect_timeout_ms < budget_ms ? c->connect_timeout_ms : budget_ms;
+    x->http.timeout_ms = budget_ms;
+    x->http.max_response_bytes = c->max_response_bytes;
+    x->http.cancel = cancel;
+    log_request(c, x->signable, x->http.url);
+    return ENS_OK;
+}
+
+ens_status ens__exchange_interpret(ens_client *c, const ens_http_response *resp,
+                                   ens_describe_response **out, ens_error *e)
+{
+    long status = ens_http_response_status(resp);
+    size_t body_len;
+    const char *body = ens_http_response_body(resp, &body_len);
+    const char *rid = ens_http_response_header(resp, "x-acs-request-id");
+    ens_status st;
+    ens__client_log(c, ENS_LOG_DEBUG, "< HTTP %ld, %zu body bytes, x-acs-request-id %.80s", status,
+                    body_len, rid ? rid : "-");
+    if (status < 200 || status > 299)
+        return ens__parse_error_body(body, body_len, status, e);
+    st = ens_describe_response_parse(out, body, body_len, e);
+    if (st != ENS_OK && e)
+        e->http_status = status;
+    return st;
 }
 
 /* One attempt: sign afresh, send, interpret.  resp is reused between attempts. */
@@ -301,55 +330,14 @@ static ens_status attempt_once(ens_client *c, const ens_describe_request *req, l
                                const ens_cancel *cancel, ens_http_response *resp,
                                ens_describe_response **out, ens_error *e)
 {
-    ens_signable *s = NULL;
-    ens__buf url = ENS__BUF_INIT;
-    ens_http_request hreq;
-    ens_status st;
-    long status;
-    size_t body_len;
-    const char *body;
-
-    if ((st = prepare(c, req, &s, e)) != ENS_OK)
-        return st;
-    ens__buf_puts(&url, c->endpoint.base);
-    ens__buf_puts(&url, "/");
-    if (*ens_signable_canonical_query(s)) {
-        ens__buf_putc(&url, '?');
-        ens__buf_puts(&url, ens_signable_canonical_query(s));
-    }
-    if (url.oom) {
-        st = ens__error_set(e, ENS_ENOMEM, "out of memory: preparing the exchange");
-        goto done;
-    }
-    memset(&hreq, 0, sizeof(hreq));
-    hreq.version = ENS_HTTP_REQUEST_VERSION;
-    hreq.method = ens_signable_method(s);
-    hreq.url = ens__buf_cstr(&url);
-    hreq.headers = ens__signable_headers(s, &hreq.header_count);
-    hreq.body = ens_signable_body(s, &hreq.body_len);
-    hreq.connect_timeout_ms = c->connect_timeout_ms < budget_ms ? c->connect_timeout_ms : budget_ms;
-    hreq.timeout_ms = budget_ms;
-    hreq.max_response_bytes = c->max_response_bytes;
-    hreq.cancel = cancel;
-    log_request(c, s, hreq.url);
-
-    st = ens_transport_send(c->transport, &hreq, resp, e);
+    ens__exchange x;
+    ens_status st = ens__exchange_prepare(c, req, budget_ms, cancel, &x, e);
     if (st != ENS_OK)
-        goto done;
-    status = ens_http_response_status(resp);
-    body = ens_http_response_body(resp, &body_len);
-    client_log(c, ENS_LOG_DEBUG, "< HTTP %ld, %zu body bytes, x-acs-request-id %.80s", status, body_len,
-               ens_http_response_header(resp, "x-acs-request-id") ? ens_http_response_header(resp, "x-acs-request-id") : "-");
-    if (status < 200 || status > 299) {
-        st = ens__parse_error_body(body, body_len, status, e);
-        goto done;
-    }
-    st = ens_describe_response_parse(out, body, body_len, e);
-    if (st != ENS_OK && e)
-        e->http_status = status;
-done:
-    ens__buf_free(&url);
-    ens_signable_free(s);
+        return st;
+    st = ens_transport_send(c->transport, &x.http, resp, e);
+    if (st == ENS_OK)
+        st = ens__exchange_interpret(c, resp, out, e);
+    ens__exchange_clear(&x);
     return st;
 }
 
@@ -430,11 +418,11 @@ ENS_EXTERN ens_status ens_describe_peer_connections_ex(ens_client *client,
         wait = ens__retry_delay_ms(attempt, client->retry_base_ms, client->retry_cap_ms, resp);
         remaining = (long)(deadline - ens__now_ms());
         if (wait >= remaining) {
-            client_log(client, ENS_LOG_INFO, "%s: not retrying, the deadline is too close: %s",
+            ens__client_log(client, ENS_LOG_INFO, "%s: not retrying, the deadline is too close: %s",
                        ENS_ACTION, e.description);
             break;
         }
-        client_log(client, ENS_LOG_INFO, "%s: attempt %u/%u failed, retrying in %ld ms: %s", ENS_ACTION,
+        ens__client_log(client, ENS_LOG_INFO, "%s: attempt %u/%u failed, retrying in %ld ms: %s", ENS_ACTION,
                    attempt, client->max_attempts, wait, e.description);
         if (ens__cancel_wait(cancel, wait)) {
             st = ens__error_set(&e, ENS_ECANCELED, "canceled after %u attempt(s)", attempt);
@@ -442,7 +430,7 @@ ENS_EXTERN ens_status ens_describe_peer_connections_ex(ens_client *client,
         }
     }
     if (st == ENS_OK)
-        client_log(client, ENS_LOG_INFO, "%s: HTTP %ld, %zu connection(s), RequestId %s, %u attempt(s), %lld ms",
+        ens__client_log(client, ENS_LOG_INFO, "%s: HTTP %ld, %zu connection(s), RequestId %s, %u attempt(s), %lld ms",
                    ENS_ACTION, ens_http_response_status(resp), (*out)->connections_count,
                    (*out)->request_id ? (*out)->request_id : "-", attempt, ens__now_ms() - start);
 
@@ -451,7 +439,7 @@ done:
         e.status = st;
         e.attempts = attempt;
         if (client)
-            client_log(client, ENS_LOG_ERROR, "%s: %s", ENS_ACTION, e.description);
+            ens__client_log(client, ENS_LOG_ERROR, "%s: %s", ENS_ACTION, e.description);
         if (err)
             *err = e;
     }
