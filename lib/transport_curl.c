@@ -71,8 +71,17 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
     while (len && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
         len--;
     if (len >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
-        /* A new status line (after 100-continue or a proxy CONNECT): start over. */
+        /* A new status line (after 100-continue or a proxy CONNECT): start
+           over.  Recording the status at once marks the response as started,
+           so a failure after this point is not retried. */
+        const char *sp = memchr(ptr, ' ', len);
+        long code = 0;
         ens_http_response_reset(x->resp);
+        if (sp && (size_t)(sp - ptr) + 4 <= len && sp[1] >= '1' && sp[1] <= '9' && sp[2] >= '0' &&
+            sp[2] <= '9' && sp[3] >= '0' && sp[3] <= '9')
+            code = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+        if (code)
+            ens_http_response_set_status(x->resp, code);
         return n;
     }
     colon = memchr(ptr, ':', len);

@@ -46,7 +46,7 @@ static ens_client *client_for(ensmock_server *srv, const char *secret, long time
                      ENS_OK);
     o.endpoint = ensmock_url(srv);
     o.timeout_ms = timeout_ms;
-    o.connect_timeout_ms = 2000;
+    o.connect_timeout_ms = 20000;
     o.max_response_bytes = cap;
     o.ca_file = ca_file;
     o.max_attempts = attempts_for_next_client;
@@ -66,7 +66,7 @@ static double now_ms(void)
 static void test_signed_call_and_filter(void **state)
 {
     ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, NULL, 5000, 0, NULL);
+    ens_client *c = client_for(srv, NULL, 30000, 0, NULL);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
@@ -94,7 +94,7 @@ static void test_signed_call_and_filter(void **state)
 static void test_wrong_secret_is_an_auth_error(void **state)
 {
     ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, "not-the-secret", 5000, 0, NULL);
+    ens_client *c = client_for(srv, "not-the-secret", 30000, 0, NULL);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
@@ -112,7 +112,7 @@ static void test_wrong_secret_is_an_auth_error(void **state)
 static void test_connection_reuse(void **state)
 {
     ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, NULL, 5000, 0, NULL);
+    ens_client *c = client_for(srv, NULL, 30000, 0, NULL);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ensmock_stats st;
     int i;
@@ -161,7 +161,7 @@ static void test_dropped_and_truncated(void **state)
 {
     ensmock_faults f = {0};
     ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, NULL, 5000, 0, NULL);
+    ens_client *c = client_for(srv, NULL, 30000, 0, NULL);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
@@ -196,12 +196,12 @@ static void test_size_cap(void **state)
     (void)state;
     f.oversize_body_bytes = 256 * 1024;
     srv = start_mock(&f, false);
-    c = client_for(srv, NULL, 5000, 64 * 1024, NULL);
+    c = client_for(srv, NULL, 30000, 64 * 1024, NULL);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETOOLARGE);
     assert_null(resp);
     ens_client_free(c);
     /* the same body fits under the default 8 MiB cap */
-    c = client_for(srv, NULL, 5000, 0, NULL);
+    c = client_for(srv, NULL, 30000, 0, NULL);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
     ens_describe_response_free(resp);
     ens_client_free(c);
@@ -217,11 +217,11 @@ static void test_tls(void **state)
     ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_non_null(strstr(ensmock_url(srv), "https://"));
-    c = client_for(srv, NULL, 5000, 0, NULL);
+    c = client_for(srv, NULL, 30000, 0, NULL);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETLS);
     assert_null(resp);
     ens_client_free(c);
-    c = client_for(srv, NULL, 5000, 0, ENS_TLS_DIR "/ca.pem");
+    c = client_for(srv, NULL, 30000, 0, ENS_TLS_DIR "/ca.pem");
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
     assert_int_equal(resp->connections_count, 10);
     ens_describe_response_free(resp);
@@ -241,7 +241,7 @@ static void test_service_errors_over_http(void **state)
     f.throttle_first_n = 1;
     f.unavailable_first_n = 1;
     srv = start_mock(&f, false);
-    c = client_for(srv, NULL, 5000, 0, NULL);
+    c = client_for(srv, NULL, 30000, 0, NULL);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ESERVICE);
     assert_string_equal(err.code, "Throttling.User");
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ESERVICE);
@@ -267,7 +267,7 @@ static void test_retries_over_http(void **state)
     f.unavailable_first_n = 1;
     srv = start_mock(&f, false);
     attempts_for_next_client = 3;
-    c = client_for(srv, NULL, 5000, 0, NULL);
+    c = client_for(srv, NULL, 30000, 0, NULL);
     attempts_for_next_client = 1;
     /* throttled, then 503, then served: every attempt re-signed with a fresh
        nonce, or the server would answer SignatureNonceUsed */

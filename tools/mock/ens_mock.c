@@ -327,6 +327,9 @@ struct ensmock_server {
     unsigned long grow_seq;  /* list replies since faults set */
     ensmock_stats stats;
     nonce_set nonces;
+    char **raw_bodies; /* every raw_body ever set, freed at stop (requests in
+                          flight may still read an older one) */
+    size_t nraw;
 };
 
 typedef struct req_state {
@@ -446,13 +449,14 @@ static enum MHD_Result send_reply(reqctx *c)
             free(pad);
         }
     }
-    char *body = json_dumps(c->root, JSON_COMPACT);
+    char *body = c->status == 200 && c->faults.raw_body ? xstrdup(c->faults.raw_body)
+                                                        : json_dumps(c->root, JSON_COMPACT);
     if (!body)
         return MHD_NO;
     size_t len = strlen(body);
     struct MHD_Response *resp;
     bool truncated = false;
-    if (c->faults.truncate_body) {
+    if (c->faults.truncate_body || c->faults.drop_after_headers) {
         trunc_body *t = malloc(sizeof *t);
         if (!t) {
             free(body);
@@ -460,7 +464,7 @@ static enum MHD_Result send_reply(reqctx *c)
         }
         t->body = body;
         t->len = len;
-        t->cut = len / 2;
+        t->cut = c->faults.drop_after_headers ? 0 : len / 2;
         resp = MHD_create_response_from_callback(len, 4096, trunc_reader, t, trunc_free);
         if (!resp) {
             trunc_free(t);
@@ -1432,8 +1436,21 @@ void ensmock_options_init(ensmock_options *opts)
     memset(opts, 0, sizeof *opts);
 }
 
+static int keep_raw_body(ensmock_server *srv, char *raw)
+{
+    char **grown = realloc(srv->raw_bodies, (srv->nraw + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    srv->raw_bodies = grown;
+    srv->raw_bodies[srv->nraw++] = raw;
+    return 0;
+}
+
 static void free_server(ensmock_server *srv)
 {
+    for (size_t i = 0; i < srv->nraw; i++)
+        free(srv->raw_bodies[i]);
+    free(srv->raw_bodies);
     for (size_t i = 0; i < srv->nkeys; i++) {
         free(srv->keys[i].id);
         if (srv->keys[i].secret)
@@ -1501,6 +1518,16 @@ int ensmock_start(const ensmock_options *opts, ensmock_server **out)
     const char *ev = getenv("ENSMOCK_VERBOSE");
     srv->verbose = opts->verbose || (ev && *ev && strcmp(ev, "0") != 0);
     srv->faults = opts->faults;
+    srv->faults.raw_body = NULL;
+    if (opts->faults.raw_body) {
+        char *raw = xstrdup(opts->faults.raw_body);
+        if (!raw || keep_raw_body(srv, raw) != 0) {
+            free(raw);
+            free_server(srv);
+            return ENSMOCK_ERR_NOMEM;
+        }
+        srv->faults.raw_body = raw;
+    }
     srv->skew_s = opts->clock_skew_check_s == 0 ? ENSMOCK_DEFAULT_CLOCK_SKEW_S
                                                 : opts->clock_skew_check_s;
     if (srv->skew_s < 0)
@@ -1633,8 +1660,17 @@ int ensmock_set_faults(ensmock_server *srv, const ensmock_faults *faults)
         faults = &none;
     if (!srv || !valid_faults(faults))
         return ENSMOCK_ERR_INVALID;
+    char *raw = NULL;
+    if (faults->raw_body && !(raw = xstrdup(faults->raw_body)))
+        return ENSMOCK_ERR_NOMEM;
     pthread_mutex_lock(&srv->lock);
+    if (raw && keep_raw_body(srv, raw) != 0) {
+        pthread_mutex_unlock(&srv->lock);
+        free(raw);
+        return ENSMOCK_ERR_NOMEM;
+    }
     srv->faults = *faults;
+    srv->faults.raw_body = raw;
     srv->fault_seq = 0;
     srv->grow_seq = 0;
     pthread_mutex_unlock(&srv->lock);

@@ -96,6 +96,14 @@ typedef struct ensmock_faults {
     size_t oversize_body_bytes;   /* >0: every JSON reply gets a member
                                      "MockPadding" so that its body is larger
                                      than this many bytes (still valid JSON) */
+    bool drop_after_headers;      /* every reply sends its status line and
+                                     headers (announcing the full
+                                     Content-Length), then the connection is
+                                     closed before any body byte */
+    const char *raw_body;         /* non-NULL: every request that would get a
+                                     200 list reply gets exactly these bytes
+                                     instead (copied; malformed JSON, absurd
+                                     counts, huge or deeply nested values) */
     bool grow_total_count;        /* the n-th successful list request since the
                                      faults were set reports TotalCount = real
                                      count + n * PageSize, and pages past the

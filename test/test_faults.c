@@ -1,0 +1,198 @@
+/* The fault matrix: each way a network or a server can misbehave, over real
+ * loopback sockets through the libcurl transport, ends in its documented
+ * status; after each, the same client still works.  (Leaks: this test runs
+ * under AddressSanitizer and valgrind in CI.)  docs/faults.md holds the table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ens_mock.h"
+#include "ensclient/ensclient.h"
+
+/* Cases list only the fields that matter to them. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+typedef struct fault_case {
+    const char *name;
+    ensmock_faults faults;
+    unsigned max_attempts;
+    long timeout_ms;
+    size_t cap;
+    ens_status expect;
+    unsigned expect_attempts; /* 0 = do not check */
+} fault_case;
+
+static char *big_string_body(size_t n)
+{
+    static const char head[] = "{\"RequestId\":\"BIG\",\"PageNumber\":\"1\",\"PageSize\":\"10\","
+                               "\"TotalCount\":\"1\",\"NetworkPeerConnects\":[{\"InstanceId\":\"pcc-big\",\"Name\":\"";
+    static const char tail[] = "\"}]}";
+    char *b = malloc(sizeof(head) + n + sizeof(tail));
+    assert_non_null(b);
+    memcpy(b, head, sizeof(head) - 1);
+    memset(b + sizeof(head) - 1, 'n', n);
+    memcpy(b + sizeof(head) - 1 + n, tail, sizeof(tail));
+    return b;
+}
+
+static char *nested_body(size_t depth)
+{
+    static const char head[] = "{\"RequestId\":\"DEEP\",\"Unknown\":";
+    size_t i, off = sizeof(head) - 1;
+    char *b = malloc(sizeof(head) + 2 * depth + 2);
+    assert_non_null(b);
+    memcpy(b, head, off);
+    for (i = 0; i < depth; i++)
+        b[off++] = '[';
+    for (i = 0; i < depth; i++)
+        b[off++] = ']';
+    b[off++] = '}';
+    b[off] = '\0';
+    return b;
+}
+
+static ens_describe_response *call(ensmock_server *srv, ens_client *c, ens_status expect,
+                                   unsigned expect_attempts, const char *name)
+{
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st = ens_describe_peer_connections(c, &req, &resp, &err);
+    (void)srv;
+    if (st != expect)
+        fail_msg("%s: expected %s, got %s (%s)", name, ens_strerror(expect), ens_strerror(st),
+                 err.description);
+    if (st != ENS_OK) {
+        assert_null(resp);
+        assert_int_equal(err.status, st);
+        assert_true(strlen(err.description) > 0);
+        if (expect_attempts && err.attempts != expect_attempts)
+            fail_msg("%s: %u attempts, expected %u", name, err.attempts, expect_attempts);
+    }
+    return resp;
+}
+
+static void run_case(ensmock_server *srv, const fault_case *fc)
+{
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c = NULL;
+    ens_describe_response *resp;
+    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
+                                                         ENSMOCK_DEMO_KEY_SECRET, NULL), ENS_OK);
+    o.endpoint = ensmock_url(srv);
+    o.max_attempts = fc->max_attempts ? fc->max_attempts : 1;
+    o.retry_base_delay_ms = 5;
+    o.retry_max_delay_ms = 20;
+    o.timeout_ms = fc->timeout_ms ? fc->timeout_ms : 60000;
+    o.max_response_bytes = fc->cap;
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+
+    assert_int_equal(ensmock_set_faults(srv, &fc->faults), ENSMOCK_OK);
+    resp = call(srv, c, fc->expect, fc->expect_attempts, fc->name);
+    ens_describe_response_free(resp);
+
+    /* the same client serves the next call once the fault is gone */
+    assert_int_equal(ensmock_set_faults(srv, NULL), ENSMOCK_OK);
+    resp = call(srv, c, ENS_OK, 0, fc->name);
+    assert_true(resp->connections_count > 0);
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+}
+
+static void test_matrix(void **state)
+{
+    ensmock_options mo;
+    ensmock_server *srv = NULL;
+    char *ten_mb = big_string_body(10u * 1024 * 1024);
+    char *deep = nested_body(100000);
+    size_t i;
+    const fault_case cases[] = {
+        {"throttled, then served", {.throttle_first_n = 2}, 3, 0, 0, ENS_OK},
+        {"throttled past the attempts", {.throttle_first_n = 5}, 3, 0, 0, ENS_ESERVICE, 3},
+        {"503, then served", {.unavailable_first_n = 2}, 3, 0, 0, ENS_OK},
+        {"dropped before the headers", {.drop_connection = true}, 1, 0, 0, ENS_ENETWORK, 1},
+        {"dropped before the headers, retried", {.drop_connection = true}, 3, 0, 0, ENS_ENETWORK, 3},
+        {"dropped after the headers (not retried)", {.drop_after_headers = true}, 3, 0, 0, ENS_ENETWORK, 1},
+        {"reply slower than the deadline", {.delay_ms = 3000}, 3, 400, 0, ENS_ETIMEOUT},
+        {"truncated body", {.truncate_body = true}, 3, 0, 0, ENS_ENETWORK, 1},
+        {"malformed JSON", {.raw_body = "{\"RequestId\":\"X\",\"NetworkPeerConnects\":[{\"Name\":"}, 3, 0, 0, ENS_EPARSE, 1},
+        {"not JSON at all", {.raw_body = "<html>maintenance</html>"}, 1, 0, 0, ENS_EPARSE, 1},
+        {"oversize body", {.oversize_body_bytes = 512 * 1024}, 1, 0, 64 * 1024, ENS_ETOOLARGE, 1},
+        {"TotalCount overflowing int64", {.raw_body = "{\"RequestId\":\"X\",\"TotalCount\":\"99999999999999999999999\"}"}, 1, 0, 0, ENS_EPARSE},
+        {"TotalCount negative", {.raw_body = "{\"RequestId\":\"X\",\"TotalCount\":-5}"}, 1, 0, 0, ENS_EPARSE},
+        {"a 10 MB string field over the 8 MiB cap", {.raw_body = ten_mb}, 1, 0, 0, ENS_ETOOLARGE},
+        {"JSON nested 100000 deep", {.raw_body = deep}, 1, 0, 0, ENS_EPARSE},
+        {"accepts and never answers", {.delay_ms = 60000}, 2, 500, 0, ENS_ETIMEOUT},
+    };
+    (void)state;
+    ensmock_options_init(&mo);
+    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        print_message("fault: %s -> %s\n", cases[i].name, ens_strerror(cases[i].expect));
+        run_case(srv, &cases[i]);
+    }
+    ensmock_stop(srv);
+    free(ten_mb);
+    free(deep);
+}
+
+static void test_big_but_allowed(void **state)
+{
+    /* A 10 MB string is served in full when the cap allows it, and an absurd
+       but representable TotalCount is reported as sent. */
+    ensmock_options mo;
+    ensmock_server *srv = NULL;
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c = NULL;
+    ens_describe_response *resp;
+    char *ten_mb = big_string_body(10u * 1024 * 1024);
+    (void)state;
+    ensmock_options_init(&mo);
+    mo.faults.raw_body = ten_mb;
+    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
+    free(ten_mb); /* the mock keeps its own copy */
+    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
+                                                         ENSMOCK_DEMO_KEY_SECRET, NULL), ENS_OK);
+    o.endpoint = ensmock_url(srv);
+    o.max_response_bytes = 16u * 1024 * 1024;
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+    resp = call(srv, c, ENS_OK, 0, "10 MB allowed");
+    assert_int_equal(resp->connections_count, 1);
+    assert_int_equal(strlen(resp->connections[0].name), 10u * 1024 * 1024);
+    ens_describe_response_free(resp);
+
+    {
+        ensmock_faults f = {.raw_body = "{\"RequestId\":\"X\",\"PageNumber\":1,\"PageSize\":10,"
+                                        "\"TotalCount\":\"9223372036854775807\",\"NetworkPeerConnects\":[]}"};
+        ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+        ens_peer_iterator *it = NULL;
+        const ens_peer_connection *p;
+        assert_int_equal(ensmock_set_faults(srv, &f), ENSMOCK_OK);
+        resp = call(srv, c, ENS_OK, 0, "INT64_MAX TotalCount");
+        assert_int_equal(resp->total_count, INT64_MAX);
+        ens_describe_response_free(resp);
+        /* a walk over it ends at the first (empty) page instead of looping */
+        req.page_size = 10;
+        assert_int_equal(ens_peer_iterator_new(&it, c, &req, NULL, NULL), ENS_OK);
+        assert_int_equal(ens_peer_iterator_next(it, &p, NULL), ENS_ITEROVER);
+        ens_peer_iterator_free(it);
+    }
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_big_but_allowed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

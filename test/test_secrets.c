@@ -1,0 +1,322 @@
+/* Secrets never reach a log line or an error: a sweep over the library's
+ * paths (success, service errors, network faults, retries, TLS failures,
+ * paging, every recorded cassette, credential failures) with the most
+ * verbose log level, collecting every log line and every error field, then
+ * searching that text for the AccessKey secret, the STS token and every
+ * signature the library computed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ens_mock.h"
+#include "ensclient/ensclient.h"
+
+#define SECRET "sweep-SECRET-9f8e7d6c5b4a"
+#define TOKEN "sweep-TOKEN-1a2b3c4d5e6f"
+#define KEY_ID "sweep-key-id"
+
+static char *seen;  /* every log line and error text */
+static size_t seen_len, seen_cap;
+static char signatures[4096][65];
+static size_t nsig;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void collect(const char *text)
+{
+    size_t n = strlen(text);
+    pthread_mutex_lock(&lock);
+    if (seen_len + n + 2 > seen_cap) {
+        seen_cap = (seen_len + n + 2) * 2;
+        seen = realloc(seen, seen_cap);
+        assert_non_null(seen);
+    }
+    memcpy(seen + seen_len, text, n);
+    seen_len += n;
+    seen[seen_len++] = '\n';
+    seen[seen_len] = '\0';
+    pthread_mutex_unlock(&lock);
+}
+
+static void collect_error(const ens_error *e)
+{
+    collect(e->description);
+    collect(e->code);
+    collect(e->message);
+    collect(e->request_id);
+    collect(e->host_id);
+    collect(e->recommend);
+}
+
+static void log_cb(void *payload, ens_log_level level, const char *message)
+{
+    (void)payload;
+    (void)level;
+    collect(message);
+}
+
+/* A transport that notes each request's signature, then delegates. */
+static ens_status spy_send(void *ctx, const ens_http_request *req, ens_http_response *resp,
+                           ens_error *err)
+{
+    size_t i;
+    for (i = 0; i < req->header_count; i++) {
+        const char *sig;
+        if (strcmp(req->headers[i].name, "authorization") != 0)
+            continue;
+        sig = strstr(req->headers[i].value, "Signature=");
+        if (sig && nsig < 4096) {
+            snprintf(signatures[nsig], 65, "%s", sig + 10);
+            nsig++;
+        }
+    }
+    return ens_transport_send(ctx, req, resp, err);
+}
+
+static void spy_destroy(void *ctx) { ens_transport_free(ctx); }
+
+static const ens_transport_vtable spy_vt = {.version = ENS_TRANSPORT_VTABLE_VERSION,
+                                            .send = spy_send, .destroy = spy_destroy};
+
+static ens_client *client_over(ens_transport *inner, const char *endpoint, const char *secret,
+                               unsigned attempts, long timeout_ms, size_t cap)
+{
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    assert_int_equal(ens_transport_new(&o.transport, &spy_vt, inner), ENS_OK);
+    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, KEY_ID, secret, TOKEN), ENS_OK);
+    o.endpoint = endpoint;
+    o.log_fn = log_cb;
+    o.log_level = ENS_LOG_DEBUG;
+    o.max_attempts = attempts;
+    o.retry_base_delay_ms = 1;
+    o.retry_max_delay_ms = 5;
+    o.timeout_ms = timeout_ms;
+    o.max_response_bytes = cap;
+    if (ens_client_new(&c, &o, &err) != ENS_OK) {
+        collect_error(&err);
+        fail_msg("client: %s", err.description);
+    }
+    return c;
+}
+
+static ens_client *curl_client(const char *endpoint, const char *secret, unsigned attempts,
+                               long timeout_ms, size_t cap)
+{
+    ens_transport *t = NULL;
+    assert_int_equal(ens_transport_curl_new(&t, NULL), ENS_OK);
+    return client_over(t, endpoint, secret, attempts, timeout_ms, cap);
+}
+
+static void one_call(ens_client *c, const ens_describe_request *req)
+{
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    if (ens_describe_peer_connections(c, req, &resp, &err) != ENS_OK)
+        collect_error(&err);
+    ens_describe_response_free(resp);
+}
+
+static void walk(ens_client *c)
+{
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_peer_iterator *it = NULL;
+    const ens_peer_connection *p;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st;
+    req.page_size = 10;
+    if (ens_peer_iterator_new(&it, c, &req, NULL, &err) != ENS_OK) {
+        collect_error(&err);
+        return;
+    }
+    while ((st = ens_peer_iterator_next(it, &p, &err)) == ENS_OK) {
+    }
+    if (st != ENS_ITEROVER)
+        collect_error(&err);
+    ens_peer_iterator_free(it);
+}
+
+static void sweep_mock(bool tls)
+{
+    ensmock_key key = {KEY_ID, SECRET, TOKEN};
+    ensmock_options mo;
+    ensmock_server *srv = NULL;
+    ensmock_faults f = {0};
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_client *c;
+
+    ensmock_options_init(&mo);
+    mo.keys = &key;
+    mo.key_count = 1;
+    if (tls) {
+        mo.tls_cert_file = ENS_TLS_DIR "/server.pem";
+        mo.tls_key_file = ENS_TLS_DIR "/server.key";
+    }
+    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
+
+    c = curl_client(ensmock_url(srv), SECRET, 3, 30000, 0);
+    one_call(c, &req);  /* TLS: refused without the CA file */
+    ens_client_free(c);
+    if (tls) {
+        ensmock_stop(srv);
+        return;
+    }
+
+    c = curl_client(ensmock_url(srv), SECRET, 3, 30000, 0);
+    one_call(c, &req);
+    walk(c);
+    req.page_size = 5; /* invalid: never sent */
+    one_call(c, &req);
+    req.page_size = 0;
+    f.throttle_first_n = 2;
+    f.unavailable_first_n = 2;
+    ensmock_set_faults(srv, &f);
+    one_call(c, &req);
+    one_call(c, &req);
+    memset(&f, 0, sizeof(f));
+    f.drop_connection = true;
+    ensmock_set_faults(srv, &f);
+    one_call(c, &req);
+    f.drop_connection = false;
+    f.truncate_body = true;
+    ensmock_set_faults(srv, &f);
+    one_call(c, &req);
+    f.truncate_body = false;
+    f.oversize_body_bytes = 64 * 1024;
+    ensmock_set_faults(srv, &f);
+    ens_client_free(c);
+    c = curl_client(ensmock_url(srv), SECRET, 1, 30000, 16 * 1024);
+    one_call(c, &req);
+    ens_client_free(c);
+    f.oversize_body_bytes = 0;
+    f.delay_ms = 2000;
+    ensmock_set_faults(srv, &f);
+    c = curl_client(ensmock_url(srv), SECRET, 2, 300, 0);
+    one_call(c, &req);
+    ens_client_free(c);
+    ensmock_set_faults(srv, NULL);
+
+    /* a wrong secret: the server answers SignatureDoesNotMatch with its string to sign */
+    c = curl_client(ensmock_url(srv), "sweep-WRONG-secret-0000", 1, 30000, 0);
+    one_call(c, &req);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
+static void test_mock_paths(void **state)
+{
+    (void)state;
+    sweep_mock(false);
+    sweep_mock(true);
+}
+
+static void test_every_cassette(void **state)
+{
+    DIR *d = opendir(ENS_FIXTURES_DIR "/cassettes");
+    struct dirent *de;
+    int n = 0;
+    (void)state;
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL) {
+        char path[1024];
+        ens_replay *r = NULL;
+        ens_transport *t = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_client *c;
+        int k;
+        if (!strstr(de->d_name, ".json"))
+            continue;
+        snprintf(path, sizeof(path), "%s/cassettes/%s", ENS_FIXTURES_DIR, de->d_name);
+        if (ens_replay_new(&r, path, &err) != ENS_OK) {
+            collect_error(&err);
+            fail_msg("cassette %s: %s", de->d_name, err.description);
+        }
+        assert_int_equal(ens_replay_transport_new(&t, r), ENS_OK);
+        c = client_over(t, NULL, SECRET, 1, 30000, 0);
+        for (k = 0; k < 4; k++) {
+            ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+            one_call(c, &req); /* matched or not: both paths are swept */
+        }
+        ens_client_free(c);
+        ens_replay_free(r);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 20);
+}
+
+static ens_status failing_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    (void)ctx;
+    (void)out;
+    (void)err;
+    return ENS_ECREDENTIALS;
+}
+
+static void test_credential_failures(void **state)
+{
+    static const ens_credentials_provider_vtable vt = {.version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION,
+                                                       .get = failing_get};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c = NULL;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    (void)state;
+    assert_int_equal(ens_credentials_provider_new(&o.credentials, &vt, NULL), ENS_OK);
+    o.log_fn = log_cb;
+    o.log_level = ENS_LOG_DEBUG;
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+    one_call(c, &req);
+    ens_client_free(c);
+    /* a secret with a line break is refused without being echoed */
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID, 1);
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET "\n", 1);
+    ens_client_options_init(&o);
+    o.log_fn = log_cb;
+    o.log_level = ENS_LOG_DEBUG;
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+    one_call(c, &req);
+    ens_client_free(c);
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+}
+
+static void test_nothing_leaked(void **state)
+{
+    size_t i;
+    (void)state;
+    assert_non_null(seen);
+    /* the sweep did produce text: request logs, service errors, network errors */
+    assert_non_null(strstr(seen, "authorization: [redacted]"));
+    assert_non_null(strstr(seen, "x-acs-security-token: [redacted]"));
+    assert_non_null(strstr(seen, "SignatureDoesNotMatch"));
+    assert_non_null(strstr(seen, "Throttling.User"));
+    assert_true(nsig > 20);
+    assert_null(strstr(seen, SECRET));
+    assert_null(strstr(seen, TOKEN));
+    assert_null(strstr(seen, "sweep-WRONG-secret-0000"));
+    for (i = 0; i < nsig; i++) {
+        assert_int_equal(strlen(signatures[i]), 64);
+        if (strstr(seen, signatures[i]))
+            fail_msg("signature %zu appears in a log line or error", i);
+    }
+    free(seen);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mock_paths),
+        cmocka_unit_test(test_every_cassette),
+        cmocka_unit_test(test_credential_failures),
+        cmocka_unit_test(test_nothing_leaked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
