@@ -1,12 +1,14 @@
-/* Credentials objects and the provider interface (static and environment
- * providers).  Secrets live in sodium_malloc'd memory: guarded, excluded from
- * core dumps where the platform allows it, wiped on release. */
+/* Credentials objects and the provider interface (static, environment and
+ * callback providers; the others live in cred_*.c).  Secrets live in
+ * sodium_malloc'd memory: guarded, excluded from core dumps where the
+ * platform allows it, wiped on release. */
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "cred_internal.h"
 #include "error.h"
 #include "ensclient/credentials.h"
 
@@ -21,6 +23,7 @@ struct ens_credentials {
 struct ens_credentials_provider {
     const ens_credentials_provider_vtable *vtable;
     void *ctx;
+    const char *name; /* static string for chain messages, or NULL */
 };
 
 static int has_crlf(const char *s) { return s && strpbrk(s, "\r\n") != NULL; }
@@ -138,6 +141,29 @@ ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *pro
     return ENS_OK;
 }
 
+ENS_EXTERN void ens_credentials_provider_invalidate(ens_credentials_provider *provider)
+{
+    if (provider && provider->vtable->version >= 2 && provider->vtable->invalidate)
+        provider->vtable->invalidate(provider->ctx);
+}
+
+void ens__credentials_provider_set_name(ens_credentials_provider *provider, const char *name)
+{
+    if (provider)
+        provider->name = name;
+}
+
+const char *ens__credentials_provider_name(const ens_credentials_provider *provider)
+{
+    return provider ? provider->name : NULL;
+}
+
+void *ens__credentials_provider_ctx(const ens_credentials_provider *provider,
+                                    const ens_credentials_provider_vtable *vtable)
+{
+    return provider && provider->vtable == vtable ? provider->ctx : NULL;
+}
+
 ENS_EXTERN void ens_credentials_provider_free(ens_credentials_provider *provider)
 {
     if (!provider)
@@ -159,7 +185,7 @@ static ens_status static_get(void *ctx, ens_credentials **out, ens_error *err)
 static void static_destroy(void *ctx) { ens_credentials_release(ctx); }
 
 static const ens_credentials_provider_vtable static_vtable = {
-    ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, static_get, static_destroy};
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = static_get, .destroy = static_destroy};
 
 ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provider **out,
                                                           const char *access_key_id,
@@ -176,6 +202,8 @@ ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provid
     st = ens_credentials_provider_new(out, &static_vtable, c);
     if (st != ENS_OK)
         ens_credentials_release(c);
+    else
+        (*out)->name = "static";
     return st;
 }
 
@@ -183,15 +211,15 @@ ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provid
 
 static ens_status env_get(void *ctx, ens_credentials **out, ens_error *err)
 {
-    const char *id = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
-    const char *secret = getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
-    const char *token = getenv("ALIBABA_CLOUD_SECURITY_TOKEN");
+    const ens__cred_opts *o = ctx; /* NULL: plain getenv */
+    const char *id = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_ID");
+    const char *secret = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    const char *token = ens__cred_getenv(o, "ALIBABA_CLOUD_SECURITY_TOKEN");
     ens_status st;
-    (void)ctx;
-    if (!id || !*id)
+    if (!id)
         return ens__error_set(err, ENS_ECREDENTIALS,
                               "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_ID is not set");
-    if (!secret || !*secret)
+    if (!secret)
         return ens__error_set(err, ENS_ECREDENTIALS,
                               "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set");
     st = ens_credentials_new(out, id, secret, token, 0);
@@ -203,10 +231,82 @@ static ens_status env_get(void *ctx, ens_credentials **out, ens_error *err)
     return ENS_OK;
 }
 
-static const ens_credentials_provider_vtable env_vtable = {ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION,
-                                                           env_get, NULL};
+static void env_destroy(void *ctx)
+{
+    ens__cred_opts *o = ctx;
+    if (o) {
+        ens__cred_opts_clear(o);
+        ens__free(o);
+    }
+}
+
+static const ens_credentials_provider_vtable env_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = env_get, .destroy = env_destroy};
 
 ENS_EXTERN ens_status ens_credentials_provider_env_new(ens_credentials_provider **out)
 {
-    return ens_credentials_provider_new(out, &env_vtable, NULL);
+    return ens_credentials_provider_env_new_ext(out, NULL);
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_env_new_ext(
+    ens_credentials_provider **out, const ens_credentials_provider_options *opts)
+{
+    ens__cred_opts *o = NULL;
+    ens_status st;
+    if (!out)
+        return ENS_EINVAL;
+    if (opts) {
+        o = ens__calloc(1, sizeof(*o));
+        if (!o)
+            return ENS_ENOMEM;
+        if ((st = ens__cred_opts_copy(o, opts)) != ENS_OK) {
+            env_destroy(o);
+            return st;
+        }
+    }
+    st = ens_credentials_provider_new(out, &env_vtable, o);
+    if (st != ENS_OK)
+        env_destroy(o);
+    else
+        (*out)->name = "environment";
+    return st;
+}
+
+/* ---- callback provider ---- */
+
+typedef struct callback_ctx {
+    ens_credentials_fn fn;
+    void *payload;
+} callback_ctx;
+
+static ens_status callback_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    callback_ctx *c = ctx;
+    return c->fn(c->payload, out, err);
+}
+
+static void callback_destroy(void *ctx) { ens__free(ctx); }
+
+static const ens_credentials_provider_vtable callback_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = callback_get,
+    .destroy = callback_destroy};
+
+ENS_EXTERN ens_status ens_credentials_provider_callback_new(ens_credentials_provider **out,
+                                                            ens_credentials_fn fn, void *payload)
+{
+    callback_ctx *c;
+    ens_status st;
+    if (!out || !fn)
+        return ENS_EINVAL;
+    c = ens__calloc(1, sizeof(*c));
+    if (!c)
+        return ENS_ENOMEM;
+    c->fn = fn;
+    c->payload = payload;
+    st = ens_credentials_provider_new(out, &callback_vtable, c);
+    if (st != ENS_OK)
+        ens__free(c);
+    else
+        (*out)->name = "callback";
+    return st;
 }

@@ -150,11 +150,11 @@ static ens_status cb_get_nothing(void *ctx, ens_credentials **out, ens_error *er
 
 static void test_callback_provider(void **state)
 {
-    static const ens_credentials_provider_vtable vt = {ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION,
-                                                       cb_get, cb_destroy};
+    static const ens_credentials_provider_vtable vt = {
+        .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = cb_get, .destroy = cb_destroy};
     static const ens_credentials_provider_vtable vt_nothing = {
-        ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, cb_get_nothing, NULL};
-    static const ens_credentials_provider_vtable vt_bad = {99, cb_get, NULL};
+        .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = cb_get_nothing};
+    static const ens_credentials_provider_vtable vt_bad = {.version = 99, .get = cb_get};
     cb_state s = {0, 0, ENS_OK};
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;

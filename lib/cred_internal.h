@@ -1,0 +1,98 @@
+/* Internal helpers shared by the credentials providers (credentials.c and
+ * cred_*.c). */
+#ifndef ENS_LIB_CRED_INTERNAL_H
+#define ENS_LIB_CRED_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "ensclient/credentials.h"
+
+/* Longest file the file providers read. */
+#define ENS__CRED_MAX_FILE_BYTES (1024u * 1024u)
+/* Largest metadata / URI response body accepted. */
+#define ENS__CRED_MAX_RESPONSE_BYTES (64u * 1024u)
+
+/* ---- provider object internals (credentials.c) ---- */
+
+/* Sets the name a chain shows for the provider: a static string. */
+void ens__credentials_provider_set_name(ens_credentials_provider *provider, const char *name);
+/* The name, or NULL when none was set. */
+const char *ens__credentials_provider_name(const ens_credentials_provider *provider);
+/* The provider's ctx if its vtable is @p vtable, else NULL. */
+void *ens__credentials_provider_ctx(const ens_credentials_provider *provider,
+                                    const ens_credentials_provider_vtable *vtable);
+
+/* ---- options (cred_util.c) ---- */
+
+/* A private copy of ens_credentials_provider_options, defaults resolved. */
+typedef struct ens__cred_opts {
+    ens_getenv_fn getenv_fn;
+    void *getenv_payload;
+    char *home_dir;
+    char *profile;
+    char *cli_config_file;
+    char *credentials_file;
+    char *metadata_base_url;  /* never NULL after copy */
+    char *metadata_role_name;
+    char *credentials_uri;
+    long metadata_token_ttl_s;
+    bool metadata_v1_disabled;
+    ens_transport *transport; /* borrowed, may be NULL */
+    long connect_timeout_ms;
+    long timeout_ms;
+    ens_clock_fn clock_fn;
+    void *clock_payload;
+    long refresh_before_s;
+    long retry_backoff_s;
+} ens__cred_opts;
+
+/* Validates and copies src (NULL = defaults) into dst (zeroed by the caller).
+ * ENS_EINVAL or ENS_ENOMEM; on failure dst may hold partial copies: clear it. */
+ens_status ens__cred_opts_copy(ens__cred_opts *dst, const ens_credentials_provider_options *src);
+void ens__cred_opts_clear(ens__cred_opts *o);
+/* Cache options matching o. */
+void ens__cred_cache_opts(const ens__cred_opts *o, ens_credentials_cache_options *out);
+
+/* Environment lookup through o (NULL o = getenv); empty values count as unset. */
+const char *ens__cred_getenv(const ens__cred_opts *o, const char *name);
+/* True when the variable is "true" (any case). */
+bool ens__cred_env_true(const ens__cred_opts *o, const char *name);
+
+/* ---- helpers ---- */
+
+/* Reads a whole regular file (at most ENS__CRED_MAX_FILE_BYTES) into a
+ * NUL-terminated ens__malloc'd buffer.  Returns 0, or an errno value
+ * (ENOENT, EFBIG for too large, EISDIR, ENOMEM ...). */
+int ens__cred_read_file(const char *path, char **data, size_t *len);
+/* Wipes and frees a buffer from ens__cred_read_file(). */
+void ens__cred_free_file(char *data, size_t len);
+
+/* Parses "YYYY-MM-DDThh:mm:ssZ" (UTC).  0 on success, -1 if malformed. */
+int ens__cred_parse_time(const char *s, time_t *out);
+
+/* Writes into dst a form of url safe to show: scheme://host[:port]/path,
+ * without user info, query or fragment. */
+void ens__cred_display_url(char *dst, size_t cap, const char *url);
+
+/* Parses a JSON credentials document (AccessKeyId, AccessKeySecret,
+ * SecurityToken, Expiration, optional Code) held in body.  `source` names it
+ * in errors.  require_sts: SecurityToken and Expiration required and Code
+ * must be present and "Success".  Wipes every string value jansson copied
+ * before freeing the tree.  ENS_OK, ENS_ECREDENTIALS, ENS_ENOMEM. */
+ens_status ens__cred_from_json(const char *body, size_t len, bool require_sts, const char *source,
+                               ens_credentials **out, ens_error *err);
+
+/* Wipes every string held in a jansson tree (the values may be secrets). */
+struct json_t;
+void ens__cred_json_wipe(struct json_t *j);
+
+/* ---- providers without their cache (cred_http.c) ---- */
+
+ens_status ens__cred_ecs_ram_role_raw_new(ens_credentials_provider **out,
+                                          const ens_credentials_provider_options *opts);
+ens_status ens__cred_uri_raw_new(ens_credentials_provider **out,
+                                 const ens_credentials_provider_options *opts);
+
+#endif
