@@ -183,8 +183,8 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
         ens__error_set(err, st, "%s: cannot create the ACS3 signer", ens_strerror(st));
         goto fail;
     }
-    if (!c->credentials && (st = ens_credentials_provider_env_new(&c->credentials)) != ENS_OK) {
-        ens__error_set(err, st, "%s: cannot create the environment credentials provider",
+    if (!c->credentials && (st = ens_credentials_provider_default_chain_new(&c->credentials, NULL)) != ENS_OK) {
+        ens__error_set(err, st, "%s: cannot create the default credentials chain",
                        ens_strerror(st));
         goto fail;
     }
@@ -351,6 +351,7 @@ ENS_EXTERN ens_status ens_describe_peer_connections_ex(ens_client *client,
     const ens_cancel *cancel = NULL;
     long long start, deadline;
     unsigned int attempt = 0;
+    bool refreshed = false;
     long timeout_ms;
     ens_status st;
 
@@ -409,7 +410,17 @@ ENS_EXTERN ens_status ens_describe_peer_connections_ex(ens_client *client,
             st = ens__error_set(&e, ENS_ECANCELED, "canceled during attempt %u", attempt);
             break;
         }
-        if (attempt >= client->max_attempts || !ens__retry_is_retryable(st, &e, resp))
+        if (st == ENS_EAUTH && !refreshed && strncmp(e.code, "InvalidSecurityToken", 20) == 0) {
+            /* The STS token expired or was revoked: drop cached credentials,
+               fetch fresh ones and try once more, at once. */
+            refreshed = true;
+            ens_credentials_provider_invalidate(client->credentials);
+            ens__client_log(client, ENS_LOG_INFO,
+                            "%s: %s; refreshing the credentials and retrying once", ENS_ACTION, e.code);
+            continue;
+        }
+        if (attempt >= client->max_attempts + (refreshed ? 1u : 0u) ||
+            !ens__retry_is_retryable(st, &e, resp))
             break;
         e.status = st;
         e.attempts = attempt;

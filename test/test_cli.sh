@@ -4,7 +4,11 @@ set -euo pipefail
 cli=$1
 mock=${2:-}
 fail() { echo "FAIL: $*"; exit 1; }
-unset ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET ALIBABA_CLOUD_SECURITY_TOKEN
+unset ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET ALIBABA_CLOUD_SECURITY_TOKEN ALIBABA_CLOUD_CREDENTIALS_URI
+# the default credentials chain must not reach for real files or a metadata service
+export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
+export ALIBABA_CLOUD_CONFIG_FILE=/nonexistent/ensclient-test/config.json
+export ALIBABA_CLOUD_CREDENTIALS_FILE=/nonexistent/ensclient-test/credentials
 
 "$cli" --help | grep -q -- "--demo" || fail "--help does not mention --demo"
 

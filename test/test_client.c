@@ -344,10 +344,22 @@ static void test_env_credentials_by_default(void **state)
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
     (void)state;
+    /* never reach for a real metadata service or real profile files */
+    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);
+    setenv("ALIBABA_CLOUD_CONFIG_FILE", "/nonexistent/ensclient-test/config.json", 1);
+    setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/ensclient-test/credentials", 1);
+    unsetenv("ALIBABA_CLOUD_CREDENTIALS_URI");
     assert_int_equal(ens_transport_new(&o.transport, &canned_vt, &c), ENS_OK);
     assert_int_equal(ens_client_new(&client, &o, NULL), ENS_OK);
     unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
     assert_int_equal(ens_describe_peer_connections(client, &req, &resp, &err), ENS_ECREDENTIALS);
+    /* the default chain says what it tried, in the official order */
+    assert_non_null(strstr(err.description, "environment"));
+    assert_non_null(strstr(err.description, "cli config"));
+    assert_non_null(strstr(err.description, "credentials file"));
+    assert_non_null(strstr(err.description, "instance RAM role"));
+    assert_true(strstr(err.description, "environment") < strstr(err.description, "cli config"));
+    assert_int_equal(c.sends, 0);
     setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "env-akid", 1);
     setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", TEST_SECRET, 1);
     assert_int_equal(ens_describe_peer_connections(client, &req, &resp, &err), ENS_OK);

@@ -427,6 +427,86 @@ static void test_bad_retry_options(void **state)
     assert_null(c);
 }
 
+/* A provider that hands out token "old" until invalidated, then "new". */
+typedef struct rotating {
+    int invalidated;
+    int gets;
+} rotating;
+
+static ens_status rot_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    rotating *r = ctx;
+    (void)err;
+    r->gets++;
+    return ens_credentials_new(out, "id", "secret", r->invalidated ? "token-new" : "token-old", 0);
+}
+
+static void rot_invalidate(void *ctx) { ((rotating *)ctx)->invalidated++; }
+
+static const char token_expired[] =
+    "{\"RequestId\":\"X\",\"Code\":\"InvalidSecurityToken.Expired\",\"Message\":\"expired\"}";
+
+typedef struct token_script {
+    int sends;
+    char tokens[8][32];
+} token_script;
+
+static ens_status token_send(void *ctx, const ens_http_request *req, ens_http_response *resp,
+                             ens_error *err)
+{
+    token_script *t = ctx;
+    const char *tok = "";
+    size_t i;
+    (void)err;
+    for (i = 0; i < req->header_count; i++)
+        if (strcmp(req->headers[i].name, "x-acs-security-token") == 0)
+            tok = req->headers[i].value;
+    snprintf(t->tokens[t->sends % 8], 32, "%s", tok);
+    t->sends++;
+    if (strcmp(tok, "token-new") == 0) {
+        ens_http_response_set_status(resp, 200);
+        return ens_http_response_append_body(resp, ok_body, strlen(ok_body));
+    }
+    ens_http_response_set_status(resp, 400);
+    return ens_http_response_append_body(resp, token_expired, strlen(token_expired));
+}
+
+static void test_expired_token_refreshes_once(void **state)
+{
+    static const ens_credentials_provider_vtable rot_vt = {
+        .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = rot_get, .invalidate = rot_invalidate};
+    static const ens_transport_vtable tok_vt = {.version = ENS_TRANSPORT_VTABLE_VERSION, .send = token_send};
+    rotating r = {0, 0};
+    token_script t = {0};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_int_equal(ens_credentials_provider_new(&o.credentials, &rot_vt, &r), ENS_OK);
+    assert_int_equal(ens_transport_new(&o.transport, &tok_vt, &t), ENS_OK);
+    o.max_attempts = 1; /* the refresh retry is on top of the retry policy */
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+    assert_int_equal(call(c, &err), ENS_OK);
+    assert_int_equal(t.sends, 2);
+    assert_string_equal(t.tokens[0], "token-old");
+    assert_string_equal(t.tokens[1], "token-new");
+    assert_int_equal(r.invalidated, 1);
+    ens_client_free(c);
+
+    /* a provider that keeps handing out the dead token: one refresh only */
+    r.invalidated = 0;
+    memset(&t, 0, sizeof(t));
+    ens_client_options_init(&o);
+    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "id", "secret", "token-dead"), ENS_OK);
+    assert_int_equal(ens_transport_new(&o.transport, &tok_vt, &t), ENS_OK);
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+    assert_int_equal(call(c, &err), ENS_EAUTH);
+    assert_string_equal(err.code, "InvalidSecurityToken.Expired");
+    assert_int_equal(t.sends, 2);
+    assert_int_equal(err.attempts, 2);
+    ens_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_cancel_during_backoff_and_during_send),
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_bad_retry_options),
+        cmocka_unit_test(test_expired_token_refreshes_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

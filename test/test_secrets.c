@@ -275,7 +275,12 @@ static void test_credential_failures(void **state)
     assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
     one_call(c, &req);
     ens_client_free(c);
-    /* a secret with a line break is refused without being echoed */
+    /* a secret with a line break is refused without being echoed; the rest of
+       the default chain must not reach for a metadata service or real files */
+    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);
+    setenv("ALIBABA_CLOUD_CONFIG_FILE", "/nonexistent/ensclient-test/config.json", 1);
+    setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/ensclient-test/credentials", 1);
+    unsetenv("ALIBABA_CLOUD_CREDENTIALS_URI");
     setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID, 1);
     setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET "\n", 1);
     ens_client_options_init(&o);

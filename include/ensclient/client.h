@@ -62,8 +62,11 @@ typedef struct ens_client_options {
     /** "https://host[:port]" or "http://host[:port]" (a bare host means https).
         NULL = ENS_DEFAULT_ENDPOINT.  No path, query, user or fragment. */
     const char *endpoint;
-    /** Credentials provider; NULL = the environment provider.  The client takes
-        ownership, also when ens_client_new() fails. */
+    /** Credentials provider; NULL = ens_credentials_provider_default_chain_new()
+        (environment, CLI config, credentials file, instance RAM role, credentials
+        URI; cached).  The client takes ownership, also when ens_client_new() fails.
+        When the service answers InvalidSecurityToken.*, the client invalidates the
+        provider, fetches fresh credentials and retries the call once. */
     ens_credentials_provider *credentials;
     long connect_timeout_ms;  /**< 0 = ENS_DEFAULT_CONNECT_TIMEOUT_MS. */
     long timeout_ms;          /**< Total per call; 0 = ENS_DEFAULT_TIMEOUT_MS. */
@@ -114,6 +117,7 @@ ENS_EXTERN void ens_client_options_init(ens_client_options *opts);
  *
  * @param out  receives the client (ens_client_free()); unchanged on failure.
  * @param opts NULL for all defaults.
+ * @param err  may be NULL; filled on failure (the field at fault is named).
  * @return ::ENS_OK; ::ENS_EINVAL (bad endpoint, negative timeout, unknown
  *         options version, plain http to a non-loopback host without
  *         allow_insecure_http); ::ENS_ENOMEM; ::ENS_ETRANSPORT (libcurl or
@@ -152,8 +156,14 @@ typedef struct ens_call_options {
  * and nonce), all within one deadline (the client's timeout_ms); err->attempts
  * tells how many attempts were made.
  *
- * @param out receives a new response owned by the caller
- *            (ens_describe_response_free()); unchanged on failure.
+ * @param client the client; borrowed for the call.
+ * @param req    the request; borrowed for the call (see ::ens_describe_request
+ *               for what is validated).
+ * @param out    receives a new response owned by the caller
+ *               (ens_describe_response_free()); unchanged on failure.
+ * @param err    may be NULL; filled on failure (status, HTTP status, attempts,
+ *               service Code, Message and RequestId, a one-line description);
+ *               untouched on success.
  * @return ::ENS_OK; ::ENS_EINVAL; ::ENS_ENOMEM; ::ENS_ECREDENTIALS;
  *         ::ENS_ENETWORK; ::ENS_ETIMEOUT; ::ENS_ETLS; ::ENS_ETOOLARGE;
  *         ::ENS_ESERVICE and ::ENS_EAUTH (service error; see err->code);
@@ -170,7 +180,12 @@ ENS_EXTERN ens_status ens_describe_peer_connections(ens_client *client,
  * @brief As ens_describe_peer_connections(), with a per-call deadline and a
  * cancellation token.
  *
- * @param opts NULL = defaults.
+ * @param client the client; borrowed for the call.
+ * @param req    the request; borrowed for the call.
+ * @param opts   NULL = defaults; borrowed for the call (the cancel token must
+ *               outlive it).
+ * @param out    as for ens_describe_peer_connections().
+ * @param err    as for ens_describe_peer_connections().
  * @return as ens_describe_peer_connections(); ::ENS_ETIMEOUT when the deadline
  *         passes (also while sleeping between attempts); ::ENS_ECANCELED when
  *         opts->cancel is triggered; ::ENS_EINVAL for an unknown opts version
