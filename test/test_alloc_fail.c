@@ -1,0 +1,210 @@
+/* Allocation failure: a full describe call and a full iterator walk, both on
+ * the replay transport, are run again and again with the k-th allocation of
+ * the library failing, for every k until a run needs no failure.  Every run
+ * must end in ENS_ENOMEM, never a crash or another status; leaks are caught by
+ * AddressSanitizer and valgrind, under which CI runs this test.
+ *
+ * What is counted: the library's own allocations (ens_set_allocator).  Not
+ * counted: libcurl's, jansson's and libsodium's internal allocations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ensclient/ensclient.h"
+
+static long countdown; /* fail when it reaches 0; < 0 = never */
+static long allocations;
+static long failures;
+
+static void *f_malloc(void *p, size_t n)
+{
+    (void)p;
+    allocations++;
+    if (countdown >= 0 && countdown-- == 0) {
+        failures++;
+        return NULL;
+    }
+    return malloc(n);
+}
+
+static void *f_realloc(void *p, void *ptr, size_t n)
+{
+    (void)p;
+    allocations++;
+    if (countdown >= 0 && countdown-- == 0) {
+        failures++;
+        return NULL;
+    }
+    return realloc(ptr, n);
+}
+
+static void f_free(void *p, void *ptr)
+{
+    (void)p;
+    free(ptr);
+}
+
+static const ens_allocator failing = {.version = ENS_ALLOCATOR_VERSION, .malloc_fn = f_malloc,
+                                      .realloc_fn = f_realloc, .free_fn = f_free};
+
+static ens_client *replay_client(const char *cassette, ens_replay **replay_out)
+{
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_replay *r = NULL;
+    ens_client *c = NULL;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", ENS_FIXTURES_DIR, cassette);
+    if (ens_replay_new(&r, path, NULL) != ENS_OK)
+        return NULL;
+    if (ens_replay_transport_new(&o.transport, r) != ENS_OK ||
+        ens_credentials_provider_static_new(&o.credentials, "testAccessKeyId",
+                                            "testAccessKeySecret-DO-NOT-USE", NULL) != ENS_OK) {
+        ens_transport_free(o.transport);
+        ens_replay_free(r);
+        return NULL;
+    }
+    o.max_attempts = 1;
+    if (ens_client_new(&c, &o, NULL) != ENS_OK) {
+        ens_replay_free(r);
+        return NULL;
+    }
+    *replay_out = r;
+    return c;
+}
+
+/* One describe call with the k-th allocation failing (k < 0: none). */
+static ens_status describe_once(long k)
+{
+    ens_replay *r = NULL;
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st;
+    countdown = k;
+    c = replay_client("cassettes/single_page.json", &r);
+    if (!c) {
+        countdown = -1;
+        return ENS_ENOMEM; /* setting up failed: that is the allocation failing too */
+    }
+    st = ens_describe_peer_connections(c, &req, &resp, &err);
+    countdown = -1;
+    if (st == ENS_OK) {
+        assert_true(resp->connections_count > 0);
+        assert_non_null(resp->request_id);
+    } else {
+        assert_null(resp);
+        assert_int_equal(err.status, st);
+    }
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+    ens_replay_free(r);
+    return st;
+}
+
+/* A whole walk; returns its status and the number of items yielded. */
+static ens_status walk_once(long k, size_t *items)
+{
+    ens_replay *r = NULL;
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_peer_iterator *it = NULL;
+    const ens_peer_connection *p;
+    ens_status st;
+    *items = 0;
+    countdown = k;
+    c = replay_client("iterator/several_pages.json", &r);
+    if (!c) {
+        countdown = -1;
+        return ENS_ENOMEM;
+    }
+    req.page_size = 10;
+    st = ens_peer_iterator_new(&it, c, &req, NULL, NULL);
+    while (st == ENS_OK && (st = ens_peer_iterator_next(it, &p, NULL)) == ENS_OK) {
+        assert_non_null(p);
+        (*items)++;
+    }
+    countdown = -1;
+    ens_peer_iterator_free(it);
+    ens_client_free(c);
+    ens_replay_free(r);
+    return st;
+}
+
+static void test_describe_every_allocation(void **state)
+{
+    long k, points = 0;
+    ens_status st;
+    (void)state;
+    assert_int_equal(ens_set_allocator(&failing), ENS_OK);
+    for (k = 0;; k++) {
+        failures = 0;
+        st = describe_once(k);
+        if (failures == 0) {
+            assert_int_equal(st, ENS_OK); /* no failure injected: the call works */
+            break;
+        }
+        points++;
+        if (st != ENS_ENOMEM)
+            fail_msg("allocation %ld failed: got %s", k, ens_strerror(st));
+    }
+    assert_int_equal(ens_set_allocator(NULL), ENS_OK);
+    print_message("describe call: %ld allocation points failed in turn\n", points);
+    assert_true(points > 20);
+}
+
+static void test_walk_every_allocation(void **state)
+{
+    long k, points = 0;
+    size_t items, full = 0;
+    ens_status st;
+    (void)state;
+    assert_int_equal(ens_set_allocator(&failing), ENS_OK);
+    st = walk_once(-1, &full);
+    assert_int_equal(st, ENS_ITEROVER);
+    assert_true(full > 20);
+    for (k = 0;; k++) {
+        failures = 0;
+        st = walk_once(k, &items);
+        if (failures == 0) {
+            assert_int_equal(st, ENS_ITEROVER);
+            assert_int_equal(items, full);
+            break;
+        }
+        points++;
+        if (st != ENS_ENOMEM)
+            fail_msg("allocation %ld failed: got %s after %zu items", k, ens_strerror(st), items);
+        assert_true(items <= full);
+    }
+    assert_int_equal(ens_set_allocator(NULL), ENS_OK);
+    print_message("iterator walk: %ld allocation points failed in turn\n", points);
+    assert_true(points > 50);
+}
+
+static void test_allocator_rules(void **state)
+{
+    ens_allocator bad = failing;
+    (void)state;
+    bad.free_fn = NULL;
+    assert_int_equal(ens_set_allocator(&bad), ENS_EINVAL);
+    bad = failing;
+    bad.version = 99;
+    assert_int_equal(ens_set_allocator(&bad), ENS_EINVAL);
+    assert_int_equal(ens_set_allocator(NULL), ENS_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_describe_every_allocation),
+        cmocka_unit_test(test_walk_every_allocation),
+        cmocka_unit_test(test_allocator_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
