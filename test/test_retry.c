@@ -132,6 +132,17 @@ static void test_retryable_then_success(void **state)
     ens_client_free(c);
 }
 
+static void test_proxy_5xx_page_is_retried(void **state)
+{
+    script s = {.count = 2, .steps = {{502, "<html><body>Bad Gateway</body></html>"}, {200, ok_body}}};
+    ens_client *c = make(&s, NULL);
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_int_equal(call(c, &err), ENS_OK);
+    assert_int_equal(s.sends, 2);
+    ens_client_free(c);
+}
+
 static void test_default_is_three_attempts(void **state)
 {
     script s = {.count = 3, .steps = {{503, unavailable}, {503, unavailable}, {503, unavailable}}};
@@ -511,6 +522,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retryable_then_success),
+        cmocka_unit_test(test_proxy_5xx_page_is_retried),
         cmocka_unit_test(test_default_is_three_attempts),
         cmocka_unit_test(test_other_4xx_not_retried),
         cmocka_unit_test(test_network_failures),
