@@ -42,6 +42,7 @@ typedef struct cli {
     int verbose; /* --verbose: log each request (secrets redacted) to stderr */
     long max_attempts; /* --max-attempts N (0 = library default) */
     size_t max;  /* --max N: at most N connections (0 = no limit); implies --all */
+    unsigned int parallel; /* --parallel N: pages fetched at once by --all (0 = 1) */
     const char *network_ids[MAX_NETWORK_IDS];
     ens_describe_request req;
 } cli;
@@ -61,6 +62,8 @@ static void usage(FILE *f)
           "  --all                walk every page from --page on (PageSize 100 unless\n"
           "                       --page-size is given) and print every connection\n"
           "  --max N              stop after N connections (implies --all)\n"
+          "  --parallel N         with --all: fetch up to N pages at once, 1..64 (default 1);\n"
+          "                       connections are still listed in page order\n"
           "\n"
           "Connection:\n"
           "  --endpoint URL       https://host[:port] (default https://ens.aliyuncs.com);\n"
@@ -133,7 +136,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 static int parse_args(int argc, char **argv, cli *c)
 {
     enum { O_ENDPOINT = 256, O_REGION, O_INSTANCE, O_NAME, O_NETWORK, O_PAGE, O_PAGE_SIZE,
-           O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS, O_JSON_LINES, O_WIDE, O_VERBOSE };
+           O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS, O_JSON_LINES, O_WIDE, O_VERBOSE, O_PARALLEL };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"region", required_argument, NULL, O_REGION},
@@ -153,6 +156,7 @@ static int parse_args(int argc, char **argv, cli *c)
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"max-attempts", required_argument, NULL, O_MAX_ATTEMPTS},
         {"max", required_argument, NULL, O_MAX},
+        {"parallel", required_argument, NULL, O_PARALLEL},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -220,6 +224,14 @@ static int parse_args(int argc, char **argv, cli *c)
             }
             c->max = (size_t)v;
             c->all = 1;
+            break;
+        case O_PARALLEL:
+            if (parse_long(optarg, 1, ENS_ITERATOR_MAX_PARALLEL, &v) < 0) {
+                fprintf(stderr, "ens-peer-connections: --parallel needs a number from 1 to %d\n",
+                        ENS_ITERATOR_MAX_PARALLEL);
+                return -1;
+            }
+            c->parallel = (unsigned int)v;
             break;
         case 'h':
         case O_HELP: usage(stdout); exit(EXIT_OK);
@@ -411,6 +423,7 @@ static int run_all(ens_client *client, const cli *c)
     bool progress = !c->json && !c->json_lines && isatty(STDERR_FILENO);
 
     io.max_items = c->max;
+    io.parallel = c->parallel;
     st = ens_peer_iterator_new(&it, client, &c->req, &io, &err);
     while (st == ENS_OK && (st = ens_peer_iterator_next(it, &pc, &err)) == ENS_OK) {
         if (progress && n % 50 == 0) {

@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "async_loop.h"
+#include "client_internal.h"
 #include "error.h"
+#include "ensclient/async.h"
 #include "ensclient/iterator.h"
 
 /* ---- a set of InstanceIds ------------------------------------------------
@@ -117,6 +120,16 @@ static void set_free(id_set *s)
 
 /* ---- the page iterator ------------------------------------------------- */
 
+/* A page fetched ahead by the parallel walk (or being fetched). */
+typedef struct prefetch {
+    int32_t page;          /* 0 = slot unused */
+    ens_async_call *call;  /* in flight, or NULL */
+    bool done;             /* finished: st, resp and err hold the outcome */
+    ens_status st;
+    ens_describe_response *resp;
+    ens_error err;
+} prefetch;
+
 struct ens_page_iterator {
     ens_client *client;             /* borrowed */
     ens_describe_request req;       /* owned copy; req.page_number is the page to fetch next */
@@ -136,6 +149,11 @@ struct ens_page_iterator {
     id_set ids;
     ens_status final;               /* ENS_OK while the walk goes on */
     ens_error final_err;            /* details of a final error */
+    /* parallel walk (options.parallel >= 2) */
+    unsigned int parallel;          /* 0 = sequential */
+    prefetch *slots;                /* parallel entries, allocated with the engine */
+    ens_async *engine;              /* created at the first parallel fetch */
+    ens__async_loop loop;
 };
 
 /* Drops the page yielded last. */
@@ -160,10 +178,30 @@ static void free_request_copy(ens_page_iterator *it)
     ens__free(it->network_ids);
 }
 
+/* Drops every page fetched ahead; calls in flight complete (cancelled) and
+ * their slots are cleared. */
+static void drop_prefetch(ens_page_iterator *it)
+{
+    unsigned int i;
+    if (!it->slots)
+        return;
+    for (i = 0; i < it->parallel; i++)
+        if (it->slots[i].call)
+            ens_async_cancel(it->slots[i].call); /* its completion clears .call */
+    for (i = 0; i < it->parallel; i++) {
+        ens_describe_response_free(it->slots[i].resp);
+        memset(&it->slots[i], 0, sizeof(it->slots[i]));
+    }
+}
+
 ENS_EXTERN void ens_page_iterator_free(ens_page_iterator *it)
 {
     if (!it)
         return;
+    drop_prefetch(it);
+    ens_async_free(it->engine);
+    ens__async_loop_free(&it->loop);
+    ens__free(it->slots);
     release_current(it);
     set_free(&it->ids);
     free_request_copy(it);
@@ -226,6 +264,10 @@ static ens_status check_new_args(const void *out, const ens_client *client,
                               "invalid argument: unknown ens_iterator_options version %u "
                               "(this library knows up to %u)",
                               opts->version, (unsigned int)ENS_ITERATOR_OPTIONS_VERSION);
+    if (opts && opts->version >= 2 && opts->parallel > ENS_ITERATOR_MAX_PARALLEL)
+        return ens__error_set(err, ENS_EINVAL,
+                              "invalid argument: ens_iterator_options.parallel %u is above %d",
+                              opts->parallel, ENS_ITERATOR_MAX_PARALLEL);
     *eff = *req;
     if (eff->page_size == 0)
         eff->page_size = ENS_ITERATOR_DEFAULT_PAGE_SIZE;
@@ -254,6 +296,8 @@ ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client 
     it->client = client;
     it->max_items = opts ? opts->max_items : 0;
     it->max_pages = opts ? opts->max_pages : 0;
+    it->parallel = opts && opts->version >= 2 && opts->parallel >= 2 ? opts->parallel : 0;
+    it->loop.due = -1;
     it->offset = ((int64_t)eff.page_number - 1) * eff.page_size;
     it->total_count = -1;
     it->final = ENS_OK;
@@ -265,6 +309,7 @@ ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client 
 /* Ends the walk: every later _next returns st (with these details when st is an error). */
 static void make_final(ens_page_iterator *it, ens_status st, const ens_error *e)
 {
+    drop_prefetch(it); /* pages fetched ahead are never looked at */
     it->final = st;
     if (e)
         it->final_err = *e;
@@ -424,6 +469,180 @@ oom:
                           (long)asked);
 }
 
+/* ---- the parallel walk -------------------------------------------------- */
+
+static void on_prefetch_done(ens_async_call *call, ens_status st, ens_describe_response *resp,
+                             const ens_error *err, void *user)
+{
+    prefetch *p = user;
+    (void)call;
+    p->call = NULL;
+    p->done = true;
+    p->st = st;
+    p->resp = resp;
+    p->err = *err;
+}
+
+/* How many pages, from it->req.page_number on, the walk may have in flight:
+ * no more than the sequential walk could still fetch as far as is known now
+ * (latest TotalCount, limits, page budget).  At least 1. */
+static uint64_t window(const ens_page_iterator *it)
+{
+    uint64_t w = it->parallel, size = (uint64_t)it->req.page_size;
+    uint64_t next = (uint64_t)it->req.page_number;
+    if (it->total_count < 0)
+        return 1;
+    {
+        /* last page holding an entry below TotalCount */
+        uint64_t last = it->total_count > 0 ? ((uint64_t)it->total_count - 1) / size + 1 : 0;
+        uint64_t left = last >= next ? last - next + 1 : 1;
+        if (left < w)
+            w = left;
+    }
+    if (it->page_budget > it->pages && it->page_budget - it->pages < w)
+        w = it->page_budget - it->pages;
+    if (it->max_pages && it->max_pages > it->pages && it->max_pages - it->pages < w)
+        w = it->max_pages - it->pages;
+    if (it->max_items && it->max_items > it->yielded) {
+        uint64_t need = (it->max_items - it->yielded + size - 1) / size;
+        if (need < w)
+            w = need;
+    }
+    if ((uint64_t)INT32_MAX - next + 1 < w)
+        w = (uint64_t)INT32_MAX - next + 1;
+    return w ? w : 1;
+}
+
+static prefetch *find_slot(ens_page_iterator *it, int32_t page)
+{
+    unsigned int i;
+    for (i = 0; i < it->parallel; i++)
+        if (it->slots[i].page == page)
+            return &it->slots[i];
+    return NULL;
+}
+
+/* Starts the fetches of the window that are not under way.  Returns an error
+ * only when the page the walk needs next could not be started. */
+static ens_status fill_window(ens_page_iterator *it, ens_error *err)
+{
+    uint64_t w = window(it), k;
+    unsigned int i;
+    for (k = 0; k < w; k++) {
+        int32_t page = (int32_t)((uint64_t)it->req.page_number + k);
+        ens_describe_request req = it->req;
+        prefetch *p = NULL;
+        ens_error e = ENS_ERROR_INIT;
+        ens_status st;
+        if (find_slot(it, page))
+            continue;
+        for (i = 0; i < it->parallel && !p; i++)
+            if (it->slots[i].page == 0)
+                p = &it->slots[i];
+        if (!p) {
+            if (k == 0) /* cannot happen: slots only hold pages from here on */
+                return ens__error_set(err, ENS_EINTERNAL,
+                                      "internal error: no room to fetch page %ld", (long)page);
+            break;
+        }
+        req.page_number = page;
+        /* Room for the sockets of one more transfer, so that recording them
+           cannot fail (a few descriptors: connection, resolver). */
+        st = ens__async_loop_reserve(&it->loop, 4);
+        if (st == ENS_OK) {
+            p->page = page;
+            st = ens_async_describe(it->engine, &req, NULL, on_prefetch_done, p, &p->call, &e);
+        } else {
+            ens__error_set(&e, st, "out of memory: starting the fetch of page %ld", (long)page);
+        }
+        if (st != ENS_OK) {
+            memset(p, 0, sizeof(*p));
+            if (k == 0) {
+                if (err)
+                    *err = e;
+                return st;
+            }
+            break; /* try the rest later */
+        }
+    }
+    return ENS_OK;
+}
+
+/* Creates the engine of the parallel walk.  ENS_EUNSUPPORTED when the
+ * client's transport has no non-blocking form. */
+static ens_status start_engine(ens_page_iterator *it, ens_error *err)
+{
+    ens_async_options ao = ENS_ASYNC_OPTIONS_INIT;
+    ens_status st;
+    if (!it->slots && !(it->slots = ens__calloc(it->parallel, sizeof(*it->slots))))
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: starting the parallel walk");
+    ao.socket_fn = ens__async_loop_socket;
+    ao.timer_fn = ens__async_loop_timer;
+    ao.payload = &it->loop;
+    st = ens_async_new(&it->engine, it->client, &ao, err);
+    return st;
+}
+
+/* Gets the page it->req.page_number through the parallel walk: its result
+ * when it was fetched ahead, else waits for it. */
+static ens_status fetch_parallel(ens_page_iterator *it, ens_describe_response **resp, ens_error *e)
+{
+    ens_status st;
+    for (;;) {
+        prefetch *p;
+        if ((st = fill_window(it, e)) != ENS_OK)
+            return st;
+        p = find_slot(it, it->req.page_number);
+        if (p && p->done) {
+            st = p->st;
+            *resp = p->resp;
+            if (st != ENS_OK)
+                *e = p->err;
+            memset(p, 0, sizeof(*p)); /* a failed page is requested again next time */
+            return st;
+        }
+        if (!p || ens_async_pending(it->engine) == 0) /* nothing could ever finish it */
+            return ens__error_set(e, ENS_EINTERNAL,
+                                  "internal error: page %ld of the parallel walk is not under way",
+                                  (long)it->req.page_number);
+        st = ens__async_loop_run_once(&it->loop, it->engine, -1);
+        if (st != ENS_OK) {
+            /* The loop cannot go on: drop what is in flight (the walk itself
+               stays where it was) and report. */
+            drop_prefetch(it);
+            if (st == ENS_ENOMEM)
+                it->loop.oom = false;
+            return ens__error_set(e, st, "%s: waiting for page %ld of the parallel walk",
+                                  ens_strerror(st), (long)it->req.page_number);
+        }
+    }
+}
+
+/* Fetches the page it->req.page_number, through the parallel walk when it is
+ * on and possible, else with one blocking call. */
+static ens_status fetch_page(ens_page_iterator *it, ens_describe_response **resp, ens_error *e)
+{
+    if (it->parallel >= 2 && it->pages >= 1) {
+        ens_status st = ENS_OK;
+        if (!it->engine) {
+            st = start_engine(it, e);
+            if (st == ENS_EUNSUPPORTED) {
+                ens__client_log(it->client, ENS_LOG_INFO,
+                                "%s: parallel page fetch needs the default libcurl transport; "
+                                "walking one page at a time",
+                                ENS_ACTION);
+                it->parallel = 0;
+                ens_error_init(e);
+            } else if (st != ENS_OK) {
+                return st;
+            }
+        }
+        if (it->engine)
+            return fetch_parallel(it, resp, e);
+    }
+    return ens_describe_peer_connections(it->client, &it->req, resp, e);
+}
+
 ENS_EXTERN ens_status ens_page_iterator_next(ens_page_iterator *it,
                                              const ens_describe_response **page, ens_error *err)
 {
@@ -436,7 +655,7 @@ ENS_EXTERN ens_status ens_page_iterator_next(ens_page_iterator *it,
     if (it->final != ENS_OK)
         return report_final(it, err);
     release_current(it);
-    st = ens_describe_peer_connections(it->client, &it->req, &resp, &e);
+    st = fetch_page(it, &resp, &e);
     if (st != ENS_OK) {
         /* The request was checked when the iterator was made, so this cannot
            get better on a retry. */

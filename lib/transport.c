@@ -2,6 +2,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "ensclient/transport.h"
+#include "transport_internal.h"
 
 struct ens_transport {
     const ens_transport_vtable *vtable;
@@ -46,4 +47,9 @@ ENS_EXTERN void ens_transport_free(ens_transport *transport)
     if (transport->vtable->destroy)
         transport->vtable->destroy(transport->ctx);
     ens__free(transport);
+}
+
+void *ens__transport_ctx_if(const ens_transport *t, const ens_transport_vtable *vtable)
+{
+    return t && t->vtable == vtable ? t->ctx : NULL;
 }

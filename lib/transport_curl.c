@@ -10,8 +10,10 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "async_curl.h"
 #include "buf.h"
 #include "error.h"
+#include "transport_internal.h"
 #include "ensclient/transport.h"
 
 #define POOL_MAX 16
@@ -386,4 +388,22 @@ ENS_EXTERN ens_status ens_transport_curl_new(ens_transport **out,
     if (st != ENS_OK)
         curl_destroy(c);
     return st;
+}
+
+bool ens__transport_curl_config(const ens_transport *t, ens__curl_config *out)
+{
+    /* A libcurl transport is recognised by its vtable: no global list. */
+    const curl_ctx *c = ens__transport_ctx_if(t, &curl_vtable);
+    if (!c)
+        return false;
+    out->proxy = c->proxy;
+    out->ca_file = c->ca_file;
+    out->user_agent = c->user_agent;
+    out->insecure = c->insecure;
+    return true;
+}
+
+ens_status ens__transport_curl_status(int curl_code)
+{
+    return map_curl((CURLcode)curl_code);
 }

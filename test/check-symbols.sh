@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# Every dynamic symbol the shared object exports must start with ens_.
+# The exported symbols of libensclient.so:
+#  1. every dynamic symbol it defines starts with ens_ (the version script
+#     lib/libensclient.map hides everything else);
+#  2. they are exactly the committed list abi/libensclient.symbols, version
+#     node included (name@@ENSCLIENT_0): a symbol added, removed or moved to
+#     another version node fails until the list is regenerated deliberately
+#     with tools/update-abi.sh (see the README, "ABI and soname").
+#
+#   check-symbols.sh LIBRARY [SYMBOL_LIST]
 set -euo pipefail
 lib=$1
-syms=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sed 's/@.*//' | sort -u)
+list=${2:-$(dirname "$0")/../abi/libensclient.symbols}
+
+all=$(nm -D --defined-only "$lib")
+syms=$(awk '$2 ~ /^[TDBRVWi]$/ {print $3}' <<<"$all" | LC_ALL=C sort -u)
 [ -n "$syms" ] || { echo "no exported symbols found in $lib"; exit 1; }
-bad=$(echo "$syms" | grep -v '^ens_' || true)
+bad=$(sed 's/@.*//' <<<"$syms" | grep -v '^ens_' || true)
 if [ -n "$bad" ]; then
   echo "symbols exported without the ens_ prefix:"; echo "$bad"; exit 1
 fi
-echo "$(echo "$syms" | wc -l) exported symbols, all ens_*"
+echo "$(wc -l <<<"$syms") exported symbols, all ens_*"
+
+[ -f "$list" ] || { echo "no committed symbol list $list (run tools/update-abi.sh)"; exit 1; }
+expected=$(grep -v '^#' "$list" | grep -v '^$' | LC_ALL=C sort -u)
+if [ "$syms" != "$expected" ]; then
+  echo "exported symbols differ from $(basename "$list") (- listed only, + exported only):"
+  diff <(echo "$expected") <(echo "$syms") | sed -n 's/^</-/p; s/^>/+/p'
+  echo "An added symbol is a compatible ABI change; a removed one is a break that needs a"
+  echo "soname bump.  If the change is deliberate, run tools/update-abi.sh and commit abi/."
+  exit 1
+fi
+echo "exported symbols match $(basename "$list") ($(wc -l <<<"$expected") symbols)"

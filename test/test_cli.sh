@@ -39,6 +39,11 @@ lines=$("$cli" --demo --json-lines --max 5 2>/dev/null)
 [ "$(echo "$lines" | wc -l)" -eq 5 ] || fail "--json-lines --max 5"
 echo "$lines" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' || fail "json-lines not JSON"
 
+# a parallel walk lists exactly what the sequential walk lists
+seq=$("$cli" --demo --json-lines --page-size 10 2>/dev/null)
+par=$("$cli" --demo --json-lines --page-size 10 --parallel 4 2>/dev/null)
+[ "$seq" = "$par" ] && [ "$(echo "$par" | wc -l)" -eq 57 ] || fail "--parallel changes the listing"
+
 # verbose logs the request but never the signature
 verbose=$("$cli" --demo --verbose --max 1 2>&1 >/dev/null)
 echo "$verbose" | grep -q "authorization: \[redacted\]" || fail "--verbose does not log the request"
@@ -47,6 +52,7 @@ if echo "$verbose" | grep -q "Signature="; then fail "--verbose leaked a signatu
 set +e
 "$cli" --page-size 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "invalid PageSize should exit 2"
 "$cli" --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
+"$cli" --demo --parallel 0 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--parallel 0 should exit 2"
 "$cli" --endpoint http://127.0.0.1:9 >/dev/null 2>&1; [ $? -eq 3 ] || fail "no credentials should exit 3"
 ALIBABA_CLOUD_ACCESS_KEY_ID=x ALIBABA_CLOUD_ACCESS_KEY_SECRET=y \
   "$cli" --endpoint http://127.0.0.1:9 --max-attempts 1 >/dev/null 2>&1; [ $? -eq 4 ] || fail "refused connection should exit 4"

@@ -9,6 +9,15 @@ packages=(
   libcurl4-openssl-dev libjansson-dev libsodium-dev
   libcmocka-dev libmicrohttpd-dev
   valgrind ca-certificates python3 git
+  # C++ compiler: the public headers are also tested as C++ (test/headers).
+  g++
+  # API reference (ninja -C build docs) and the ABI guard (abidw, abidiff).
+  doxygen abigail-tools
+  # The -dev packages of libcurl's own dependencies, so that the link line of
+  # `pkg-config --static --libs ensclient` (which includes libcurl's private
+  # libraries) links: tested by test/install/check-install.sh.
+  libnghttp2-dev libidn2-dev librtmp-dev libssh2-1-dev libpsl-dev libssl-dev
+  libkrb5-dev libldap-dev libzstd-dev libbrotli-dev zlib1g-dev
 )
 
 as_root=()

@@ -123,6 +123,12 @@ ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **ou
 /**
  * @brief A provider that always returns the given static credentials.
  *
+ * @param out               receives the provider (ens_credentials_provider_free(),
+ *                          or hand it to a client, which then owns it);
+ *                          unchanged on failure.
+ * @param access_key_id     AccessKey ID; must be non-empty.  Copied.
+ * @param access_key_secret AccessKey secret; must be non-empty.  Copied; the
+ *                          caller may wipe its own copy afterwards.
  * @param security_token NULL for long-term AccessKeys.
  * @return as ens_credentials_new(), plus ::ENS_ENOMEM.
  */
@@ -144,7 +150,9 @@ ENS_EXTERN ens_status ens_credentials_provider_env_new(ens_credentials_provider 
 /**
  * @brief Resolves credentials through @p provider.
  *
+ * @param provider the provider; borrowed.  Safe to call from several threads at once.
  * @param out receives a new reference (ens_credentials_release()).
+ * @param err may be NULL; filled on failure, never with a secret.
  * @return whatever the provider's get returns; ::ENS_EINVAL for NULL arguments;
  *         ::ENS_EINTERNAL when a provider returns ENS_OK without credentials.
  */
@@ -185,6 +193,9 @@ typedef ens_status (*ens_credentials_fn)(void *payload, ens_credentials **out, e
  * Wrap the result in ens_credentials_provider_cached_new() when @p fn returns
  * temporary credentials and is costly.
  *
+ * @param out     receives the provider (ens_credentials_provider_free(), or
+ *                hand it to a client); unchanged on failure.
+ * @param fn      the host function (see ::ens_credentials_fn).
  * @param payload borrowed: passed to @p fn, never freed; must outlive the provider.
  * @return ::ENS_OK, ::ENS_EINVAL (NULL @p out or @p fn), ::ENS_ENOMEM.
  */
@@ -410,6 +421,8 @@ typedef struct ens_credentials_cache_options {
  * - ens_credentials_provider_invalidate() drops the cache (and invalidates
  *   @p inner); a fetch that was under way when it happened is not kept.
  *
+ * @param out   receives the provider (ens_credentials_provider_free(), or
+ *              hand it to a client); unchanged on failure.
  * @param inner owned by the new provider, also when this call fails.
  * @param opts  may be NULL for defaults.
  * @return ::ENS_OK, ::ENS_EINVAL (NULL argument, bad options), ::ENS_ENOMEM.
@@ -433,9 +446,12 @@ ENS_EXTERN ens_status ens_credentials_provider_cached_new(ens_credentials_provid
  * fit in ens_error::description.  The chain itself does not cache; invalidate
  * is passed on to every provider.
  *
+ * @param out       receives the chain (ens_credentials_provider_free(), or
+ *                  hand it to a client); unchanged on failure.
  * @param providers array of @p count providers (1..64); the chain takes
  *                  ownership of each of them, also when this call fails.
  *                  The array itself is only read.
+ * @param count     number of providers in @p providers, 1 to 64.
  * @return ::ENS_OK, ::ENS_EINVAL (NULL @p out or @p providers or an element,
  *         @p count of 0 or above 64), ::ENS_ENOMEM.
  */

@@ -16,5 +16,6 @@
 #include "client.h"
 #include "iterator.h"
 #include "replay.h"
+#include "async.h"
 
 #endif /* ENSCLIENT_ENSCLIENT_H */

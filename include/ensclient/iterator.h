@@ -94,6 +94,34 @@
  * final: every later `_next` returns the same status and the same details.
  * ::ENS_ITEROVER is final too, and leaves @p err untouched.
  *
+ * ## Parallel page fetch
+ * With ens_iterator_options::parallel = N >= 2, the walk fetches the first
+ * page alone; once a page has revealed TotalCount, up to N pages are in
+ * flight at once: the page the walk needs next and the pages after it, up to
+ * the last page TotalCount implies (and never more than max_pages, max_items
+ * or the page budget could still use).  Pages are still checked and yielded
+ * in page order, exactly as in the sequential walk: the same items in the
+ * same order, the same termination, drift and repeat rules, the same errors.
+ * A page fetched ahead is only looked at when the walk reaches it, so:
+ * - when the walk ends early (a short page, TotalCount reached, a limit, an
+ *   inconsistent page), the pages fetched ahead are dropped unseen (and those
+ *   still in flight are cancelled);
+ * - a fetch that failed is reported by the `_next` that reaches its page, and
+ *   the following `_next` requests that page again (pages after it that
+ *   arrived meanwhile are kept), so a resumed walk neither skips nor repeats
+ *   an item.
+ * The concurrent requests run on an asynchronous engine (see async.h) owned
+ * by the iterator, driven by poll(2) inside `_next` (which blocks as in the
+ * sequential walk; each page has the client's own deadline and retries).
+ * Requests in flight progress only while a `_next` runs, and their deadlines
+ * keep running in between: a caller that pauses for longer than the client's
+ * timeout between items may see some of those pages fail with ::ENS_ETIMEOUT
+ * (and fetched again on the next call, as above).
+ * This needs the client's default libcurl transport; with any other
+ * transport the walk is sequential whatever N is (an INFO line is logged).
+ * The server sees up to N requests at once: mind its rate limits (the
+ * client's rate_limit_per_second applies to them all).
+ *
  * ## Ownership and lifetime
  * An iterator copies the request (every string and the network_ids array
  * are deep-copied) and the options when it is created: the caller may change
@@ -135,8 +163,8 @@ extern "C" {
  */
 #define ENS_ITERATOR_EXTRA_PAGES 100
 
-/** @brief Current version of ::ens_iterator_options. */
-#define ENS_ITERATOR_OPTIONS_VERSION 1
+/** @brief Current version of ::ens_iterator_options (2 added `parallel`). */
+#define ENS_ITERATOR_OPTIONS_VERSION 2
 
 /**
  * @brief Options of a walk.  Caller-owned; read only by `_new` (copied).
@@ -150,10 +178,17 @@ typedef struct ens_iterator_options {
                                most this many entries in all. */
     size_t max_pages;     /**< Stop after fetching this many pages (0 = no limit).  Failed
                                fetches do not count. */
+    /** Pages requested at once (version >= 2; see "Parallel page fetch").
+        0 or 1 = one page at a time.  Values above ::ENS_ITERATOR_MAX_PARALLEL
+        are ::ENS_EINVAL. */
+    unsigned int parallel;
 } ens_iterator_options;
 
+/** @brief Largest ens_iterator_options::parallel accepted. */
+#define ENS_ITERATOR_MAX_PARALLEL 64
+
 /** @brief Static initialiser for ::ens_iterator_options. */
-#define ENS_ITERATOR_OPTIONS_INIT {ENS_ITERATOR_OPTIONS_VERSION, 0, 0}
+#define ENS_ITERATOR_OPTIONS_INIT {.version = ENS_ITERATOR_OPTIONS_VERSION}
 
 /** @brief Initialises @p opts (NULL is ignored) to no limits.  Thread-safe. */
 ENS_EXTERN void ens_iterator_options_init(ens_iterator_options *opts);
@@ -176,8 +211,8 @@ typedef struct ens_peer_iterator ens_peer_iterator;
  * @param opts   NULL for no limits; copied.
  * @param err    may be NULL; filled on failure.
  * @return ::ENS_OK; ::ENS_EINVAL (NULL @p out, @p client or @p req, an
- *         invalid request field, an options version of 0 or unknown);
- *         ::ENS_ENOMEM.
+ *         invalid request field, an options version of 0 or unknown, a
+ *         `parallel` above ::ENS_ITERATOR_MAX_PARALLEL); ::ENS_ENOMEM.
  * Thread-safe (creates a new object).
  */
 ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client *client,
@@ -188,9 +223,11 @@ ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client 
  * @brief Fetches the next page of the walk.
  *
  * Releases the page yielded by the previous call, then asks for the next page
- * with ens_describe_peer_connections() and checks it (see "A misbehaving
- * server").
+ * with ens_describe_peer_connections() (or, with options.parallel >= 2, takes
+ * it from the pages fetched ahead, waiting for it if needed) and checks it
+ * (see "A misbehaving server").
  *
+ * @param it   the iterator.
  * @param page receives the page, borrowed from the iterator: valid until the
  *             next call to this function on @p it or ens_page_iterator_free().
  *             Its request_id, page_number, page_size and total_count are as
@@ -237,6 +274,7 @@ ENS_EXTERN ens_status ens_peer_iterator_new(ens_peer_iterator **out, ens_client 
  * @brief Yields the next peer connection of the walk, fetching the next page
  * when the current one is used up (empty pages are passed over).
  *
+ * @param it   the iterator.
  * @param item receives the connection, borrowed from the iterator: valid
  *             until the next call to this function on @p it or
  *             ens_peer_iterator_free(), whatever that call returns.  Keep it

@@ -99,6 +99,7 @@ typedef struct ens_replay ens_replay;
  *
  * @param out  receives the replay state (ens_replay_free()).
  * @param path cassette file.
+ * @param err  may be NULL; filled on failure.
  * @return ::ENS_OK; ::ENS_EINVAL (NULL argument); ::ENS_ETRANSPORT (file
  *         unreadable, with the reason; or libsodium failed to initialise);
  *         ::ENS_EPARSE (not a cassette: the error names the file and the

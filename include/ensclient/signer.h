@@ -22,7 +22,13 @@
 extern "C" {
 #endif
 
-/** @brief A request being prepared for signing.  Opaque. */
+/**
+ * @brief A request being prepared for signing.  Opaque.
+ *
+ * Not thread-safe: one signable is used by one thread at a time (the client
+ * makes a new one for every attempt).  Strings returned by its accessors are
+ * borrowed and valid until the signable is changed or freed.
+ */
 typedef struct ens_signable ens_signable;
 
 /** @brief A clock: UTC seconds since the epoch.  Must be thread-safe. */
@@ -38,6 +44,8 @@ typedef ens_status (*ens_nonce_fn)(void *payload, char out[65]);
  * @brief Creates a signable request (for custom signers' own tests; the
  * client builds its own).
  *
+ * @param out             receives the signable (ens_signable_free()); unchanged on failure.
+ * @param method          HTTP method, e.g. "POST".
  * @param host            host[:port] as sent in the host header.
  * @param path            "/" for RPC-style APIs.
  * @param canonical_query the already encoded and sorted query ("" for none).
@@ -104,6 +112,7 @@ ENS_EXTERN ens_status ens_signable_nonce(const ens_signable *s, char out[65]);
  */
 typedef struct ens_signer_vtable {
     unsigned int version; /**< ENS_SIGNER_VTABLE_VERSION. */
+    /** Adds the authentication headers to @p req (see above). */
     ens_status (*sign)(void *ctx, ens_signable *req, const ens_credentials *creds, ens_error *err);
     void (*destroy)(void *ctx); /**< Releases ctx; may be NULL. */
 } ens_signer_vtable;

@@ -64,7 +64,13 @@ typedef struct ens_http_request {
                                         ::ENS_ECANCELED soon after it is triggered. */
 } ens_http_request;
 
-/** @brief A response being received.  Opaque; owned by the library. */
+/**
+ * @brief A response being received.  Opaque; owned by the library.
+ *
+ * Not thread-safe: one response is filled and read by one thread at a time
+ * (a transport's `send` fills the one it is given; the client reads it after
+ * `send` returns).
+ */
 typedef struct ens_http_response ens_http_response;
 
 /**
@@ -133,6 +139,8 @@ typedef struct ens_transport ens_transport;
 /**
  * @brief Wraps a vtable and context into a transport object.
  *
+ * @param out    receives the transport (ens_transport_free(), or hand it to a
+ *               client, which takes ownership); unchanged on failure.
  * @param vtable must outlive the transport (usually a static const).
  * @param ctx    released through vtable->destroy when the transport is freed;
  *               on failure destroy is not called and the caller keeps @p ctx.
@@ -178,6 +186,8 @@ typedef struct ens_curl_transport_options {
  * (CURLOPT_NOSIGNAL).  Calls curl_global_init() (thread-safe in the libcurl
  * versions this library requires).
  *
+ * @param out  receives the transport (ens_transport_free(), or hand it to a
+ *             client, which takes ownership); unchanged on failure.
  * @param opts may be NULL for defaults; strings are copied.
  * @return ::ENS_OK, ::ENS_EINVAL (unknown options version), ::ENS_ENOMEM,
  *         ::ENS_ETRANSPORT (libcurl could not be initialised).

@@ -124,6 +124,7 @@ ENS_EXTERN void ens_describe_response_free(ens_describe_response *resp);
  *
  * @param out receives the copy, owned by the caller and released with
  *            ens_peer_connection_free(); unchanged on failure.
+ * @param src the connection to copy (for example one borrowed from an iterator).
  * @return ::ENS_OK, ::ENS_EINVAL (NULL argument) or ::ENS_ENOMEM.  Thread-safe
  *         as long as @p src is not being freed concurrently.
  */
@@ -138,7 +139,12 @@ ENS_EXTERN void ens_peer_connection_free(ens_peer_connection *conn);
  * Exposed for tools and tests that hold a recorded body; the client calls the
  * same parser.  @p body need not be NUL-terminated.
  *
- * @param out receives a new response owned by the caller (ens_describe_response_free()).
+ * @param out      receives a new response owned by the caller
+ *                 (ens_describe_response_free()); unchanged on failure.
+ * @param body     the body bytes (need not be NUL-terminated).
+ * @param body_len number of bytes in @p body.
+ * @param err      may be NULL; filled on failure (for ::ENS_EPARSE it names
+ *                 the field at fault).
  * @return ::ENS_OK; ::ENS_EPARSE when the body is not a JSON object, an
  *         integer field is not a non-negative number or numeric string that fits
  *         int64, or a field has the wrong JSON type (the error names the field);
