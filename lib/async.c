@@ -12,15 +12,12 @@
  * Each step mirrors a line of ens_describe_peer_connections_ex(), with the
  * same messages, so that both give the same results. */
 #include <curl/curl.h>
-#include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 #include "alloc.h"
 #include "async_curl.h"
-#include "buf.h"
 #include "cancel.h"
 #include "client_internal.h"
 #include "error.h"
@@ -51,11 +48,9 @@ struct ens_async_call {
     ens__exchange x;
     bool have_x;
     CURL *easy;
-    struct curl_slist *hdrs;
-    ens_status xfer_fail;     /* set by a callback that aborted the transfer */
+    ens__curl_xfer xfer;      /* headers, callbacks' state, error text */
     bool xfer_done;
     CURLcode xfer_rc;
-    char errbuf[CURL_ERROR_SIZE];
 };
 
 struct ens_async {
@@ -184,49 +179,6 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    ens_async_call *c = userdata;
-    size_t n = size * nmemb;
-    ens_status st = ens_http_response_append_body(c->resp, ptr, n);
-    if (st != ENS_OK) {
-        c->xfer_fail = st;
-        return n ? 0 : 1; /* anything other than n aborts the transfer */
-    }
-    return n;
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    ens_async_call *c = userdata;
-    size_t n = size * nmemb, len = n, name_len;
-    const char *colon, *v, *end;
-    ens_status st;
-    while (len && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
-        len--;
-    if (len >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
-        /* A new status line (after 100-continue or a proxy CONNECT): start over. */
-        ens_http_response_reset(c->resp);
-        return n;
-    }
-    colon = memchr(ptr, ':', len);
-    if (!colon || colon == ptr)
-        return n; /* blank line or folded continuation: ignore */
-    name_len = (size_t)(colon - ptr);
-    v = colon + 1;
-    end = ptr + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    st = ens_http_response_add_header(c->resp, ptr, name_len, v, (size_t)(end - v));
-    if (st != ENS_OK) {
-        c->xfer_fail = st;
-        return 0;
-    }
-    return n;
-}
-
 /* ---- the transfer of one attempt -------------------------------------- */
 
 /* Frees the easy handle, the header list (wiped: it held the signature and
@@ -234,22 +186,16 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
  * multi handle. */
 static void xfer_release(ens_async_call *c)
 {
-    struct curl_slist *p;
     if (c->easy) {
         curl_easy_cleanup(c->easy);
         c->easy = NULL;
     }
-    for (p = c->hdrs; p; p = p->next)
-        if (p->data)
-            sodium_memzero(p->data, strlen(p->data));
-    curl_slist_free_all(c->hdrs);
-    c->hdrs = NULL;
+    ens__curl_xfer_release(&c->xfer);
     if (c->have_x) {
         ens__exchange_clear(&c->x);
         c->have_x = false;
     }
     c->xfer_done = false;
-    c->xfer_fail = ENS_OK;
 }
 
 /* Takes the call's easy handle out of the multi handle (if it is there). */
@@ -266,84 +212,14 @@ static void xfer_abort(ens_async_call *c)
             return ens__error_set(e, ENS_ETRANSPORT, "transport error: libcurl rejected " #opt); \
     } while (0)
 
-/* Configures c->easy for c->x.http as the libcurl transport would. */
+/* Configures c->easy for c->x.http exactly as the libcurl transport does. */
 static ens_status xfer_setup(ens_async_call *c, ens_error *e)
 {
-    const ens_http_request *req = &c->x.http;
-    const ens__curl_config *cfg = &c->engine->curl;
-    CURL *h = c->easy;
-    ens__buf line = ENS__BUF_INIT;
-    struct curl_slist *tmp;
-    bool has_ua = false;
-    size_t i;
-
-    for (i = 0; i < req->header_count + 2; i++) {
-        const char *text;
-        if (i < req->header_count) {
-            const ens_http_header *hd = &req->headers[i];
-            if (strcasecmp(hd->name, "user-agent") == 0)
-                has_ua = true;
-            ens__buf_clear(&line);
-            if (ens__buf_puts(&line, hd->name) < 0 ||
-                ens__buf_puts(&line, *hd->value ? ": " : ";") < 0 ||
-                ens__buf_puts(&line, hd->value) < 0) {
-                ens__buf_wipe_free(&line);
-                return ens__error_set(e, ENS_ENOMEM, "out of memory: building request headers");
-            }
-            text = ens__buf_cstr(&line);
-        } else {
-            /* No "Expect: 100-continue" round trip, no unsigned default Content-Type. */
-            text = i == req->header_count ? "Expect:" : "Content-Type:";
-        }
-        tmp = curl_slist_append(c->hdrs, text);
-        if (!tmp) {
-            ens__buf_wipe_free(&line);
-            return ens__error_set(e, ENS_ENOMEM, "out of memory: building request headers");
-        }
-        c->hdrs = tmp;
-    }
-    ens__buf_wipe_free(&line);
-
-    SETOPT(h, CURLOPT_PRIVATE, (void *)c);
-    SETOPT(h, CURLOPT_URL, req->url);
-    SETOPT(h, CURLOPT_NOSIGNAL, 1L);
-    SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
-    SETOPT(h, CURLOPT_HTTPHEADER, c->hdrs);
-    SETOPT(h, CURLOPT_ERRORBUFFER, c->errbuf);
-    SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(h, CURLOPT_WRITEDATA, (void *)c);
-    SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
-    SETOPT(h, CURLOPT_HEADERDATA, (void *)c);
-    SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    if (strcmp(req->method, "POST") == 0) {
-        SETOPT(h, CURLOPT_POST, 1L);
-        SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        SETOPT(h, CURLOPT_POSTFIELDS, req->body_len ? (const char *)req->body : "");
-    } else if (strcmp(req->method, "GET") == 0) {
-        SETOPT(h, CURLOPT_HTTPGET, 1L);
-    } else {
-        SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
-        if (req->body_len) {
-            SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-            SETOPT(h, CURLOPT_POSTFIELDS, (const char *)req->body);
-        }
-    }
-    if (req->connect_timeout_ms > 0)
-        SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
-    if (req->timeout_ms > 0)
-        SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    if (req->max_response_bytes > 0)
-        SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
-    if (!has_ua && cfg->user_agent)
-        SETOPT(h, CURLOPT_USERAGENT, cfg->user_agent);
-    if (cfg->proxy)
-        SETOPT(h, CURLOPT_PROXY, cfg->proxy);
-    if (cfg->ca_file)
-        SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
-    SETOPT(h, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L);
-    SETOPT(h, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L);
+    ens_status st = ens__curl_xfer_setup(c->easy, &c->xfer, c->resp, &c->x.http,
+                                         &c->engine->curl, e);
+    if (st != ENS_OK)
+        return st;
+    SETOPT(c->easy, CURLOPT_PRIVATE, (void *)c);
     return ENS_OK;
 }
 
@@ -354,27 +230,7 @@ static ens_status xfer_setup(ens_async_call *c, ens_error *e)
  * the error with c->e filled. */
 static ens_status xfer_result(ens_async_call *c)
 {
-    ens_error *e = &c->e;
-    long code = 0;
-    ens_status st;
-    if (c->xfer_rc != CURLE_OK) {
-        const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(c->xfer_rc);
-        st = c->xfer_fail != ENS_OK ? c->xfer_fail : ens__transport_curl_status((int)c->xfer_rc);
-        if (st == ENS_ETOOLARGE)
-            ens__error_set(e, st, "response too large: the body exceeds the %zu-byte cap",
-                           c->x.http.max_response_bytes);
-        else if (st == ENS_ETIMEOUT)
-            ens__error_set(e, st, "timed out: %s", why);
-        else
-            ens__error_set(e, st, "%s: %s", ens_strerror(st), why);
-        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
-        e->http_status = code;
-        return st;
-    }
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
-    if (ens_http_response_set_status(c->resp, code) != ENS_OK)
-        return ens__error_set(e, ENS_ENETWORK, "network error: no valid HTTP status received");
-    return ENS_OK;
+    return ens__curl_xfer_result(c->easy, c->xfer_rc, &c->xfer, &c->x.http, &c->e);
 }
 
 /* ---- the state machine ------------------------------------------------ */
@@ -497,7 +353,6 @@ static void begin_attempt(ens_async_call *c, long remaining)
     }
     c->have_x = true;
     ens_http_response_reset(c->resp);
-    c->errbuf[0] = '\0';
     c->easy = curl_easy_init();
     if (!c->easy) {
         ens__error_set(&c->e, ENS_ENOMEM, "out of memory: cannot create a libcurl handle");

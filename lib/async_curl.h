@@ -3,6 +3,7 @@
 #ifndef ENS_LIB_ASYNC_CURL_H
 #define ENS_LIB_ASYNC_CURL_H
 
+#include <curl/curl.h>
 #include <stdbool.h>
 
 #include "ensclient/transport.h"
@@ -20,8 +21,28 @@ typedef struct ens__curl_config {
  * for every other transport.  Thread-safe. */
 bool ens__transport_curl_config(const ens_transport *t, ens__curl_config *out);
 
-/* The library status the libcurl transport gives a failed transfer's
- * CURLcode (ENS_ETIMEOUT, ENS_ETLS, ENS_ENETWORK, ...). */
-ens_status ens__transport_curl_status(int curl_code);
+/* One transfer on an easy handle, shared by the blocking transport and the
+ * asynchronous engine so that both send and receive exactly alike. */
+typedef struct ens__curl_xfer {
+    ens_http_response *resp;   /* filled by the header and body callbacks */
+    ens_status fail;           /* set by a callback that aborted the transfer */
+    struct curl_slist *hdrs;   /* the request headers; wiped on release */
+    char errbuf[CURL_ERROR_SIZE];
+} ens__curl_xfer;
+
+/* Configures h to send req with cfg's settings and to fill resp (which the
+ * caller resets first).  x must stay in place until released.  On failure x
+ * still needs ens__curl_xfer_release(). */
+ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
+                                const ens_http_request *req, const ens__curl_config *cfg,
+                                ens_error *e);
+
+/* The outcome of a finished transfer (rc from libcurl): ENS_OK with the HTTP
+ * status set in x->resp, or the mapped error with e filled. */
+ens_status ens__curl_xfer_result(CURL *h, CURLcode rc, ens__curl_xfer *x,
+                                 const ens_http_request *req, ens_error *e);
+
+/* Wipes and frees the header list; x may be set up again afterwards. */
+void ens__curl_xfer_release(ens__curl_xfer *x);
 
 #endif

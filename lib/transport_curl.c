@@ -30,10 +30,6 @@ typedef struct curl_ctx {
     size_t pool_count;
 } curl_ctx;
 
-typedef struct exchange {
-    ens_http_response *resp;
-    ens_status fail;  /* set by a callback that aborted the transfer */
-} exchange;
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *userp)
 {
@@ -54,7 +50,7 @@ static void share_unlock(CURL *h, curl_lock_data data, void *userp)
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    exchange *x = userdata;
+    ens__curl_xfer *x = userdata;
     size_t n = size * nmemb;
     ens_status st = ens_http_response_append_body(x->resp, ptr, n);
     if (st != ENS_OK) {
@@ -66,7 +62,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    exchange *x = userdata;
+    ens__curl_xfer *x = userdata;
     size_t n = size * nmemb, len = n, name_len;
     const char *colon, *v, *end;
     ens_status st;
@@ -194,78 +190,65 @@ static ens_status map_curl(CURLcode rc)
     }
 }
 
+
 #define SETOPT(h, opt, val)                                                                     \
     do {                                                                                       \
-        if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK) {                                 \
-            st = ens__error_set(err, ENS_ETRANSPORT, "transport error: libcurl rejected " #opt); \
-            goto done;                                                                         \
-        }                                                                                      \
+        if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)                                   \
+            return ens__error_set(e, ENS_ETRANSPORT, "transport error: libcurl rejected " #opt); \
     } while (0)
 
-static ens_status curl_send(void *ctxp, const ens_http_request *req, ens_http_response *resp,
-                            ens_error *err)
+ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
+                                const ens_http_request *req, const ens__curl_config *cfg,
+                                ens_error *e)
 {
-    curl_ctx *c = ctxp;
-    char errbuf[CURL_ERROR_SIZE];
-    struct curl_slist *hdrs = NULL, *tmp;
     ens__buf line = ENS__BUF_INIT;
-    exchange x = {resp, ENS_OK};
-    ens_status st = ENS_OK;
-    CURLcode rc;
-    long code = 0;
-    size_t i;
+    struct curl_slist *tmp;
     bool has_ua = false;
-    CURL *h = pool_take(c);
+    size_t i;
 
-    if (!h)
-        return ens__error_set(err, ENS_ENOMEM, "out of memory: cannot create a libcurl handle");
-    errbuf[0] = '\0';
-
-    for (i = 0; i < req->header_count; i++) {
-        const ens_http_header *hd = &req->headers[i];
-        if (strcasecmp(hd->name, "user-agent") == 0)
-            has_ua = true;
-        ens__buf_clear(&line);
-        if (ens__buf_puts(&line, hd->name) < 0 || ens__buf_puts(&line, *hd->value ? ": " : ";") < 0 ||
-            ens__buf_puts(&line, hd->value) < 0) {
-            st = ens__error_set(err, ENS_ENOMEM, "out of memory: building request headers");
-            goto done;
+    x->resp = resp;
+    x->fail = ENS_OK;
+    x->hdrs = NULL;
+    x->errbuf[0] = '\0';
+    for (i = 0; i < req->header_count + 2; i++) {
+        const char *text;
+        if (i < req->header_count) {
+            const ens_http_header *hd = &req->headers[i];
+            if (strcasecmp(hd->name, "user-agent") == 0)
+                has_ua = true;
+            ens__buf_clear(&line);
+            if (ens__buf_puts(&line, hd->name) < 0 ||
+                ens__buf_puts(&line, *hd->value ? ": " : ";") < 0 ||
+                ens__buf_puts(&line, hd->value) < 0) {
+                ens__buf_wipe_free(&line);
+                return ens__error_set(e, ENS_ENOMEM, "out of memory: building request headers");
+            }
+            text = ens__buf_cstr(&line);
+        } else {
+            /* No "Expect: 100-continue" round trip, no unsigned default Content-Type. */
+            text = i == req->header_count ? "Expect:" : "Content-Type:";
         }
-        tmp = curl_slist_append(hdrs, ens__buf_cstr(&line));
+        tmp = curl_slist_append(x->hdrs, text);
         if (!tmp) {
-            st = ens__error_set(err, ENS_ENOMEM, "out of memory: building request headers");
-            goto done;
+            ens__buf_wipe_free(&line);
+            return ens__error_set(e, ENS_ENOMEM, "out of memory: building request headers");
         }
-        hdrs = tmp;
+        x->hdrs = tmp;
     }
-    /* No "Expect: 100-continue" round trip, no unsigned default Content-Type. */
-    for (i = 0; i < 2; i++) {
-        tmp = curl_slist_append(hdrs, i == 0 ? "Expect:" : "Content-Type:");
-        if (!tmp) {
-            st = ens__error_set(err, ENS_ENOMEM, "out of memory: building request headers");
-            goto done;
-        }
-        hdrs = tmp;
-    }
+    ens__buf_wipe_free(&line);
 
     SETOPT(h, CURLOPT_URL, req->url);
     SETOPT(h, CURLOPT_NOSIGNAL, 1L);
     SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
     SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
-    SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
-    SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
+    SETOPT(h, CURLOPT_HTTPHEADER, x->hdrs);
+    SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
     SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(h, CURLOPT_WRITEDATA, &x);
+    SETOPT(h, CURLOPT_WRITEDATA, (void *)x);
     SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
-    SETOPT(h, CURLOPT_HEADERDATA, &x);
-    SETOPT(h, CURLOPT_SHARE, c->share);
+    SETOPT(h, CURLOPT_HEADERDATA, (void *)x);
     SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    if (req->version >= 1 && req->cancel) {
-        SETOPT(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-        SETOPT(h, CURLOPT_XFERINFODATA, (void *)req->cancel);
-        SETOPT(h, CURLOPT_NOPROGRESS, 0L);
-    }
     if (strcmp(req->method, "POST") == 0) {
         SETOPT(h, CURLOPT_POST, 1L);
         SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
@@ -285,44 +268,83 @@ static ens_status curl_send(void *ctxp, const ens_http_request *req, ens_http_re
         SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     if (req->max_response_bytes > 0)
         SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
-    if (!has_ua && c->user_agent)
-        SETOPT(h, CURLOPT_USERAGENT, c->user_agent);
-    if (c->proxy)
-        SETOPT(h, CURLOPT_PROXY, c->proxy);
-    if (c->ca_file)
-        SETOPT(h, CURLOPT_CAINFO, c->ca_file);
-    SETOPT(h, CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);
-    SETOPT(h, CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
+    if (!has_ua && cfg->user_agent)
+        SETOPT(h, CURLOPT_USERAGENT, cfg->user_agent);
+    if (cfg->proxy)
+        SETOPT(h, CURLOPT_PROXY, cfg->proxy);
+    if (cfg->ca_file)
+        SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
+    SETOPT(h, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L);
+    SETOPT(h, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L);
+    return ENS_OK;
+}
 
-    rc = curl_easy_perform(h);
+ens_status ens__curl_xfer_result(CURL *h, CURLcode rc, ens__curl_xfer *x,
+                                 const ens_http_request *req, ens_error *e)
+{
+    long code = 0;
+    ens_status st;
     if (rc != CURLE_OK) {
-        st = x.fail != ENS_OK ? x.fail : map_curl(rc);
+        const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+        st = x->fail != ENS_OK ? x->fail : map_curl(rc);
         if (st == ENS_ETOOLARGE)
-            ens__error_set(err, st, "response too large: the body exceeds the %zu-byte cap",
+            ens__error_set(e, st, "response too large: the body exceeds the %zu-byte cap",
                            req->max_response_bytes);
         else if (st == ENS_ETIMEOUT)
-            ens__error_set(err, st, "timed out: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+            ens__error_set(e, st, "timed out: %s", why);
         else
-            ens__error_set(err, st, "%s: %s", ens_strerror(st), errbuf[0] ? errbuf : curl_easy_strerror(rc));
-        if (err) {
+            ens__error_set(e, st, "%s: %s", ens_strerror(st), why);
+        if (e) {
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-            err->http_status = code;
+            e->http_status = code;
         }
-        goto done;
+        return st;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    if (ens_http_response_set_status(resp, code) != ENS_OK)
-        st = ens__error_set(err, ENS_ENETWORK, "network error: no valid HTTP status received");
+    if (ens_http_response_set_status(x->resp, code) != ENS_OK)
+        return ens__error_set(e, ENS_ENETWORK, "network error: no valid HTTP status received");
+    return ENS_OK;
+}
 
-done:
-    /* The slist held the authorization header and any token: wipe it. */
-    wipe_slist(hdrs);
-    ens__buf_wipe_free(&line);
+void ens__curl_xfer_release(ens__curl_xfer *x)
+{
+    /* The list held the authorization header and any token: wipe it. */
+    wipe_slist(x->hdrs);
+    x->hdrs = NULL;
+    x->fail = ENS_OK;
+    x->errbuf[0] = '\0';
+}
+
+static ens_status curl_send(void *ctxp, const ens_http_request *req, ens_http_response *resp,
+                            ens_error *err)
+{
+    curl_ctx *c = ctxp;
+    ens__curl_config cfg = {c->proxy, c->ca_file, c->user_agent, c->insecure};
+    ens__curl_xfer x;
+    ens_error *e = err; /* for SETOPT */
+    ens_status st;
+    CURL *h = pool_take(c);
+
+    if (!h)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: cannot create a libcurl handle");
+    st = ens__curl_xfer_setup(h, &x, resp, req, &cfg, err);
+    if (st == ENS_OK && curl_easy_setopt(h, CURLOPT_SHARE, c->share) != CURLE_OK)
+        st = ens__error_set(e, ENS_ETRANSPORT, "transport error: libcurl rejected CURLOPT_SHARE");
+    if (st == ENS_OK && req->cancel &&
+        (curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
+         curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)req->cancel) != CURLE_OK ||
+         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK))
+        st = ens__error_set(e, ENS_ETRANSPORT, "transport error: libcurl rejected the progress callback");
+    if (st == ENS_OK)
+        st = ens__curl_xfer_result(h, curl_easy_perform(h), &x, req, err);
+    ens__curl_xfer_release(&x);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     pool_give(c, h); /* libcurl itself drops a connection a failed transfer left unusable */
     return st;
 }
+
+#undef SETOPT
 
 static void curl_destroy(void *ctxp)
 {
@@ -401,9 +423,4 @@ bool ens__transport_curl_config(const ens_transport *t, ens__curl_config *out)
     out->user_agent = c->user_agent;
     out->insecure = c->insecure;
     return true;
-}
-
-ens_status ens__transport_curl_status(int curl_code)
-{
-    return map_curl((CURLcode)curl_code);
 }
