@@ -2,7 +2,10 @@
 #ifndef ENS_LIB_ACS3_H
 #define ENS_LIB_ACS3_H
 
+#include <time.h>
+
 #include "buf.h"
+#include "ensclient/credentials.h"
 #include "ensclient/signer.h"
 
 /* Appends the canonical request of s (with its current headers) to out and
@@ -23,5 +26,15 @@ int ens__acs3_string_to_sign(const char *canonical, size_t len, ens__buf *out);
 /* lowercase hex HMAC-SHA256(secret, string_to_sign) into out[65]; the HMAC
  * state is wiped.  The caller wipes out when done. */
 void ens__acs3_signature(const char *secret, const char *string_to_sign, size_t len, char out[65]);
+
+/* The same with the key of creds: continues from the HMAC state keyed once
+ * when creds was made (ens__credentials_hmac_copy), keying a state from the
+ * secret only when creds holds none.  The copied state is wiped. */
+void ens__acs3_signature_creds(const ens_credentials *creds, const char *string_to_sign,
+                               size_t len, char out[65]);
+
+/* t as "YYYY-MM-DDThh:mm:ssZ" (UTC) into out.  0, or -1 when t cannot be
+ * expressed (time_t -1, or out of the C library's range). */
+int ens__acs3_date(time_t t, char out[32]);
 
 #endif

@@ -30,9 +30,13 @@ typedef struct ens__curl_xfer {
     char errbuf[CURL_ERROR_SIZE];
 } ens__curl_xfer;
 
-/* Configures h to send req with cfg's settings and to fill resp (which the
- * caller resets first).  x must stay in place until released.  On failure x
- * still needs ens__curl_xfer_release(). */
+/* Configures a new easy handle h (nothing set on it yet) to send req with
+ * cfg's settings and to fill resp (which the caller resets first): the
+ * options every transfer of the transport shares, then those of the request.
+ * x must stay in place until released (the handle's callbacks and error
+ * buffer point at it).  On failure x still needs ens__curl_xfer_release().
+ * (The blocking transport reuses pooled handles and sets the shared options
+ * only once; see transport_curl.c.) */
 ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
                                 const ens_http_request *req, const ens__curl_config *cfg,
                                 ens_error *e);

@@ -51,12 +51,25 @@ int ens__buf_putc(ens__buf *b, char c) { return ens__buf_put(b, &c, 1); }
 int ens__buf_printf(ens__buf *b, const char *fmt, ...)
 {
     va_list ap;
+    size_t spare;
     int n;
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || ens__buf_grow(b, (size_t)n) < 0)
+    if (b->oom)
         return -1;
+    /* Format into the spare capacity first (it includes the byte of the NUL);
+       only when that was too small grow and format a second time. */
+    spare = b->ptr ? b->cap - b->len : 0;
+    va_start(ap, fmt);
+    n = vsnprintf(spare ? b->ptr + b->len : NULL, spare, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < spare) {
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (n < 0 || ens__buf_grow(b, (size_t)n) < 0) {
+        if (b->ptr)
+            b->ptr[b->len] = '\0'; /* drop what a truncated first pass left */
+        return -1;
+    }
     va_start(ap, fmt);
     vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

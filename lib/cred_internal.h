@@ -14,6 +14,18 @@
 /* Largest metadata / URI response body accepted. */
 #define ENS__CRED_MAX_RESPONSE_BYTES (64u * 1024u)
 
+/* ---- the signing key (credentials.c) ---- */
+
+struct crypto_auth_hmacsha256_state; /* <sodium.h> */
+/* Copies into *out the HMAC-SHA256 state keyed with the AccessKey secret
+ * (both key pads absorbed), computed once by ens_credentials_new() and kept
+ * in secret memory next to the secret: the signer continues from the copy
+ * instead of keying a fresh state for every signature.  false (and *out
+ * untouched) when creds holds no such state.  The copy is as sensitive as the
+ * secret: the caller wipes it (sodium_memzero) once done. */
+bool ens__credentials_hmac_copy(const ens_credentials *creds,
+                                struct crypto_auth_hmacsha256_state *out);
+
 /* ---- provider object internals (credentials.c) ---- */
 
 /* Sets the name a chain shows for the provider: a static string. */

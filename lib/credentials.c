@@ -3,7 +3,10 @@
  * sodium_malloc'd memory: guarded, excluded from core dumps where the
  * platform allows it, wiped on release. */
 #include <sodium.h>
+#include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +18,23 @@
 struct ens_credentials {
     atomic_uint refs;
     char *access_key_id;     /* ens__malloc */
-    char *access_key_secret; /* secret memory */
+    /* One block of secret memory (ens__secret_alloc): the HMAC-SHA256 state
+       keyed with the secret (both key pads absorbed, computed once here so
+       that a signature need not redo it), then the secret itself.  The keyed
+       state is as sensitive as the secret: it lets anyone compute MACs. */
+    void *secret_block;
+    crypto_auth_hmacsha256_state *hmac; /* in secret_block */
+    char *access_key_secret;            /* in secret_block */
     char *security_token;    /* secret memory, or NULL */
     time_t expiration;
 };
+
+/* Where the secret starts in the block: after the state, which sits at the
+   block's start.  sodium_malloc places a block against the guard page that
+   follows it, so the block is only as aligned as its size: the size is
+   rounded up to a multiple of the alignment the state needs. */
+#define SECRET_OFFSET sizeof(crypto_auth_hmacsha256_state)
+#define BLOCK_ALIGN alignof(max_align_t)
 
 struct ens_credentials_provider {
     const ens_credentials_provider_vtable *vtable;
@@ -31,9 +47,29 @@ static int has_crlf(const char *s) { return s && strpbrk(s, "\r\n") != NULL; }
 static void credentials_destroy(ens_credentials *c)
 {
     ens__free(c->access_key_id);
-    ens__secret_free(c->access_key_secret);
+    if (c->hmac)
+        sodium_memzero(c->hmac, sizeof(*c->hmac));
+    ens__secret_free(c->secret_block); /* wipes the secret (and the state again) */
     ens__secret_free(c->security_token);
     ens__free(c);
+}
+
+/* The secret block: keyed state + secret.  0, or -1 on allocation failure. */
+static int secret_block_new(ens_credentials *c, const char *secret)
+{
+    size_t slen = strlen(secret), size;
+    if (slen > SIZE_MAX - SECRET_OFFSET - BLOCK_ALIGN)
+        return -1;
+    size = (SECRET_OFFSET + slen + 1 + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN;
+    c->secret_block = ens__secret_alloc(size);
+    if (!c->secret_block)
+        return -1;
+    c->hmac = c->secret_block;
+    c->access_key_secret = (char *)c->secret_block + SECRET_OFFSET;
+    memcpy(c->access_key_secret, secret, slen + 1);
+    /* Any key length is accepted (a key longer than the block is hashed). */
+    crypto_auth_hmacsha256_init(c->hmac, (const unsigned char *)secret, slen);
+    return 0;
 }
 
 ENS_EXTERN ens_status ens_credentials_new(ens_credentials **out, const char *access_key_id,
@@ -53,10 +89,13 @@ ENS_EXTERN ens_status ens_credentials_new(ens_credentials **out, const char *acc
     atomic_init(&c->refs, 1);
     c->expiration = expiration;
     c->access_key_id = ens__strdup(access_key_id);
-    c->access_key_secret = ens__secret_strdup(access_key_secret);
+    if (secret_block_new(c, access_key_secret) < 0) {
+        credentials_destroy(c);
+        return ENS_ENOMEM;
+    }
     if (security_token && *security_token)
         c->security_token = ens__secret_strdup(security_token);
-    if (!c->access_key_id || !c->access_key_secret ||
+    if (!c->access_key_id ||
         (security_token && *security_token && !c->security_token)) {
         credentials_destroy(c);
         return ENS_ENOMEM;
@@ -88,6 +127,15 @@ ENS_EXTERN const char *ens_credentials_access_key_id(const ens_credentials *cred
 ENS_EXTERN const char *ens_credentials_access_key_secret(const ens_credentials *creds)
 {
     return creds ? creds->access_key_secret : NULL;
+}
+
+bool ens__credentials_hmac_copy(const ens_credentials *creds,
+                                struct crypto_auth_hmacsha256_state *out)
+{
+    if (!creds || !creds->hmac || !out)
+        return false;
+    memcpy(out, creds->hmac, sizeof(*out));
+    return true;
 }
 
 ENS_EXTERN const char *ens_credentials_security_token(const ens_credentials *creds)

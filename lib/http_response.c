@@ -1,4 +1,5 @@
 /* The response object a transport fills. */
+#include <sodium.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,10 +22,8 @@ ENS_EXTERN ens_status ens_http_response_new(ens_http_response **out, size_t max_
 static void free_headers(ens_http_response *r)
 {
     size_t i;
-    for (i = 0; i < r->header_count; i++) {
-        ens__free((char *)r->headers[i].name);
-        ens__free((char *)r->headers[i].value);
-    }
+    for (i = 0; i < r->header_count; i++)
+        ens__free((char *)r->headers[i].name); /* the value shares the allocation */
     r->header_count = 0;
     r->header_bytes = 0;
 }
@@ -35,16 +34,50 @@ ENS_EXTERN void ens_http_response_reset(ens_http_response *resp)
         return;
     resp->status = 0;
     free_headers(resp);
-    ens__buf_free(&resp->body);
+    /* The body's storage is kept for the next attempt (and a Content-Length
+       hint it was sized for); what it held is wiped, as it may have been a
+       credentials document. */
+    if (resp->body.ptr && resp->body.len)
+        sodium_memzero(resp->body.ptr, resp->body.len);
+    ens__buf_clear(&resp->body);
+    resp->body.oom = false;
 }
 
 ENS_EXTERN void ens_http_response_free(ens_http_response *resp)
 {
     if (!resp)
         return;
-    ens_http_response_reset(resp);
+    free_headers(resp);
+    ens__buf_free(&resp->body);
     ens__free(resp->headers);
     ens__free(resp);
+}
+
+ens_status ens__http_response_reserve_body(ens_http_response *resp,
+                                          unsigned long long content_length)
+{
+    size_t limit, want;
+    char *p;
+    if (!resp || content_length == 0)
+        return ENS_OK;
+    limit = resp->max_body && resp->max_body < ENS__BODY_PRESIZE_MAX ? resp->max_body
+                                                                     : ENS__BODY_PRESIZE_MAX;
+    /* Beyond the cap the transfer fails anyway: nothing is reserved for it,
+       so a forged length makes us allocate at most the cap (and never more
+       than ENS__BODY_PRESIZE_MAX on a hint alone). */
+    if (content_length > limit)
+        return ENS_OK;
+    want = (size_t)content_length + 1; /* and the NUL; never less than what is there */
+    if (resp->body.cap >= want)
+        return ENS_OK;
+    p = ens__realloc(resp->body.ptr, want);
+    if (!p)
+        return ENS_ENOMEM; /* the body would not have fitted either */
+    if (!resp->body.ptr)
+        p[0] = '\0';
+    resp->body.ptr = p;
+    resp->body.cap = want;
+    return ENS_OK;
 }
 
 ENS_EXTERN ens_status ens_http_response_set_status(ens_http_response *resp, long status)
@@ -59,7 +92,7 @@ ENS_EXTERN ens_status ens_http_response_add_header(ens_http_response *resp, cons
                                                    size_t name_len, const char *value,
                                                    size_t value_len)
 {
-    char *n, *v;
+    char *n;
     if (!resp || !name || !name_len || (!value && value_len))
         return ENS_EINVAL;
     if (name_len + value_len > ENS__MAX_HEADER_BYTES - resp->header_bytes)
@@ -72,15 +105,17 @@ ENS_EXTERN ens_status ens_http_response_add_header(ens_http_response *resp, cons
         resp->headers = h;
         resp->header_cap = cap;
     }
-    n = ens__strndup(name, name_len);
-    v = ens__strndup(value ? value : "", value_len);
-    if (!n || !v) {
-        ens__free(n);
-        ens__free(v);
+    /* Name and value in one allocation: "name\0value\0" (both bounded above). */
+    n = ens__malloc(name_len + value_len + 2);
+    if (!n)
         return ENS_ENOMEM;
-    }
+    memcpy(n, name, name_len);
+    n[name_len] = '\0';
+    if (value_len)
+        memcpy(n + name_len + 1, value, value_len);
+    n[name_len + 1 + value_len] = '\0';
     resp->headers[resp->header_count].name = n;
-    resp->headers[resp->header_count].value = v;
+    resp->headers[resp->header_count].value = n + name_len + 1;
     resp->header_count++;
     resp->header_bytes += name_len + value_len;
     return ENS_OK;

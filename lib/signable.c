@@ -1,6 +1,7 @@
 /* The signable request: what a signer sees and amends. */
 #include "signable.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +14,8 @@
 #define ENS__NONCE_BYTES 16
 /* Longest nonce a source may produce, in characters. */
 #define ENS__NONCE_MAX 64
+/* Random bytes fetched at once for the default nonces (64 nonces). */
+#define ENS__NONCE_POOL_BYTES 1024
 
 static char ascii_lower(char c)
 {
@@ -55,7 +58,17 @@ static void header_clear(ens_http_header *h)
 
 static ens_http_header *find_header(const ens_signable *s, const char *name)
 {
+    const char *p;
     size_t i;
+    for (p = name; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            break;
+    if (!*p) { /* lowercase already, like every stored name: plain comparison */
+        for (i = 0; i < s->header_count; i++)
+            if (strcmp(s->headers[i].name, name) == 0)
+                return &s->headers[i];
+        return NULL;
+    }
     for (i = 0; i < s->header_count; i++)
         if (ascii_ieq(s->headers[i].name, name))
             return &s->headers[i];
@@ -177,21 +190,35 @@ ENS_EXTERN const char *ens_signable_header(const ens_signable *s, const char *na
 ENS_EXTERN ens_status ens_signable_set_header(ens_signable *s, const char *name, const char *value)
 {
     ens_http_header *h;
+    size_t vlen;
     char *v;
 
     if (!s || !name || !value || !header_name_ok(name) || has_crlf(value))
         return ENS_EINVAL;
-    v = ens__strdup(value);
-    if (!v)
-        return ENS_ENOMEM;
-
+    vlen = strlen(value);
     h = find_header(s, name);
     if (h) {
-        ens__free_wipe_str((char *)h->value);
+        /* Replacing: a value no longer than the old one is written over it
+           (re-signing replaces the date, nonce, hashes and authorization with
+           values of the same length), the rest of the old one wiped. */
+        char *old = (char *)h->value;
+        size_t olen = strlen(old);
+        if (vlen <= olen) {
+            memmove(old, value, vlen);
+            sodium_memzero(old + vlen, olen - vlen);
+            return ENS_OK;
+        }
+        v = ens__strndup(value, vlen);
+        if (!v)
+            return ENS_ENOMEM;
+        ens__free_wipe_str(old);
         h->value = v;
         return ENS_OK;
     }
 
+    v = ens__strndup(value, vlen);
+    if (!v)
+        return ENS_ENOMEM;
     if (s->header_count == s->header_cap) {
         size_t cap = s->header_cap ? s->header_cap * 2 : 16;
         ens_http_header *grown;
@@ -289,21 +316,85 @@ static bool nonce_ok(const char out[ENS__NONCE_MAX + 1])
     return false; /* no NUL within 65 bytes */
 }
 
+/* ---- the default nonce source ----
+ *
+ * 16 random bytes per nonce, hex-encoded.  A getrandom(2) system call for
+ * every 16 bytes costs more than the rest of the nonce, so each thread keeps
+ * a pool of random bytes (C11 _Thread_local: no locking, no sharing) that is
+ * refilled with randombytes_buf() ENS__NONCE_POOL_BYTES at a time.  Bytes are
+ * taken from the pool front to back and wiped (sodium_memzero) as soon as
+ * they are taken, so the pool only ever holds bytes no nonce has used yet.
+ *
+ * fork(): the child gets a copy of the forking thread's pool.  Left alone,
+ * parent and child would then both sign with the same next nonces (and the
+ * server refuses a nonce it has seen).  A pthread_atfork() child handler,
+ * registered once (pthread_once) before any pool is first filled, wipes and
+ * empties the pool of the thread that forked, which is the only thread the
+ * child has; the pools of the parent's other threads are copied too but belong
+ * to threads that do not exist in the child and are never read there (a
+ * thread the child starts begins with an empty pool).  If the handler cannot
+ * be registered, no pool is used: every nonce then comes straight from
+ * randombytes_buf().  A process made by a raw clone() or vfork() that skips
+ * the fork handlers and then signs requests without exec is not covered.
+ *
+ * The bytes left in the pool of a thread that exits are not wiped: they were
+ * never used and never will be. */
+
+typedef struct nonce_pool {
+    unsigned char bytes[ENS__NONCE_POOL_BYTES];
+    size_t left; /* unused bytes, at the end of bytes[]; 0 = empty */
+} nonce_pool;
+
+static _Thread_local nonce_pool tl_pool;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static bool pool_fork_safe; /* written once under pool_once */
+
+static void pool_forget_in_child(void)
+{
+    sodium_memzero(tl_pool.bytes, sizeof(tl_pool.bytes));
+    tl_pool.left = 0;
+}
+
+static void pool_register_fork_handler(void)
+{
+    pool_fork_safe = pthread_atfork(NULL, NULL, pool_forget_in_child) == 0;
+}
+
+/* 16 random bytes as 32 hex digits into out.  ENS_OK or ENS_EINTERNAL. */
+static ens_status default_nonce(char out[ENS__NONCE_MAX + 1])
+{
+    nonce_pool *p = &tl_pool;
+    unsigned char *raw;
+
+    if (p->left < ENS__NONCE_BYTES) {
+        unsigned char direct[ENS__NONCE_BYTES];
+        if (sodium_init() < 0 || pthread_once(&pool_once, pool_register_fork_handler) != 0)
+            return ENS_EINTERNAL;
+        if (!pool_fork_safe) {
+            randombytes_buf(direct, sizeof(direct));
+            sodium_bin2hex(out, ENS__NONCE_MAX + 1, direct, sizeof(direct));
+            sodium_memzero(direct, sizeof(direct));
+            return ENS_OK;
+        }
+        /* left is a multiple of 16 here: the pool is empty. */
+        randombytes_buf(p->bytes, sizeof(p->bytes));
+        p->left = sizeof(p->bytes);
+    }
+    raw = p->bytes + sizeof(p->bytes) - p->left;
+    p->left -= ENS__NONCE_BYTES;
+    sodium_bin2hex(out, ENS__NONCE_MAX + 1, raw, ENS__NONCE_BYTES);
+    sodium_memzero(raw, ENS__NONCE_BYTES);
+    return ENS_OK;
+}
+
 ENS_EXTERN ens_status ens_signable_nonce(const ens_signable *s, char out[65])
 {
     ens_status st;
 
     if (!s || !out)
         return ENS_EINVAL;
-    if (!s->nonce) {
-        unsigned char raw[ENS__NONCE_BYTES];
-        if (sodium_init() < 0)
-            return ENS_EINTERNAL;
-        randombytes_buf(raw, sizeof(raw));
-        sodium_bin2hex(out, ENS__NONCE_MAX + 1, raw, sizeof(raw));
-        sodium_memzero(raw, sizeof(raw));
-        return ENS_OK;
-    }
+    if (!s->nonce)
+        return default_nonce(out);
     memset(out, 0, ENS__NONCE_MAX + 1);
     st = s->nonce(s->nonce_payload, out);
     if (st == ENS_OK && nonce_ok(out))

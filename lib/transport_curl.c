@@ -1,6 +1,13 @@
 /* The default transport: libcurl easy handles kept in a small pool so that
  * sequential calls reuse one connection and concurrent calls each get a
- * handle of their own.  DNS and TLS sessions are shared between the handles. */
+ * handle of their own.  DNS and TLS sessions are shared between the handles.
+ *
+ * A pooled handle keeps its options between calls: the ones that are the
+ * same for every call of the transport (callbacks, protocols, TLS, proxy,
+ * share...) are set once when the handle is made, and each call sets only
+ * the options of its request, setting back to libcurl's default every
+ * per-request option an earlier call may have set and this one does not (see
+ * setup_request()).  No curl_easy_reset() per call. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -13,10 +20,19 @@
 #include "async_curl.h"
 #include "buf.h"
 #include "error.h"
+#include "http_response.h"
 #include "transport_internal.h"
 #include "ensclient/transport.h"
 
 #define POOL_MAX 16
+
+/* A pooled handle with the transfer state its callbacks point at (so that
+ * WRITEDATA, HEADERDATA and ERRORBUFFER are set once, at a fixed address). */
+typedef struct pool_entry {
+    CURL *h;
+    ens__curl_xfer x;
+    bool progress_set; /* the last call installed the cancel progress callback */
+} pool_entry;
 
 typedef struct curl_ctx {
     char *proxy;
@@ -26,7 +42,7 @@ typedef struct curl_ctx {
     CURLSH *share;
     pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
     pthread_mutex_t pool_lock;
-    CURL *pool[POOL_MAX];
+    pool_entry *pool[POOL_MAX];
     size_t pool_count;
 } curl_ctx;
 
@@ -58,6 +74,23 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
         return n ? 0 : 1; /* anything other than n aborts the transfer */
     }
     return n;
+}
+
+/* A Content-Length value (decimal digits only, else ignored) sizes the body
+ * buffer once; the response object bounds it by its cap.  ENS_OK or
+ * ENS_ENOMEM. */
+static ens_status reserve_from_length(ens_http_response *resp, const char *v, size_t len)
+{
+    unsigned long long n = 0;
+    size_t i;
+    if (len == 0 || len > 19) /* 19 digits cannot overflow */
+        return ENS_OK;
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return ENS_OK;
+        n = n * 10 + (unsigned long long)(v[i] - '0');
+    }
+    return ens__http_response_reserve_body(resp, n);
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -92,6 +125,11 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
         v++;
     while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
+    if (name_len == 14 && strncasecmp(ptr, "content-length", 14) == 0 &&
+        (st = reserve_from_length(x->resp, v, (size_t)(end - v))) != ENS_OK) {
+        x->fail = st;
+        return 0;
+    }
     st = ens_http_response_add_header(x->resp, ptr, name_len, v, (size_t)(end - v));
     if (st != ENS_OK) {
         x->fail = st;
@@ -110,30 +148,47 @@ static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl
     return ens_cancel_is_triggered(clientp) ? 1 : 0;
 }
 
-static CURL *pool_take(curl_ctx *c)
+static void entry_free(pool_entry *en)
 {
-    CURL *h = NULL;
-    pthread_mutex_lock(&c->pool_lock);
-    if (c->pool_count)
-        h = c->pool[--c->pool_count];
-    pthread_mutex_unlock(&c->pool_lock);
-    if (h)
-        curl_easy_reset(h); /* keeps the connection cache */
-    else
-        h = curl_easy_init();
-    return h;
+    if (!en)
+        return;
+    if (en->h)
+        curl_easy_cleanup(en->h);
+    ens__free(en);
 }
 
-static void pool_give(curl_ctx *c, CURL *h)
+/* A handle from the pool (its fixed options already set), or a new one
+ * (*fresh set: the caller sets them). */
+static pool_entry *pool_take(curl_ctx *c, bool *fresh)
+{
+    pool_entry *en = NULL;
+    pthread_mutex_lock(&c->pool_lock);
+    if (c->pool_count)
+        en = c->pool[--c->pool_count];
+    pthread_mutex_unlock(&c->pool_lock);
+    *fresh = en == NULL;
+    if (en)
+        return en;
+    en = ens__calloc(1, sizeof(*en));
+    if (!en)
+        return NULL;
+    en->h = curl_easy_init();
+    if (!en->h) {
+        ens__free(en);
+        return NULL;
+    }
+    return en;
+}
+
+static void pool_give(curl_ctx *c, pool_entry *en)
 {
     pthread_mutex_lock(&c->pool_lock);
     if (c->pool_count < POOL_MAX) {
-        c->pool[c->pool_count++] = h;
-        h = NULL;
+        c->pool[c->pool_count++] = en;
+        en = NULL;
     }
     pthread_mutex_unlock(&c->pool_lock);
-    if (h)
-        curl_easy_cleanup(h);
+    entry_free(en);
 }
 
 static void wipe_slist(struct curl_slist *l)
@@ -197,9 +252,36 @@ static ens_status map_curl(CURLcode rc)
             return ens__error_set(e, ENS_ETRANSPORT, "transport error: libcurl rejected " #opt); \
     } while (0)
 
-ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
+/* The options that are the same for every transfer of a transport. */
+static ens_status setup_fixed(CURL *h, ens__curl_xfer *x, const ens__curl_config *cfg,
+                              ens_error *e)
+{
+    SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
+    SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
+    SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(h, CURLOPT_WRITEDATA, (void *)x);
+    SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(h, CURLOPT_HEADERDATA, (void *)x);
+    SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (cfg->proxy)
+        SETOPT(h, CURLOPT_PROXY, cfg->proxy);
+    if (cfg->ca_file)
+        SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
+    SETOPT(h, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L);
+    SETOPT(h, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L);
+    return ENS_OK;
+}
+
+/* The options of one request.  fresh: h has nothing but the fixed options
+ * (just made); otherwise every per-request option that an earlier request
+ * may have set is set again, to this request's value or libcurl's default, so
+ * that a reused handle sends exactly what a fresh one would. */
+static ens_status setup_request(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
                                 const ens_http_request *req, const ens__curl_config *cfg,
-                                ens_error *e)
+                                bool fresh, ens_error *e)
 {
     ens__buf line = ENS__BUF_INIT;
     struct curl_slist *tmp;
@@ -214,12 +296,13 @@ ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *r
         const char *text;
         if (i < req->header_count) {
             const ens_http_header *hd = &req->headers[i];
-            if (strcasecmp(hd->name, "user-agent") == 0)
+            size_t nlen = strlen(hd->name), vlen = strlen(hd->value);
+            if (nlen == 10 && strcasecmp(hd->name, "user-agent") == 0)
                 has_ua = true;
             ens__buf_clear(&line);
-            if (ens__buf_puts(&line, hd->name) < 0 ||
-                ens__buf_puts(&line, *hd->value ? ": " : ";") < 0 ||
-                ens__buf_puts(&line, hd->value) < 0) {
+            if (ens__buf_grow(&line, nlen + 2 + vlen) < 0 || ens__buf_put(&line, hd->name, nlen) < 0 ||
+                ens__buf_put(&line, vlen ? ": " : ";", vlen ? 2 : 1) < 0 ||
+                ens__buf_put(&line, hd->value, vlen) < 0) {
                 ens__buf_wipe_free(&line);
                 return ens__error_set(e, ENS_ENOMEM, "out of memory: building request headers");
             }
@@ -238,45 +321,53 @@ ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *r
     ens__buf_wipe_free(&line);
 
     SETOPT(h, CURLOPT_URL, req->url);
-    SETOPT(h, CURLOPT_NOSIGNAL, 1L);
-    SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
     SETOPT(h, CURLOPT_HTTPHEADER, x->hdrs);
-    SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
-    SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(h, CURLOPT_WRITEDATA, (void *)x);
-    SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
-    SETOPT(h, CURLOPT_HEADERDATA, (void *)x);
-    SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
     if (strcmp(req->method, "POST") == 0) {
+        if (!fresh)
+            SETOPT(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
         SETOPT(h, CURLOPT_POST, 1L);
         SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         SETOPT(h, CURLOPT_POSTFIELDS, req->body_len ? (const char *)req->body : "");
-    } else if (strcmp(req->method, "GET") == 0) {
-        SETOPT(h, CURLOPT_HTTPGET, 1L);
     } else {
-        SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
-        if (req->body_len) {
-            SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-            SETOPT(h, CURLOPT_POSTFIELDS, (const char *)req->body);
+        if (!fresh) { /* drop an earlier request's method and body */
+            SETOPT(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+            SETOPT(h, CURLOPT_POSTFIELDS, (char *)NULL);
+            SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+        }
+        /* After CURLOPT_POSTFIELDS, which makes the method POST even when
+           NULL; on a fresh handle GET is already the default. */
+        SETOPT(h, CURLOPT_HTTPGET, 1L);
+        if (strcmp(req->method, "GET") != 0) {
+            SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
+            if (req->body_len) {
+                SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+                SETOPT(h, CURLOPT_POSTFIELDS, (const char *)req->body);
+            }
         }
     }
-    if (req->connect_timeout_ms > 0)
-        SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
-    if (req->timeout_ms > 0)
-        SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    if (req->max_response_bytes > 0)
+    /* 0 is libcurl's default for each of these (300 s connect timeout, no
+       transfer timeout, no size limit). */
+    if (req->connect_timeout_ms > 0 || !fresh)
+        SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L);
+    if (req->timeout_ms > 0 || !fresh)
+        SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
+    if (req->max_response_bytes > 0 || !fresh)
         SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
     if (!has_ua && cfg->user_agent)
         SETOPT(h, CURLOPT_USERAGENT, cfg->user_agent);
-    if (cfg->proxy)
-        SETOPT(h, CURLOPT_PROXY, cfg->proxy);
-    if (cfg->ca_file)
-        SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
-    SETOPT(h, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L);
-    SETOPT(h, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L);
+    else if (!fresh && cfg->user_agent)
+        SETOPT(h, CURLOPT_USERAGENT, (char *)NULL);
     return ENS_OK;
+}
+
+ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
+                                const ens_http_request *req, const ens__curl_config *cfg,
+                                ens_error *e)
+{
+    ens_status st;
+    x->hdrs = NULL;
+    st = setup_fixed(h, x, cfg, e);
+    return st != ENS_OK ? st : setup_request(h, x, resp, req, cfg, true, e);
 }
 
 ens_status ens__curl_xfer_result(CURL *h, CURLcode rc, ens__curl_xfer *x,
@@ -320,27 +411,52 @@ static ens_status curl_send(void *ctxp, const ens_http_request *req, ens_http_re
 {
     curl_ctx *c = ctxp;
     ens__curl_config cfg = {c->proxy, c->ca_file, c->user_agent, c->insecure};
-    ens__curl_xfer x;
-    ens_error *e = err; /* for SETOPT */
-    ens_status st;
-    CURL *h = pool_take(c);
+    ens_status st = ENS_OK;
+    bool fresh;
+    pool_entry *en = pool_take(c, &fresh);
+    CURL *h;
 
-    if (!h)
+    if (!en)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: cannot create a libcurl handle");
-    st = ens__curl_xfer_setup(h, &x, resp, req, &cfg, err);
-    if (st == ENS_OK && curl_easy_setopt(h, CURLOPT_SHARE, c->share) != CURLE_OK)
-        st = ens__error_set(e, ENS_ETRANSPORT, "transport error: libcurl rejected CURLOPT_SHARE");
-    if (st == ENS_OK && req->cancel &&
-        (curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
-         curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)req->cancel) != CURLE_OK ||
-         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK))
-        st = ens__error_set(e, ENS_ETRANSPORT, "transport error: libcurl rejected the progress callback");
+    h = en->h;
+    en->x.hdrs = NULL;
+    if (fresh) {
+        st = setup_fixed(h, &en->x, &cfg, err);
+        if (st == ENS_OK && curl_easy_setopt(h, CURLOPT_SHARE, c->share) != CURLE_OK)
+            st = ens__error_set(err, ENS_ETRANSPORT, "transport error: libcurl rejected CURLOPT_SHARE");
+        if (st != ENS_OK) { /* never pooled half set up */
+            entry_free(en);
+            return st;
+        }
+    }
+    st = setup_request(h, &en->x, resp, req, &cfg, fresh, err);
+    if (st == ENS_OK && req->cancel) {
+        if (curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)req->cancel) != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK)
+            st = ens__error_set(err, ENS_ETRANSPORT,
+                                "transport error: libcurl rejected the progress callback");
+        en->progress_set = true;
+    } else if (st == ENS_OK && en->progress_set) {
+        /* Back to libcurl's defaults: no progress callback, none of the
+           earlier call's (possibly freed) cancel object. */
+        if (curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L) != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, (curl_xferinfo_callback)NULL) != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)NULL) != CURLE_OK)
+            st = ens__error_set(err, ENS_ETRANSPORT,
+                                "transport error: libcurl rejected the progress callback");
+        else
+            en->progress_set = false;
+    }
     if (st == ENS_OK)
-        st = ens__curl_xfer_result(h, curl_easy_perform(h), &x, req, err);
-    ens__curl_xfer_release(&x);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-    pool_give(c, h); /* libcurl itself drops a connection a failed transfer left unusable */
+        st = ens__curl_xfer_result(h, curl_easy_perform(h), &en->x, req, err);
+    ens__curl_xfer_release(&en->x);
+    en->x.resp = NULL;
+    if (curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL) != CURLE_OK) {
+        entry_free(en); /* cannot happen; never pool a handle holding a freed list */
+        return st;
+    }
+    pool_give(c, en); /* libcurl itself drops a connection a failed transfer left unusable */
     return st;
 }
 
@@ -353,7 +469,7 @@ static void curl_destroy(void *ctxp)
     if (!c)
         return;
     for (i = 0; i < c->pool_count; i++)
-        curl_easy_cleanup(c->pool[i]);
+        entry_free(c->pool[i]);
     if (c->share)
         curl_share_cleanup(c->share);
     for (i = 0; i < CURL_LOCK_DATA_LAST; i++)

@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred_internal.h"
 #include "ensclient/ensclient.h"
 
 static void test_new_and_accessors(void **state)
@@ -181,12 +183,56 @@ static void test_callback_provider(void **state)
     ens_credentials_provider_free(p);
 }
 
+/* The HMAC state keyed with the secret when the credentials are made gives
+ * the MAC of a fresh HMAC-SHA256 with that key, for keys shorter than, as
+ * long as and longer than the SHA-256 block. */
+static void test_precomputed_hmac_state(void **state)
+{
+    static const size_t lens[] = {1, 19, 63, 64, 65, 100, 300};
+    static const char msg[] = "ACS3-HMAC-SHA256\n7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259";
+    size_t i;
+    (void)state;
+    assert_true(sodium_init() >= 0);
+    for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        char key[301];
+        unsigned char want[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES];
+        crypto_auth_hmacsha256_state ref, copy, copy2;
+        ens_credentials *c = NULL;
+        size_t j;
+        for (j = 0; j < lens[i]; j++)
+            key[j] = (char)('A' + (j * 7 + i) % 26);
+        key[lens[i]] = '\0';
+        assert_int_equal(ens_credentials_new(&c, "id", key, i % 2 ? "tok" : NULL, 0), ENS_OK);
+        assert_string_equal(ens_credentials_access_key_secret(c), key);
+
+        crypto_auth_hmacsha256_init(&ref, (const unsigned char *)key, lens[i]);
+        crypto_auth_hmacsha256_update(&ref, (const unsigned char *)msg, sizeof(msg) - 1);
+        crypto_auth_hmacsha256_final(&ref, want);
+
+        assert_true(ens__credentials_hmac_copy(c, &copy));
+        crypto_auth_hmacsha256_update(&copy, (const unsigned char *)msg, sizeof(msg) - 1);
+        crypto_auth_hmacsha256_final(&copy, got);
+        assert_memory_equal(got, want, sizeof(want));
+        /* the kept state is unchanged by the use of a copy */
+        assert_true(ens__credentials_hmac_copy(c, &copy2));
+        crypto_auth_hmacsha256_update(&copy2, (const unsigned char *)msg, sizeof(msg) - 1);
+        crypto_auth_hmacsha256_final(&copy2, got);
+        assert_memory_equal(got, want, sizeof(want));
+        ens_credentials_release(c);
+    }
+    {
+        crypto_auth_hmacsha256_state st;
+        assert_false(ens__credentials_hmac_copy(NULL, &st));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_and_accessors),   cmocka_unit_test(test_new_copies_input),
         cmocka_unit_test(test_new_rejects_bad_input), cmocka_unit_test(test_static_provider),
         cmocka_unit_test(test_env_provider),        cmocka_unit_test(test_callback_provider),
+        cmocka_unit_test(test_precomputed_hmac_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,8 +7,11 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "acs3.h"
 #include "alloc.h"
@@ -682,6 +685,271 @@ static void test_default_signing_uses_fresh_nonce(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The HMAC state keyed once per credentials object                          */
+
+static void test_precomputed_hmac_worked_example(void **state)
+{
+    ens_credentials *creds = make_creds("YourAccessKeyId", "YourAccessKeySecret", NULL);
+    ens_credentials *long_key;
+    char key[101], sig[65];
+    (void)state;
+
+    /* The published example's signature from the state kept in the credentials. */
+    ens__acs3_signature_creds(creds, EX_STRING_TO_SIGN, strlen(EX_STRING_TO_SIGN), sig);
+    assert_string_equal(sig, EX_SIGNATURE);
+    /* ... again (the kept state is copied, not consumed) */
+    ens__acs3_signature_creds(creds, EX_STRING_TO_SIGN, strlen(EX_STRING_TO_SIGN), sig);
+    assert_string_equal(sig, EX_SIGNATURE);
+    ens_credentials_release(creds);
+
+    /* A key longer than the SHA-256 block, as in test_hmac_long_key. */
+    memset(key, 'K', 100);
+    key[100] = '\0';
+    long_key = make_creds("id", key, "token");
+    ens__acs3_signature_creds(long_key, EX_STRING_TO_SIGN, strlen(EX_STRING_TO_SIGN), sig);
+    assert_string_equal(sig, "f642506b39a06e85077ed683ecc7179251c32c9f95926aa2f87b624bf465baea");
+    assert_string_equal(ens_credentials_access_key_secret(long_key), key);
+    ens_credentials_release(long_key);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The signing date without gmtime_r/strftime                                */
+
+static void check_date(time_t t)
+{
+    char got[32], want[64];
+    struct tm tm;
+    int rc = ens__acs3_date(t, got);
+    if (t == (time_t)-1) {
+        assert_int_equal(rc, -1);
+        return;
+    }
+    assert_non_null(gmtime_r(&t, &tm));
+    assert_true(strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0);
+    assert_int_equal(rc, 0);
+    assert_string_equal(got, want);
+}
+
+static void test_acs3_date(void **state)
+{
+    static const long long fixed[] = {
+        0, 1, 59, 60, 3599, 3600, 86399, 86400, 1698315752 /* the worked example */,
+        68169599 /* 1972-02-29T23:59:59Z */, 68169600, 951782399, 951782400 /* 2000-02-29 */,
+        951868800, 978307199, 978307200, 1709164800 /* 2024-02-29 */, 2147483647, 2147483648LL,
+        4107456000LL /* 2100-02-28 */, 4107542400LL /* 2100-03-01: no 29th */,
+        13574563200LL /* 2400-02-29 */, 253402300799LL /* 9999-12-31T23:59:59Z */,
+        253402300800LL /* year 10000: the C library's answer */, -1, -2, -86400, -86401};
+    unsigned long long x = 88172645463325252ULL;
+    size_t i;
+    char out[32];
+    (void)state;
+
+    assert_int_equal(ens__acs3_date((time_t)1698315752, out), 0);
+    assert_string_equal(out, "2023-10-26T10:22:32Z");
+    for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        check_date((time_t)fixed[i]);
+    /* every day boundary of 1999..2001 and pseudo-random instants up to 9999 */
+    for (i = 0; i < 3 * 366; i++)
+        check_date((time_t)(915148800LL + (long long)i * 86400 - 1));
+    for (i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        check_date((time_t)(x % 253402300800ULL));
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The default nonces: a per-thread pool of random bytes                     */
+
+static int cmp_nonce(const void *a, const void *b) { return strcmp(a, b); }
+
+/* n default nonces into out[n][65]; each 32 lowercase hex digits. */
+static void draw_nonces(char (*out)[65], size_t n)
+{
+    ens_signable *s = NULL;
+    size_t i, j;
+    assert_int_equal(ens_signable_new(&s, "POST", "h", "/", ""), ENS_OK);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(ens_signable_nonce(s, out[i]), ENS_OK);
+        assert_int_equal(strlen(out[i]), 32);
+        for (j = 0; j < 32; j++)
+            assert_true((out[i][j] >= '0' && out[i][j] <= '9') ||
+                        (out[i][j] >= 'a' && out[i][j] <= 'f'));
+    }
+    ens_signable_free(s);
+}
+
+static void assert_all_distinct(char (*v)[65], size_t n)
+{
+    size_t i;
+    qsort(v, n, sizeof(*v), cmp_nonce);
+    for (i = 1; i < n; i++)
+        assert_string_not_equal(v[i - 1], v[i]);
+}
+
+static void test_nonce_pool_distinct(void **state)
+{
+    enum { N = 5000 }; /* about 78 refills of the pool */
+    char (*v)[65] = calloc(N, sizeof(*v));
+    (void)state;
+    assert_non_null(v);
+    draw_nonces(v, N);
+    assert_all_distinct(v, N);
+    free(v);
+}
+
+typedef struct nonce_thread {
+    char (*out)[65];
+    size_t n;
+} nonce_thread;
+
+static void *nonce_worker(void *p)
+{
+    nonce_thread *t = p;
+    ens_signable *s = NULL;
+    size_t i;
+    if (ens_signable_new(&s, "POST", "h", "/", "") != ENS_OK)
+        return NULL;
+    for (i = 0; i < t->n; i++)
+        if (ens_signable_nonce(s, t->out[i]) != ENS_OK)
+            t->out[i][0] = '\0';
+    ens_signable_free(s);
+    return NULL;
+}
+
+static void test_nonce_pool_threads(void **state)
+{
+    enum { T = 4, PER = 700 };
+    char (*v)[65] = calloc(T * PER + PER, sizeof(*v));
+    pthread_t th[T];
+    nonce_thread args[T];
+    size_t i;
+    (void)state;
+    assert_non_null(v);
+    draw_nonces(v + T * PER, 10); /* this thread's pool is filled too */
+    for (i = 0; i < T; i++) {
+        args[i].out = v + i * PER;
+        args[i].n = PER;
+        assert_int_equal(pthread_create(&th[i], NULL, nonce_worker, &args[i]), 0);
+    }
+    draw_nonces(v + T * PER + 10, PER - 10);
+    for (i = 0; i < T; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (i = 0; i < T * PER + PER; i++)
+        assert_int_equal(strlen(v[i]), 32);
+    assert_all_distinct(v, T * PER + PER);
+    free(v);
+}
+
+static void test_nonce_pool_fork(void **state)
+{
+    enum { N = 100 }; /* more than the 63 nonces left in the copied pool */
+    char (*v)[65] = calloc(2 * N + 1, sizeof(*v));
+    int fds[2];
+    pid_t pid;
+    size_t got = 0;
+    int status = 0;
+    (void)state;
+    assert_non_null(v);
+
+    /* Fill this thread's pool and use one nonce: the child inherits the rest. */
+    draw_nonces(v + 2 * N, 1);
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char (*mine)[65] = calloc(N, sizeof(*mine));
+        ens_signable *s = NULL;
+        size_t i, off = 0;
+        int ok = mine && ens_signable_new(&s, "POST", "h", "/", "") == ENS_OK;
+        close(fds[0]);
+        for (i = 0; ok && i < N; i++)
+            ok = ens_signable_nonce(s, mine[i]) == ENS_OK;
+        while (ok && off < N * sizeof(*mine)) {
+            ssize_t w = write(fds[1], (char *)mine + off, N * sizeof(*mine) - off);
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+        ens_signable_free(s);
+        free(mine);
+        free(v); /* the parent's, copied: nothing is left to a leak checker */
+        _exit(ok && off == N * sizeof(*mine) ? 0 : 1);
+    }
+    close(fds[1]);
+    draw_nonces(v, N); /* the parent's next nonces */
+    while (got < N * sizeof(*v)) {
+        ssize_t r = read(fds[0], (char *)(v + N) + got, N * sizeof(*v) - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(got, N * sizeof(*v));
+    /* parent's, child's and the one before the fork: no nonce twice */
+    assert_all_distinct(v, 2 * N + 1);
+    free(v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Replacing header values in place                                          */
+
+static void test_header_replacement_lengths(void **state)
+{
+    ens_signable *s = NULL;
+    size_t count;
+    (void)state;
+    assert_int_equal(ens_signable_new(&s, "POST", "h", "/", ""), ENS_OK);
+    assert_int_equal(ens_signable_set_header(s, "X-Acs-Thing", "abcdef"), ENS_OK);
+    count = ens_signable_header_count(s);
+    assert_int_equal(ens_signable_set_header(s, "x-acs-thing", "uvwxyz"), ENS_OK); /* same length */
+    assert_string_equal(ens_signable_header(s, "x-acs-thing"), "uvwxyz");
+    assert_int_equal(ens_signable_set_header(s, "x-acs-thing", "xy"), ENS_OK); /* shorter */
+    assert_string_equal(ens_signable_header(s, "X-ACS-THING"), "xy");
+    assert_int_equal(ens_signable_set_header(s, "x-acs-thing", "0123456789"), ENS_OK); /* longer */
+    assert_string_equal(ens_signable_header(s, "x-acs-thing"), "0123456789");
+    assert_int_equal(ens_signable_set_header(s, "x-acs-thing", ""), ENS_OK);
+    assert_string_equal(ens_signable_header(s, "x-acs-thing"), "");
+    /* the value's own storage passed back in */
+    assert_int_equal(ens_signable_set_header(s, "x-acs-thing", "0123456789"), ENS_OK);
+    assert_int_equal(
+        ens_signable_set_header(s, "x-acs-thing", ens_signable_header(s, "x-acs-thing") + 3), ENS_OK);
+    assert_string_equal(ens_signable_header(s, "x-acs-thing"), "3456789");
+    assert_int_equal(ens_signable_header_count(s), count);
+    ens_signable_free(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ens__buf_printf: into the spare capacity, or grown                        */
+
+static void test_buf_printf(void **state)
+{
+    ens__buf b = ENS__BUF_INIT;
+    char big[300];
+    (void)state;
+    assert_int_equal(ens__buf_printf(&b, "%s-%d", "ab", 42), 0); /* first allocation */
+    assert_string_equal(ens__buf_cstr(&b), "ab-42");
+    assert_int_equal(ens__buf_grow(&b, 100), 0);
+    assert_int_equal(ens__buf_printf(&b, "|%05d|", 7), 0); /* fits in the spare room */
+    assert_string_equal(ens__buf_cstr(&b), "ab-42|00007|");
+    assert_int_equal(b.len, 12);
+    memset(big, 'q', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(ens__buf_printf(&b, "<%s>", big), 0); /* does not fit: grown */
+    assert_int_equal(b.len, 12 + 2 + 299);
+    assert_int_equal(strncmp(ens__buf_cstr(&b), "ab-42|00007|<qqq", 16), 0);
+    assert_int_equal(b.ptr[b.len - 1], '>');
+    assert_int_equal(b.ptr[b.len], '\0');
+    assert_int_equal(ens__buf_printf(&b, "%s", ""), 0);
+    assert_int_equal(b.len, 12 + 2 + 299);
+    ens__buf_free(&b);
+}
+
+/* ------------------------------------------------------------------------ */
 /* One signer, many threads                                                  */
 
 typedef struct thread_arg {
@@ -757,6 +1025,13 @@ int main(void)
         cmocka_unit_test(test_default_clock_and_nonce),
         cmocka_unit_test(test_default_signing_uses_fresh_nonce),
         cmocka_unit_test(test_concurrent_signing),
+        cmocka_unit_test(test_precomputed_hmac_worked_example),
+        cmocka_unit_test(test_acs3_date),
+        cmocka_unit_test(test_nonce_pool_distinct),
+        cmocka_unit_test(test_nonce_pool_threads),
+        cmocka_unit_test(test_nonce_pool_fork),
+        cmocka_unit_test(test_header_replacement_lengths),
+        cmocka_unit_test(test_buf_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ensclient/ensclient.h"
+#include "http_response.h"
 
 /* ---- the response object ---- */
 
@@ -58,6 +59,71 @@ static void test_response_object(void **state)
     assert_string_equal(body, "");
     ens_http_response_free(r);
     ens_http_response_free(NULL);
+}
+
+/* ---- response body pre-sizing (Content-Length) ---- */
+
+static void test_response_reserve_bounds(void **state)
+{
+    ens_http_response *r = NULL;
+    const char *body;
+    size_t len;
+    (void)state;
+
+    assert_int_equal(ens_http_response_new(&r, 100), ENS_OK);
+    /* over the cap, however large: nothing reserved */
+    assert_int_equal(ens__http_response_reserve_body(r, 1ULL << 62), ENS_OK);
+    assert_int_equal(ens__http_response_reserve_body(r, ~0ULL), ENS_OK);
+    assert_int_equal(ens__http_response_reserve_body(r, 101), ENS_OK);
+    assert_true(r->body.cap == 0);
+    assert_int_equal(ens__http_response_reserve_body(r, 0), ENS_OK);
+    assert_true(r->body.cap == 0);
+    /* at the cap: exactly the body and its NUL */
+    assert_int_equal(ens__http_response_reserve_body(r, 100), ENS_OK);
+    assert_true(r->body.cap == 101);
+    body = ens_http_response_body(r, &len);
+    assert_int_equal(len, 0);
+    assert_string_equal(body, "");
+    {
+        char chunk[100];
+        memset(chunk, 'z', sizeof(chunk));
+        assert_int_equal(ens_http_response_append_body(r, chunk, 60), ENS_OK);
+        assert_int_equal(ens_http_response_append_body(r, chunk, 40), ENS_OK);
+        assert_true(r->body.cap == 101); /* no growth */
+        assert_int_equal(ens_http_response_append_body(r, "x", 1), ENS_ETOOLARGE);
+    }
+    /* a smaller hint never shrinks it */
+    assert_int_equal(ens__http_response_reserve_body(r, 10), ENS_OK);
+    assert_true(r->body.cap == 101);
+    /* reset keeps the storage, empties (and wipes) the body */
+    ens_http_response_reset(r);
+    assert_true(r->body.cap == 101);
+    body = ens_http_response_body(r, &len);
+    assert_int_equal(len, 0);
+    assert_string_equal(body, "");
+    assert_true(r->body.ptr[50] == '\0');
+    assert_int_equal(ens_http_response_append_body(r, "abc", 3), ENS_OK);
+    assert_string_equal(ens_http_response_body(r, &len), "abc");
+    ens_http_response_free(r); /* releases it (valgrind / ASan check) */
+
+    /* no cap: bounded by ENS__BODY_PRESIZE_MAX */
+    assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+    assert_int_equal(ens__http_response_reserve_body(r, (unsigned long long)ENS__BODY_PRESIZE_MAX + 1),
+                     ENS_OK);
+    assert_true(r->body.cap == 0);
+    assert_int_equal(ens__http_response_reserve_body(r, 1ULL << 40), ENS_OK);
+    assert_true(r->body.cap == 0);
+    assert_int_equal(ens__http_response_reserve_body(r, 5000), ENS_OK);
+    assert_true(r->body.cap == 5001);
+    ens_http_response_free(r);
+
+    /* a cap above ENS__BODY_PRESIZE_MAX: still ENS__BODY_PRESIZE_MAX at most */
+    assert_int_equal(ens_http_response_new(&r, ENS__BODY_PRESIZE_MAX * 4), ENS_OK);
+    assert_int_equal(ens__http_response_reserve_body(r, (unsigned long long)ENS__BODY_PRESIZE_MAX * 2),
+                     ENS_OK);
+    assert_true(r->body.cap == 0);
+    ens_http_response_free(r);
+    assert_int_equal(ens__http_response_reserve_body(NULL, 10), ENS_OK);
 }
 
 /* ---- the transport object ---- */
@@ -329,6 +395,215 @@ static void test_curl_refused(void **state)
     ens_http_response_free(r);
 }
 
+/* ---- over the wire: Content-Length sizing ---- */
+
+static void test_curl_body_sized_from_content_length(void **state)
+{
+    static const char huge[] = "HTTP/1.1 200 OK\r\nContent-Length: 999999999999\r\n"
+                               "Connection: close\r\n\r\n{\"a\":\"b\"}\r\n";
+    script s = {0};
+    ens_http_response *r = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    size_t len;
+    (void)state;
+
+    /* exact: the body and its NUL, one allocation */
+    s.reply = ok_reply;
+    s.reply_len = strlen(ok_reply);
+    script_start(&s);
+    assert_int_equal(ens_http_response_new(&r, 1024), ENS_OK);
+    assert_int_equal(curl_exchange(&s, "/", 1024, 5000, r, &err), ENS_OK);
+    assert_string_equal(ens_http_response_body(r, &len), "{\"a\":\"b\"}\r\n");
+    assert_true(r->body.cap == 12);
+    ens_http_response_free(r);
+    script_stop(&s);
+
+    /* a length far over the cap: refused, and never pre-allocated */
+    memset(&s, 0, sizeof(s));
+    s.reply = huge;
+    s.reply_len = strlen(huge);
+    script_start(&s);
+    assert_int_equal(ens_http_response_new(&r, 1024), ENS_OK);
+    assert_int_equal(curl_exchange(&s, "/", 1024, 5000, r, &err), ENS_ETOOLARGE);
+    assert_true(r->body.cap <= 1025);
+    ens_http_response_free(r);
+    /* no cap at all: not pre-allocated either (the short body then fails) */
+    assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+    assert_int_not_equal(curl_exchange(&s, "/", 0, 5000, r, &err), ENS_OK);
+    assert_true(r->body.cap < 4096);
+    ens_http_response_free(r);
+    script_stop(&s);
+}
+
+/* ---- a pooled handle reused after requests with other settings ---- */
+
+#define MULTI_MAX 16
+
+/* Serves connections one after another: for connection k, reads the request
+ * (head and Content-Length body) into req[k], waits delay_ms[k], sends reply
+ * (with a body of body_len[k] bytes) and closes. */
+typedef struct multi_script {
+    int listen_fd;
+    unsigned short port;
+    int delay_ms[MULTI_MAX];
+    int n;
+    char req[MULTI_MAX][4096];
+    pthread_t thread;
+} multi_script;
+
+static void *multi_serve(void *arg)
+{
+    multi_script *m = arg;
+    static const char reply[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"a\":\"b\"}\r\n";
+    for (;;) {
+        int fd = accept(m->listen_fd, NULL, NULL);
+        size_t got = 0, want = 0, cap;
+        char *buf;
+        if (fd < 0)
+            return NULL;
+        if (m->n >= MULTI_MAX) {
+            close(fd);
+            continue;
+        }
+        buf = m->req[m->n];
+        cap = sizeof(m->req[0]) - 1;
+        while (got < cap) {
+            ssize_t k = recv(fd, buf + got, cap - got, 0);
+            char *end;
+            if (k <= 0)
+                break;
+            got += (size_t)k;
+            buf[got] = '\0';
+            end = strstr(buf, "\r\n\r\n");
+            if (end && !want) {
+                const char *cl = strstr(buf, "Content-Length: ");
+                want = (size_t)(end + 4 - buf) + (cl && cl < end ? strtoul(cl + 16, NULL, 10) : 0);
+            }
+            if (want && got >= want)
+                break;
+        }
+        if (m->delay_ms[m->n]) {
+            struct timespec ts = {m->delay_ms[m->n] / 1000, (long)(m->delay_ms[m->n] % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        m->n++;
+        send(fd, reply, strlen(reply), MSG_NOSIGNAL);
+        close(fd);
+    }
+}
+
+static void multi_start(multi_script *m)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof(a);
+    int one = 1;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    m->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(m->listen_fd >= 0);
+    setsockopt(m->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    assert_int_equal(bind(m->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(m->listen_fd, 8), 0);
+    assert_int_equal(getsockname(m->listen_fd, (struct sockaddr *)&a, &alen), 0);
+    m->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&m->thread, NULL, multi_serve, m), 0);
+}
+
+static void multi_stop(multi_script *m)
+{
+    shutdown(m->listen_fd, SHUT_RDWR);
+    close(m->listen_fd);
+    pthread_join(m->thread, NULL);
+}
+
+static ens_status multi_send(ens_transport *t, multi_script *m, const char *method, const void *body,
+                             size_t body_len, long timeout_ms, size_t cap, const ens_cancel *cancel,
+                             ens_http_response *r, ens_error *err)
+{
+    static const ens_http_header hdrs[] = {{"x-acs-action", "DescribeNetworkPeerConnections"}};
+    char url[128];
+    ens_http_request req = {ENS_HTTP_REQUEST_VERSION, method, url, hdrs, 1, body, body_len,
+                            timeout_ms ? 2000 : 0, timeout_ms, cap, cancel};
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/p?x=1", m->port);
+    return ens_transport_send(t, &req, r, err);
+}
+
+static void test_curl_pooled_handle_behaves_as_fresh(void **state)
+{
+    multi_script m;
+    ens_transport *t = NULL, *fresh = NULL;
+    ens_http_response *r = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ens_cancel *cancel = NULL;
+    size_t len;
+    int k;
+    (void)state;
+
+    memset(&m, 0, sizeof(m));
+    m.delay_ms[7] = 600; /* the request after one with a 300 ms timeout must not inherit it */
+    multi_start(&m);
+    assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+    assert_int_equal(ens_transport_curl_new(&t, NULL), ENS_OK);
+    assert_int_equal(ens_transport_curl_new(&fresh, NULL), ENS_OK);
+
+    /* 0: reference, a plain POST on a new transport (a fresh handle) */
+    assert_int_equal(multi_send(fresh, &m, "POST", NULL, 0, 0, 0, NULL, r, &err), ENS_OK);
+    /* 1: on t, with a body, a cancel object, timeouts and a cap */
+    assert_int_equal(ens_cancel_new(&cancel), ENS_OK);
+    assert_int_equal(multi_send(t, &m, "POST", "{\"b\":2}", 7, 3000, 1024, cancel, r, &err), ENS_OK);
+    ens_cancel_free(cancel); /* the handle must not keep using it */
+    cancel = NULL;
+    /* 2: a custom method with a body (the server numbers requests from 0) */
+    assert_int_equal(multi_send(t, &m, "DELETE", "gone", 4, 0, 0, NULL, r, &err), ENS_OK);
+    /* 3: a GET after it: no custom method, no body left over */
+    assert_int_equal(multi_send(t, &m, "GET", NULL, 0, 0, 0, NULL, r, &err), ENS_OK);
+    /* 4 and 5: a custom method without a body after a POST body */
+    assert_int_equal(multi_send(t, &m, "POST", "xyz", 3, 0, 0, NULL, r, &err), ENS_OK);
+    assert_int_equal(multi_send(t, &m, "PATCH", NULL, 0, 0, 0, NULL, r, &err), ENS_OK);
+    /* 6 and 7: a short timeout, then none against a slow reply */
+    assert_int_equal(multi_send(t, &m, "GET", NULL, 0, 300, 0, NULL, r, &err), ENS_OK);
+    assert_int_equal(multi_send(t, &m, "POST", NULL, 0, 0, 0, NULL, r, &err), ENS_OK);
+    assert_string_equal(ens_http_response_body(r, &len), "{\"a\":\"b\"}\r\n");
+    /* 8: a cap of 5 refuses the 11-byte body; the calls after it have none */
+    assert_int_equal(multi_send(t, &m, "POST", NULL, 0, 0, 5, NULL, r, &err), ENS_ETOOLARGE);
+
+    /* canceled (the server may or may not see a connection), then the same
+       handle without a cancel object */
+    assert_int_equal(ens_cancel_new(&cancel), ENS_OK);
+    ens_cancel_trigger(cancel);
+    assert_int_equal(multi_send(t, &m, "POST", NULL, 0, 0, 0, cancel, r, &err), ENS_ECANCELED);
+    ens_cancel_free(cancel);
+    assert_int_equal(multi_send(t, &m, "POST", NULL, 0, 0, 0, NULL, r, &err), ENS_OK);
+    assert_string_equal(ens_http_response_body(r, &len), "{\"a\":\"b\"}\r\n");
+
+    ens_transport_free(t);
+    ens_transport_free(fresh);
+    ens_http_response_free(r);
+    multi_stop(&m);
+
+    /* what went on the wire */
+    for (k = 0; k < m.n; k++)
+        assert_null(strstr(m.req[k], "Expect:"));
+    assert_non_null(strstr(m.req[1], "POST /p?x=1 HTTP/1.1\r\n"));
+    assert_non_null(strstr(m.req[1], "Content-Length: 7\r\n"));
+    assert_non_null(strstr(m.req[1], "{\"b\":2}"));
+    assert_non_null(strstr(m.req[2], "DELETE /p?x=1 HTTP/1.1\r\n"));
+    assert_non_null(strstr(m.req[2], "Content-Length: 4\r\n"));
+    assert_non_null(strstr(m.req[3], "GET /p?x=1 HTTP/1.1\r\n"));
+    assert_null(strstr(m.req[3], "Content-Length"));
+    assert_null(strstr(m.req[3], "gone"));
+    assert_non_null(strstr(m.req[5], "PATCH /p?x=1 HTTP/1.1\r\n"));
+    assert_null(strstr(m.req[5], "Content-Length"));
+    assert_null(strstr(m.req[5], "xyz"));
+    assert_non_null(strstr(m.req[6], "GET /p?x=1 HTTP/1.1\r\n"));
+    /* 7: the plain POST on the reused handle is byte for byte the fresh one's */
+    assert_string_equal(m.req[7], m.req[0]);
+    assert_string_equal(m.req[8], m.req[0]); /* (the capped one) */
+    assert_string_equal(m.req[m.n - 1], m.req[0]);
+}
+
 static void test_curl_options(void **state)
 {
     ens_curl_transport_options o = ENS_CURL_TRANSPORT_OPTIONS_INIT;
@@ -356,6 +631,9 @@ int main(void)
         cmocka_unit_test(test_curl_timeout),
         cmocka_unit_test(test_curl_refused),
         cmocka_unit_test(test_curl_options),
+        cmocka_unit_test(test_response_reserve_bounds),
+        cmocka_unit_test(test_curl_body_sized_from_content_length),
+        cmocka_unit_test(test_curl_pooled_handle_behaves_as_fresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
