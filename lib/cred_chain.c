@@ -93,7 +93,7 @@ static ens_status chain_get(void *ctx, ens_credentials **out, ens_error *err)
     chain_ctx *c = ctx;
     ens_error *errs;
     const char *names[CHAIN_MAX], *reasons[CHAIN_MAX];
-    char fallback[CHAIN_MAX][24];
+    char fallback[CHAIN_MAX][32]; /* "provider #" + up to 20 digits */
     size_t i;
     ens_status st;
 

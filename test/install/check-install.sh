@@ -114,11 +114,12 @@ if [ -z "$mock" ]; then
 fi
 
 # --- against the local mock server ----------------------------------------
+: >"$dest/mock.out"   # exists before the server writes to it (no race with sed below)
 "$mock" --port 0 >"$dest/mock.out" 2>"$dest/mock.err" &
 mock_pid=$!
 url=
 for _ in $(seq 200); do
-  url=$(sed -n 's/^listening on //p' "$dest/mock.out")
+  url=$(sed -n 's/^listening on //p' "$dest/mock.out" 2>/dev/null || true)
   [ -n "$url" ] && break
   kill -0 "$mock_pid" 2>/dev/null || break
   sleep 0.05
