@@ -62,6 +62,7 @@ echo "$err" | grep -q "^ens-peer-connections: network error" || fail "error line
 if [ -n "$mock" ]; then
   # a service error exits 5 and names the Code and RequestId
   tmp=$(mktemp -d)
+: >"$tmp/out"
   "$mock" --port 0 --throttle 100 >"$tmp/out" 2>/dev/null &
   pid=$!
   trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
