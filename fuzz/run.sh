@@ -16,13 +16,14 @@ trap 'rm -rf "$work"' EXIT
 seeds_for() {
   case "$1" in
     fuzz_response) find "$fixtures/bodies" -name '*.json' ;;
+    fuzz_parser_diff) find "$fixtures/bodies" -type f ;;
     fuzz_error_body) find "$fixtures/bodies" -name 'error_*' -o -name '*.html' -o -name '*.txt' ;;
     fuzz_cassette) find "$fixtures" -path '*cassettes*' -name '*.json' -o -path '*iterator*' -name '*.json' ;;
     fuzz_canonical) find "$here/seeds/canonical" -type f ;;
   esac
 }
 
-for t in fuzz_response fuzz_error_body fuzz_cassette fuzz_canonical; do
+for t in fuzz_response fuzz_error_body fuzz_cassette fuzz_canonical fuzz_parser_diff; do
   exe="$build/fuzz/$t"
   [ -x "$exe" ] || { echo "missing $exe (configure with -Dfuzz=enabled and clang)"; exit 1; }
   corpus="$work/$t"

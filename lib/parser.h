@@ -23,6 +23,10 @@
  * jansson ran out of memory.  err may be NULL (the status is still returned). */
 ens_status ens__parse_error_body(const char *body, size_t len, long http_status, ens_error *err);
 
+/* The enum of a Status text ("Creating", "Activated", "Deleting"; exact,
+ * case-sensitive); ENS_PEER_STATUS_UNKNOWN for NULL or any other text. */
+ens_peer_status ens__peer_status_from_text(const char *s);
+
 /* Parses exactly "YYYY-MM-DDThh:mm:ssZ" (20 characters, upper-case T and Z,
  * year 0001..9999, real month lengths and leap years, seconds 00..59) into UTC
  * seconds since 1970; (time_t)-1 if s is NULL, malformed or out of time_t's
@@ -31,10 +35,12 @@ time_t ens__parse_utc_time(const char *s);
 
 /*
  * Single-block layout, shared by the response parser and
- * ens_peer_connection_copy().  A builder walks its source twice with the same
- * code: first with base == NULL, when the calls only add up sizes (and return
- * NULL), then, after ens__layout_start_fill(), over one block of
- * ens__layout_total() bytes, when they hand out memory and copy strings.
+ * ens_peer_connection_copy().  A builder walks its source twice: first with
+ * base == NULL, when the calls only add up sizes (and return NULL), then,
+ * after ens__layout_start_fill(), over one block of ens__layout_total()
+ * bytes, when they hand out memory and copy strings.  (The copy walks with
+ * the same code both times; the response parser's first pass adds up its
+ * sizes while validating the body, and sets obj and str from them.)
  * Aligned objects (structs, pointer arrays) come first, string bytes after.
  */
 typedef struct ens__layout {

@@ -10,8 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "ensclient/types.h"
 #include "parser.h"
+
+/* The jansson-based reference parser and ens__parsers_agree(): test-only code,
+ * compiled into this test (and fuzz/fuzz_parser_diff.c), not into the library. */
+#include "parser_dom.c"
 
 /* ----------------------------------------------------------------------- */
 /* Helpers                                                                 */
@@ -550,6 +557,16 @@ static void test_counts(void **state)
         {"null", -1},
         {"\"9223372036854775807\"", INT64_MAX},
         {"9223372036854775807", INT64_MAX},
+        {"\"0000000000000000000000009223372036854775807\"", INT64_MAX},
+        {"\"\\u0031\\u0032\"", 12}, /* "12" written with escapes */
+        {"-0", 0},                    /* the JSON integer 0, as jansson read it */
+        {"9223372036854775808", -2},
+        {"99999999999999999999999999", -2},
+        {"-9223372036854775808", -2},
+        {"-9223372036854775809", -2},
+        {"1e400", -2},
+        {"-0.0", -2},
+        {"\"-0\"", -2},
         {"\"9223372036854775808\"", -2},
         {"\"99999999999999999999\"", -2},
         {"-1", -2},
@@ -600,8 +617,9 @@ static void test_count_fixtures(void **state)
 
     expect_parse_error("negative_count.json", "TotalCount is not a non-negative integer");
     expect_parse_error("overflow_count_string.json", "TotalCount is not a non-negative integer");
-    /* jansson refuses the whole document: the field cannot be named, the place can. */
-    expect_parse_error("overflow_count_number.json", "number too large at line 1 column ");
+    /* A JSON integer beyond int64 names the field.  (jansson refused the whole
+     * document with "number too large" and could not name it.) */
+    expect_parse_error("overflow_count_number.json", "TotalCount is not a non-negative integer");
 
     r = parse_ok("max_count.json");
     assert_int_equal(r->page_number, 0);
@@ -631,7 +649,7 @@ static void test_invalid_json(void **state)
     /* The position is 1-based and points into the right line. */
     assert_int_equal(parse_str("{\n  \"RequestId\": \"x\",\n  oops\n}", &r, &err), ENS_EPARSE);
     assert_non_null(strstr(err.description, "at line 3 column"));
-    /* Deep nesting is refused by jansson's depth limit, not by the stack. */
+    /* Deep nesting is refused by the depth limit (2048, as jansson's), not by the stack. */
     {
         size_t depth = 100000;
         char *deep = malloc(2 * depth + 16);
@@ -703,6 +721,213 @@ static void test_parse_arguments(void **state)
     ens_describe_response_free(r);
 
     ens_describe_response_free(NULL);
+}
+
+/* ----------------------------------------------------------------------- */
+/* The scanner against the jansson reference parser                        */
+
+static void expect_agree(const char *what, const char *body, size_t len)
+{
+    char why[512];
+    if (!ens__parsers_agree(body, len, why, sizeof(why)))
+        fail_msg("%s (%zu bytes): parsers disagree: %s", what, len, why);
+}
+
+/* Every fixture, whole and cut short at up to 300 places (every place for
+ * small ones), gives the same outcome from both parsers. */
+static void test_differential_fixtures(void **state)
+{
+    char dir[1024];
+    DIR *d;
+    struct dirent *e;
+    size_t files = 0;
+    (void)state;
+
+    snprintf(dir, sizeof(dir), "%s/bodies", ENS_FIXTURES_DIR);
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[1400];
+        struct stat st;
+        size_t len, step;
+        char *body;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        body = load(e->d_name, &len);
+        expect_agree(e->d_name, body, len);
+        step = len > 300 ? len / 300 : 1;
+        for (size_t cut = 0; cut < len; cut += step)
+            expect_agree(e->d_name, body, cut);
+        free(body);
+        files++;
+    }
+    closedir(d);
+    assert_true(files >= 45);
+}
+
+/* Inline bodies for each rule: both parsers agree on all of them. */
+static void test_differential_inline(void **state)
+{
+    static const char *const bodies[] = {
+        /* top level */
+        "", " ", "{}", " {} \t\r\n", "[]", "[1,2]", "\"x\"", "1", "null", "true", "\xef\xbb\xbf{}",
+        "{}{}", "{} x", "{", "}", "[", "{\"a\"}", "{\"a\" 1}", "{\"a\":}", "{\"a\":1,}", "{,}", "{\"a\":1,,\"b\":2}",
+        "{\"a\":[1,]}", "{\"a\":[,1]}", "{\"a\":[1 2]}", "{\"a\":{\"b\":1}}}", "{1:2}", "{'a':1}",
+        /* literals and numbers (in unknown fields) */
+        "{\"x\":true,\"y\":false,\"z\":null}", "{\"x\":tru}", "{\"x\":nulll}", "{\"x\":True}", "{\"x\":01}",
+        "{\"x\":-}", "{\"x\":1.}", "{\"x\":.5}", "{\"x\":1e}", "{\"x\":1e+}", "{\"x\":-0}", "{\"x\":1E+5}",
+        "{\"x\":+1}", "{\"x\":0x1}", "{\"x\":1.5e-7}", "{\"x\":-0.0e0}", "{\"x\":NaN}", "{\"x\":Infinity}",
+        "{\"x\":1e400}", "{\"x\":99999999999999999999}", "{\"x\":-99999999999999999999,\"RequestId\":\"r\"}",
+        "{\"PageSize\":1e400}", "{\"PageSize\":-0}", "{\"TotalCount\":12345678901234567890}",
+        /* strings: escapes */
+        "{\"RequestId\":\"a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\"}", "{\"RequestId\":\"\\u00e9\\u20AC\"}",
+        "{\"RequestId\":\"\\ud83d\\ude80\"}", "{\"RequestId\":\"\\uD83D\"}", "{\"RequestId\":\"\\uD83Dx\"}",
+        "{\"RequestId\":\"\\uD83D\\n\"}", "{\"RequestId\":\"\\uD83D\\uD83D\"}", "{\"RequestId\":\"\\uDE80\"}",
+        "{\"RequestId\":\"\\u0000\"}", "{\"x\":\"\\u0000\"}", "{\"\\u0000\":1}", "{\"RequestId\":\"\\u0001\"}",
+        "{\"RequestId\":\"\\x\"}", "{\"RequestId\":\"\\u12\"}", "{\"RequestId\":\"\\u12G4\"}",
+        "{\"RequestId\":\"\\'\"}", "{\"RequestId\":\"\\", "{\"RequestId\":\"\\u",
+        /* strings: raw bytes */
+        "{\"RequestId\":\"tab\there\"}", "{\"RequestId\":\"new\nline\"}", "{\"RequestId\":\"del\x7f\"}",
+        "{\"RequestId\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x9a\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf\xed\x9f\xbf\"}",
+        "{\"RequestId\":\"\xc0\x80\"}", "{\"RequestId\":\"\xc1\xbf\"}",
+        "{\"RequestId\":\"\xe0\x80\x80\"}", "{\"RequestId\":\"\xe0\x9f\xbf\"}",
+        "{\"RequestId\":\"\xed\xa0\x80\"}", "{\"RequestId\":\"\xf0\x80\x80\x80\"}",
+        "{\"RequestId\":\"\xf4\x90\x80\x80\"}", "{\"RequestId\":\"\xf5\x80\x80\x80\"}",
+        "{\"RequestId\":\"\xe2\x82\"}", "{\"RequestId\":\"\x80\"}", "{\"RequestId\":\"\xff\"}", "{\"x\xff\":1}",
+        "{\"x\":\"\xe2\x82\"}", "{\xc3\xa9:1}",
+        /* keys written with escapes are the same keys */
+        "{\"Request\\u0049d\":\"x\"}", "{\"\\u0052equestId\":1}",
+        "{\"NetworkPeerConnects\":[{\"N\\u0061me\":\"n\"}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4\\u0043idrs\":[\"a\"]}}]}", "{\"RequestI\\u0064x\":1}",
+        "{\"NetworkPeerConnects\\u0000\":1}",
+        /* duplicate keys: the last one wins, at every level */
+        "{\"RequestId\":\"a\",\"RequestId\":\"bb\"}", "{\"RequestId\":1,\"RequestId\":\"b\"}",
+        "{\"RequestId\":\"b\",\"RequestId\":1}", "{\"RequestId\":\"b\",\"RequestId\":null}",
+        "{\"PageSize\":true,\"PageSize\":\"5\"}", "{\"PageSize\":5,\"PageSize\":[]}",
+        "{\"NetworkPeerConnects\":[{}],\"NetworkPeerConnects\":[{\"Name\":\"x\"},{}]}",
+        "{\"NetworkPeerConnects\":\"x\",\"NetworkPeerConnects\":null}",
+        "{\"NetworkPeerConnects\":[1],\"NetworkPeerConnects\":[]}",
+        "{\"NetworkPeerConnects\":[],\"NetworkPeerConnects\":[1]}",
+        "{\"NetworkPeerConnects\":[{\"Name\":\"a\",\"Name\":\"bb\",\"Name\":null,\"Name\":\"ccc\"}]}",
+        "{\"NetworkPeerConnects\":[{\"Name\":5,\"Name\":\"ok\"}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[\"a\"]},\"Network\":{\"NetworkId\":\"n\"}}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":[],\"Network\":{}}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[1],\"Ipv4Cidrs\":[\"a\",\"b\"]}}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[\"a\"],\"Ipv4Cidrs\":[null]}}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"NetworkId\":\"a\",\"NetworkId\":\"\"}}]}",
+        /* types and the order of errors */
+        "{\"RequestId\":1,\"PageSize\":true}", "{\"PageSize\":true,\"RequestId\":1}",
+        "{\"NetworkPeerConnects\":[{\"Name\":1,\"InstanceId\":2}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[1]}},{\"Name\":1}]}",
+        "{\"NetworkPeerConnects\":[{\"AcceptingNetwork\":1,\"Network\":{\"NetworkId\":1}}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":\"x\",\"NetworkId\":2}}]}",
+        "{\"NetworkPeerConnects\":[null,{\"Name\":1}]}", "{\"NetworkPeerConnects\":[{\"Name\":1},null]}",
+        "{\"NetworkPeerConnects\":[{\"Name\":1}],\"RequestId\":2}", "{\"RequestId\":1,\"x\":nul}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[\"a\",null,\"b\"]}}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":null,\"AcceptingNetwork\":{\"Ipv4Cidrs\":null}}]}",
+        "{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[]}},{\"Network\":{\"Ipv4Cidrs\":[\"\"]}}]}",
+        /* unknown members of every kind, at every level */
+        ("{\"a\":{\"b\":[{\"c\":[[],{},\"\\u00e9\",-1.5e3,true,null]}]},\"NetworkPeerConnects\":[{\"x\":[{\"y\":{}}],"
+         "\"Network\":{\"z\":[1,{\"q\":\"w\"}],\"Ipv4Cidrs\":[\"c\"]},\"Name\":\"n\"}],\"RequestId\":\"r\"}"),
+    };
+    /* Raw NUL bytes (explicit lengths).  jansson dropped a NUL right after a
+     * number or literal; the scanner refuses it like any stray byte. */
+    static const struct {
+        const char *body;
+        size_t len;
+    } nuls[] = {
+#define BODY(text) {text, sizeof(text) - 1}
+        BODY("{\"PageSize\":1\0}"),         BODY("{\"x\":true\0}"),  BODY("{\"x\":null\0,\"RequestId\":\"r\"}"),
+        BODY("{\"x\":[1\0\0]}"),           BODY("{\"x\":1,\0\"y\":2}"), BODY("{\"x\":\"a\0\"}"),
+        BODY("{\"x\":\"e\0\",\"y\":1\0}"), BODY("{\"x\":-1\0}"),      BODY("\0{}"), BODY("{}\0"),
+#undef BODY
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+        expect_agree(bodies[i], bodies[i], strlen(bodies[i]));
+    for (size_t i = 0; i < sizeof(nuls) / sizeof(nuls[0]); i++) {
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        expect_agree("NUL bytes", nuls[i].body, nuls[i].len);
+        assert_int_equal(ens_describe_response_parse(&r, nuls[i].body, nuls[i].len, &err), ENS_EPARSE);
+        assert_non_null(strstr(err.description, "not valid JSON at line 1 column "));
+    }
+}
+
+/* Last occurrence wins, keys compare decoded, numbers out of range are only
+ * an error in the fields that are read. */
+static void test_duplicates_and_keys(void **state)
+{
+    ens_describe_response *r = NULL;
+    const ens_peer_connection *c;
+    static const char body[] =
+        "{\"RequestId\":\"first\",\"Request\\u0049d\":\"second\",\"PageSize\":true,\"PageSize\":\"20\","
+        "\"Huge\":1e400,\"Long\":123456789012345678901234567890,"
+        "\"NetworkPeerConnects\":[{\"Name\":\"gone\"}],"
+        "\"NetworkPeerConnects\":[{\"Name\":\"a\",\"Name\":\"b\\n\",\"Network\":{\"Ipv4Cidrs\":[\"x\"]},"
+        "\"Network\":{\"NetworkId\":\"n1\",\"Ipv4Cidrs\":[1],\"Ipv4Cidrs\":[\"10.0.0.0/8\",\"\\u00e9\"]}}]}";
+    (void)state;
+
+    assert_int_equal(parse_str(body, &r, NULL), ENS_OK);
+    assert_string_equal(r->request_id, "second");
+    assert_int_equal(r->page_size, 20);
+    assert_int_equal(r->page_number, -1);
+    assert_int_equal(r->connections_count, 1);
+    c = &r->connections[0];
+    assert_string_equal(c->name, "b\n");
+    assert_true(c->network.present);
+    assert_string_equal(c->network.network_id, "n1");
+    assert_int_equal(c->network.ipv4_cidrs_count, 2);
+    assert_string_equal(c->network.ipv4_cidrs[0], "10.0.0.0/8");
+    assert_string_equal(c->network.ipv4_cidrs[1], "\xc3\xa9");
+    assert_false(c->accepting_network.present);
+    ens_describe_response_free(r);
+    expect_agree("duplicates", body, strlen(body));
+}
+
+/* A value inside 2048 open containers is refused, as by jansson; an empty
+ * container at depth 2048 is not. */
+static void test_depth_limit(void **state)
+{
+    static const struct {
+        size_t depth; /* arrays nested inside the root object */
+        const char *inner;
+        ens_status want;
+    } cases[] = {
+        {2046, "1", ENS_OK},      /* 1 is inside 2047 containers */
+        {2047, "", ENS_OK},       /* innermost array at depth 2048, empty */
+        {2047, "1", ENS_EPARSE},  /* 1 inside 2048 */
+        {2047, "{}", ENS_EPARSE}, /* a container at depth 2049 */
+        {2048, "", ENS_EPARSE},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = cases[i].depth, len = 0;
+        char *body = malloc(2 * n + 32);
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_status st;
+        assert_non_null(body);
+        len += (size_t)sprintf(body, "{\"x\":");
+        memset(body + len, '[', n), len += n;
+        len += (size_t)sprintf(body + len, "%s", cases[i].inner);
+        memset(body + len, ']', n), len += n;
+        body[len++] = '}';
+        st = ens_describe_response_parse(&r, body, len, &err);
+        if (st != cases[i].want)
+            fail_msg("depth %zu + \"%s\": status %d (%s)", n, cases[i].inner, (int)st, err.description);
+        if (st == ENS_OK)
+            ens_describe_response_free(r);
+        else
+            assert_non_null(strstr(err.description, "not valid JSON at line 1 column "));
+        expect_agree("depth", body, len);
+        /* The same nesting as the top level: an array, so "not a JSON object" when valid. */
+        st = ens_describe_response_parse(&r, body + 5, len - 6, &err);
+        assert_int_equal(st, ENS_EPARSE);
+        expect_agree("top-level depth", body + 5, len - 6);
+        free(body);
+    }
 }
 
 /* ----------------------------------------------------------------------- */
@@ -1116,6 +1341,10 @@ int main(void)
         cmocka_unit_test(test_invalid_json),
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_parse_arguments),
+        cmocka_unit_test(test_differential_fixtures),
+        cmocka_unit_test(test_differential_inline),
+        cmocka_unit_test(test_duplicates_and_keys),
+        cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_copy_sparse_and_errors),
         cmocka_unit_test(test_copy_page_100),
