@@ -37,7 +37,7 @@ static const char canned_body[] = "{\"RequestId\":\"capture\",\"PageNumber\":1,\
                                   "\"TotalCount\":0,\"NetworkPeerConnects\":[]}";
 
 /* Records the URL and the header lines exactly as the libcurl transport
- * passes them to CURLOPT_HTTPHEADER (lib/transport_curl.c), then answers
+ * passes them to CURLOPT_HTTPHEADER (lib/transport/transport_curl.c), then answers
  * with a canned empty page instead of sending anything. */
 static ens_status capture_send(void *ctx, const ens_http_request *req, ens_http_response *resp,
                                ens_error *err)

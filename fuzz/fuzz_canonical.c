@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acs3.h"
-#include "alloc.h"
-#include "buf.h"
+#include "sign/acs3.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "ensclient/ensclient.h"
-#include "query.h"
+#include "request/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

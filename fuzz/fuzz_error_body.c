@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ensclient/ensclient.h"
-#include "parser.h"
+#include "json/parser.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cred_internal.h"
+#include "credentials/cred_internal.h"
 #include "ensclient/ensclient.h"
 
 #ifndef ENS_FIXTURES_DIR

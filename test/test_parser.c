@@ -1,4 +1,4 @@
-/* Tests of lib/parser.c and lib/response.c against the recorded bodies in
+/* Tests of lib/json/parser.c and lib/model/response.c against the recorded bodies in
  * test/fixtures/bodies (see test/fixtures/README.md). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 
 #include "ensclient/types.h"
-#include "parser.h"
+#include "json/parser.h"
 
 /* The jansson-based reference parser and ens__parsers_agree(): test-only code,
  * compiled into this test (and fuzz/fuzz_parser_diff.c), not into the library. */
-#include "parser_dom.c"
+#include "json/parser_dom.c"
 
 /* ----------------------------------------------------------------------- */
 /* Helpers                                                                 */

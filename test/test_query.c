@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "ensclient/types.h"
-#include "query.h"
+#include "request/query.h"
 
 /* Encodes s[0..len) and compares with expected. */
 static void check_encode_n(const char *s, size_t len, const char *expected)

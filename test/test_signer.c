@@ -13,13 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acs3.h"
-#include "alloc.h"
-#include "buf.h"
+#include "sign/acs3.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "ensclient/credentials.h"
 #include "ensclient/signer.h"
-#include "query.h"
-#include "signable.h"
+#include "request/query.h"
+#include "sign/signable.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "ensclient/ensclient.h"
-#include "http_response.h"
+#include "transport/http_response.h"
 
 /* ---- the response object ---- */
 

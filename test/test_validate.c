@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ensclient/types.h"
-#include "validate.h"
+#include "request/validate.h"
 
 /* Validates req, expects ENS_EINVAL, and checks the description names the
  * field (and starts with the status text). */

@@ -1,0 +1,231 @@
+/* The caching provider: keeps the inner provider's credentials, refreshes
+ * temporary ones before they expire with a single fetch at a time (a mutex,
+ * a "refreshing" flag and a condition variable), keeps still-valid
+ * credentials when a refresh fails, and never hands out expired ones.
+ *
+ * States, with now = clock() and left = expiration - now:
+ *   fresh      cur set and (no expiration or left >= refresh_before): hand out cur
+ *   stale      cur set, 0 < left < refresh_before: hand out cur; unless a fetch
+ *              is under way or the back-off after a failure is running, the
+ *              caller fetches first (others go on using cur meanwhile)
+ *   none       no cur, or left <= 0 (dropped): the caller fetches; callers
+ *              arriving during that fetch wait for it and share its outcome
+ * The fetch runs without the lock held. */
+#include <pthread.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "credentials/cred_internal.h"
+#include "util/error.h"
+
+typedef struct cache_ctx {
+    ens_credentials_provider *inner;
+    ens_clock_fn clock_fn;
+    void *clock_payload;
+    long refresh_before_s;
+    long retry_backoff_s;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ens_credentials *cur;        /* guarded by mu */
+    bool refreshing;             /* a fetch is under way */
+    time_t retry_after;          /* no stale refresh before this time */
+    unsigned long long fetches;  /* completed fetches */
+    unsigned long long epoch;    /* bumped by invalidate */
+    ens_status last_status;      /* outcome of the last fetch */
+    ens_error last_err;          /* its details when it failed */
+} cache_ctx;
+
+static time_t now_of(const cache_ctx *c)
+{
+    return c->clock_fn ? c->clock_fn(c->clock_payload) : time(NULL);
+}
+
+static void copy_error(ens_error *dst, const ens_error *src)
+{
+    unsigned int v;
+    if (!dst)
+        return;
+    v = dst->version ? dst->version : ENS_ERROR_VERSION;
+    *dst = *src;
+    dst->version = v;
+}
+
+/* Called with mu held: the fetch.  Releases mu while the inner provider runs. */
+static ens_status fetch_locked(cache_ctx *c, ens_credentials **out, ens_error *err)
+{
+    ens_credentials *fresh = NULL;
+    ens_error ferr = ENS_ERROR_INIT;
+    unsigned long long epoch = c->epoch;
+    ens_status st;
+    time_t now, exp;
+
+    c->refreshing = true;
+    pthread_mutex_unlock(&c->mu);
+    st = ens_credentials_provider_get(c->inner, &fresh, &ferr);
+    pthread_mutex_lock(&c->mu);
+    c->refreshing = false;
+    c->fetches++;
+    now = now_of(c);
+    if (st == ENS_OK) {
+        exp = ens_credentials_expiration(fresh);
+        if (exp != 0 && exp <= now) {
+            ens_credentials_release(fresh);
+            fresh = NULL;
+            st = ens__error_set(&ferr, ENS_ECREDENTIALS,
+                                "credentials unavailable: the credentials obtained had already expired");
+        }
+    }
+    c->last_status = st;
+    if (st == ENS_OK) {
+        if (epoch == c->epoch) {
+            ens_credentials_release(c->cur);
+            c->cur = ens_credentials_acquire(fresh);
+            c->retry_after = 0;
+        }
+        /* else: invalidated while fetching; not kept, but this caller may use them */
+        *out = fresh;
+    } else {
+        copy_error(&c->last_err, &ferr);
+        c->retry_after = now + c->retry_backoff_s;
+        if (c->cur && ens_credentials_expiration(c->cur) > now) {
+            /* refresh failed, old credentials still valid: keep using them */
+            *out = ens_credentials_acquire(c->cur);
+            st = ENS_OK;
+        } else {
+            copy_error(err, &ferr);
+        }
+    }
+    pthread_cond_broadcast(&c->cv);
+    return st;
+}
+
+static ens_status cache_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    cache_ctx *c = ctx;
+    ens_status st;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        time_t now = now_of(c), exp;
+        if (c->cur) {
+            exp = ens_credentials_expiration(c->cur);
+            if (exp == 0 || exp - now >= c->refresh_before_s) {
+                *out = ens_credentials_acquire(c->cur);
+                pthread_mutex_unlock(&c->mu);
+                return ENS_OK;
+            }
+            if (exp > now) { /* stale but valid */
+                if (c->refreshing || now < c->retry_after) {
+                    *out = ens_credentials_acquire(c->cur);
+                    pthread_mutex_unlock(&c->mu);
+                    return ENS_OK;
+                }
+                st = fetch_locked(c, out, err);
+                pthread_mutex_unlock(&c->mu);
+                return st;
+            }
+            /* expired: never handed out again */
+            ens_credentials_release(c->cur);
+            c->cur = NULL;
+        }
+        if (!c->refreshing) {
+            st = fetch_locked(c, out, err);
+            pthread_mutex_unlock(&c->mu);
+            return st;
+        }
+        /* a fetch is under way and nothing valid is cached: wait for it */
+        {
+            unsigned long long seen = c->fetches;
+            while (c->refreshing && c->fetches == seen)
+                pthread_cond_wait(&c->cv, &c->mu);
+            if (c->fetches != seen && c->last_status != ENS_OK &&
+                (!c->cur || ens_credentials_expiration(c->cur) <= now_of(c))) {
+                st = c->last_status;
+                copy_error(err, &c->last_err);
+                pthread_mutex_unlock(&c->mu);
+                return st;
+            }
+        }
+        /* loop: use what the fetch stored, or fetch ourselves (invalidated meanwhile) */
+    }
+}
+
+static void cache_invalidate(void *ctx)
+{
+    cache_ctx *c = ctx;
+    ens_credentials *old;
+    pthread_mutex_lock(&c->mu);
+    old = c->cur;
+    c->cur = NULL;
+    c->retry_after = 0;
+    c->epoch++;
+    pthread_mutex_unlock(&c->mu);
+    ens_credentials_release(old);
+    ens_credentials_provider_invalidate(c->inner);
+}
+
+static void cache_destroy(void *ctx)
+{
+    cache_ctx *c = ctx;
+    ens_credentials_release(c->cur);
+    ens_credentials_provider_free(c->inner);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    ens__free(c);
+}
+
+static const ens_credentials_provider_vtable cache_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION,
+    .get = cache_get,
+    .destroy = cache_destroy,
+    .invalidate = cache_invalidate,
+};
+
+ENS_EXTERN ens_status ens_credentials_provider_cached_new(ens_credentials_provider **out,
+                                                          ens_credentials_provider *inner,
+                                                          const ens_credentials_cache_options *opts)
+{
+    cache_ctx *c;
+    ens_status st;
+    if (!out || !inner || (opts && (opts->version == 0 ||
+                                    opts->version > ENS_CREDENTIALS_CACHE_OPTIONS_VERSION ||
+                                    opts->refresh_before_s < 0 || opts->retry_backoff_s < 0))) {
+        ens_credentials_provider_free(inner);
+        return ENS_EINVAL;
+    }
+    c = ens__calloc(1, sizeof(*c));
+    if (!c) {
+        ens_credentials_provider_free(inner);
+        return ENS_ENOMEM;
+    }
+    c->inner = inner;
+    c->refresh_before_s = ENS_DEFAULT_CREDENTIALS_REFRESH_BEFORE_S;
+    c->retry_backoff_s = ENS_DEFAULT_CREDENTIALS_RETRY_BACKOFF_S;
+    if (opts) {
+        c->clock_fn = opts->clock_fn;
+        c->clock_payload = opts->clock_payload;
+        if (opts->refresh_before_s)
+            c->refresh_before_s = opts->refresh_before_s;
+        if (opts->retry_backoff_s)
+            c->retry_backoff_s = opts->retry_backoff_s;
+    }
+    ens_error_init(&c->last_err);
+    if (pthread_mutex_init(&c->mu, NULL) != 0) {
+        ens_credentials_provider_free(inner);
+        ens__free(c);
+        return ENS_ENOMEM;
+    }
+    if (pthread_cond_init(&c->cv, NULL) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        ens_credentials_provider_free(inner);
+        ens__free(c);
+        return ENS_ENOMEM;
+    }
+    st = ens_credentials_provider_new(out, &cache_vtable, c);
+    if (st != ENS_OK) {
+        cache_destroy(c);
+        return st;
+    }
+    ens__credentials_provider_set_name(*out, ens__credentials_provider_name(inner));
+    return ENS_OK;
+}

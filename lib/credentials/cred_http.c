@@ -1,0 +1,373 @@
+/* HTTP credentials providers: the instance RAM role (metadata service) and
+ * the credentials URI.  The raw providers here fetch on every get; the public
+ * constructors wrap them in the cache (cred_cache.c).  Requests go through an
+ * ens_transport so that tests and hosts can substitute one. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "credentials/cred_internal.h"
+#include "util/error.h"
+
+#define FAIL(err, ...) ens__error_set((err), ENS_ECREDENTIALS, "credentials unavailable: " __VA_ARGS__)
+
+#define ROLE_NAME_MAX 128
+
+typedef struct http_ctx {
+    ens__cred_opts o;
+    ens_transport *own; /* created when no transport was given */
+    char shown_base[256];
+} http_ctx;
+
+static ens_transport *ctx_transport(const http_ctx *c) { return c->o.transport ? c->o.transport : c->own; }
+
+/* Wipes the body (it may hold credentials or a token) and frees. */
+static void resp_wipe_free(ens_http_response *resp)
+{
+    size_t len = 0;
+    const char *body;
+    if (!resp)
+        return;
+    body = ens_http_response_body(resp, &len);
+    if (body && len)
+        sodium_memzero((char *)body, len);
+    ens_http_response_free(resp);
+}
+
+static void resp_wipe(ens_http_response *resp)
+{
+    size_t len = 0;
+    const char *body = ens_http_response_body(resp, &len);
+    if (body && len)
+        sodium_memzero((char *)body, len);
+}
+
+/* One exchange.  On a transport failure, fills err with "credentials
+ * unavailable: <what>: <the transport's description>" and returns
+ * ENS_ECREDENTIALS (or ENS_ENOMEM). */
+static ens_status exchange(const http_ctx *c, const char *method, const char *url,
+                           const ens_http_header *hdrs, size_t nh, ens_http_response *resp,
+                           const char *what, ens_error *err)
+{
+    ens_http_request req;
+    ens_error terr = ENS_ERROR_INIT;
+    ens_status st;
+    memset(&req, 0, sizeof(req));
+    req.version = ENS_HTTP_REQUEST_VERSION;
+    req.method = method;
+    req.url = url;
+    req.headers = hdrs;
+    req.header_count = nh;
+    req.connect_timeout_ms = c->o.connect_timeout_ms;
+    req.timeout_ms = c->o.timeout_ms;
+    req.max_response_bytes = ENS__CRED_MAX_RESPONSE_BYTES;
+    st = ens_transport_send(ctx_transport(c), &req, resp, &terr);
+    if (st == ENS_OK)
+        return ENS_OK;
+    if (st == ENS_ENOMEM)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: %s", what);
+    return FAIL(err, "%s failed: %s", what, terr.description[0] ? terr.description : ens_strerror(st));
+}
+
+static bool valid_role(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0 || n > ROLE_NAME_MAX)
+        return false;
+    for (i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '-' || ch == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* ======================= instance RAM role ======================= */
+
+static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    http_ctx *c = ctx;
+    const char *base = c->o.metadata_base_url, *sb = c->shown_base, *role_src, *body;
+    ens__buf url = ENS__BUF_INIT;
+    ens_http_response *resp = NULL;
+    ens_http_header hdr;
+    char ttl[32], role[ROLE_NAME_MAX + 1], source[ROLE_NAME_MAX + 320];
+    char *token = NULL;
+    size_t base_len = strlen(base), len = 0, n;
+    bool v1_disabled;
+    long status;
+    ens_status st;
+
+    if (ens__cred_env_true(&c->o, "ALIBABA_CLOUD_ECS_METADATA_DISABLED"))
+        return FAIL(err, "disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED");
+    v1_disabled = c->o.metadata_v1_disabled || ens__cred_env_true(&c->o, "ALIBABA_CLOUD_IMDSV1_DISABLED");
+    while (base_len && base[base_len - 1] == '/')
+        base_len--;
+    if (ens_http_response_new(&resp, ENS__CRED_MAX_RESPONSE_BYTES) != ENS_OK)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
+
+    /* 1. session token */
+    snprintf(ttl, sizeof(ttl), "%ld", c->o.metadata_token_ttl_s);
+    hdr.name = "X-aliyun-ecs-metadata-token-ttl-seconds";
+    hdr.value = ttl;
+    ens__buf_put(&url, base, base_len);
+    ens__buf_puts(&url, "/latest/api/token");
+    if (url.oom) {
+        st = ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
+        goto done;
+    }
+    st = exchange(c, "PUT", url.ptr, &hdr, 1, resp, "metadata service session token request", err);
+    if (st != ENS_OK)
+        goto done;
+    status = ens_http_response_status(resp);
+    if (status == 200) {
+        const char *b = ens_http_response_body(resp, &len), *e;
+        while (len && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')) {
+            b++;
+            len--;
+        }
+        e = b + len;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            e--;
+        if (e == b || memchr(b, '\r', (size_t)(e - b)) || memchr(b, '\n', (size_t)(e - b)) ||
+            memchr(b, '\0', (size_t)(e - b))) {
+            st = FAIL(err, "metadata service %s: the session token answer is empty or malformed", sb);
+            goto done;
+        }
+        token = ens__secret_alloc((size_t)(e - b) + 1);
+        if (!token) {
+            st = ens__error_set(err, ENS_ENOMEM, "out of memory: metadata session token");
+            goto done;
+        }
+        memcpy(token, b, (size_t)(e - b));
+        token[e - b] = '\0';
+    } else if (v1_disabled) {
+        st = FAIL(err, "metadata service %s: the session token request answered HTTP %ld", sb, status);
+        goto done;
+    } /* else: an old metadata service; go on without a token */
+    resp_wipe(resp);
+    hdr.name = "X-aliyun-ecs-metadata-token";
+    hdr.value = token;
+
+    /* 2. role name */
+    role_src = c->o.metadata_role_name ? c->o.metadata_role_name
+                                       : ens__cred_getenv(&c->o, "ALIBABA_CLOUD_ECS_METADATA");
+    if (role_src) {
+        if (!valid_role(role_src, strlen(role_src))) {
+            st = FAIL(err, "%s holds an invalid RAM role name",
+                      c->o.metadata_role_name ? "the metadata_role_name option"
+                                              : "ALIBABA_CLOUD_ECS_METADATA");
+            goto done;
+        }
+        ens__strlcpy(role, sizeof(role), role_src);
+    } else {
+        ens__buf_clear(&url);
+        ens__buf_put(&url, base, base_len);
+        ens__buf_puts(&url, "/latest/meta-data/ram/security-credentials/");
+        if (url.oom) {
+            st = ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
+            goto done;
+        }
+        st = exchange(c, "GET", url.ptr, &hdr, token ? 1 : 0, resp,
+                      "metadata service RAM role discovery", err);
+        if (st != ENS_OK)
+            goto done;
+        status = ens_http_response_status(resp);
+        if (status == 404) {
+            st = FAIL(err, "metadata service %s: no RAM role is attached to this instance (HTTP 404)", sb);
+            goto done;
+        }
+        if (status != 200) {
+            st = FAIL(err, "metadata service %s: RAM role discovery answered HTTP %ld", sb, status);
+            goto done;
+        }
+        body = ens_http_response_body(resp, &len);
+        while (len && (*body == ' ' || *body == '\t' || *body == '\r' || *body == '\n')) {
+            body++;
+            len--;
+        }
+        n = strcspn(body, "\r\n");
+        if (n > len)
+            n = len;
+        while (n && (body[n - 1] == ' ' || body[n - 1] == '\t'))
+            n--;
+        if (n == 0) {
+            st = FAIL(err, "metadata service %s: no RAM role is attached to this instance (empty answer)",
+                      sb);
+            goto done;
+        }
+        if (!valid_role(body, n)) {
+            st = FAIL(err, "metadata service %s: RAM role discovery returned an invalid role name", sb);
+            goto done;
+        }
+        memcpy(role, body, n);
+        role[n] = '\0';
+    }
+
+    /* 3. credentials of the role */
+    ens__buf_clear(&url);
+    ens__buf_put(&url, base, base_len);
+    ens__buf_puts(&url, "/latest/meta-data/ram/security-credentials/");
+    ens__buf_puts(&url, role);
+    if (url.oom) {
+        st = ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
+        goto done;
+    }
+    snprintf(source, sizeof(source), "metadata service %s role '%s'", sb, role);
+    st = exchange(c, "GET", url.ptr, &hdr, token ? 1 : 0, resp, source, err);
+    if (st != ENS_OK)
+        goto done;
+    status = ens_http_response_status(resp);
+    if (status == 404) {
+        st = FAIL(err, "%s: the role is not attached to this instance (HTTP 404)", source);
+        goto done;
+    }
+    if (status != 200) {
+        st = FAIL(err, "%s: the credentials request answered HTTP %ld", source, status);
+        goto done;
+    }
+    body = ens_http_response_body(resp, &len);
+    st = ens__cred_from_json(body, len, true, source, out, err);
+
+done:
+    resp_wipe_free(resp);
+    ens__secret_free(token);
+    ens__buf_free(&url);
+    return st;
+}
+
+/* ======================= credentials URI ======================= */
+
+static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    http_ctx *c = ctx;
+    const char *uri = c->o.credentials_uri ? c->o.credentials_uri
+                                           : ens__cred_getenv(&c->o, "ALIBABA_CLOUD_CREDENTIALS_URI");
+    ens_http_response *resp = NULL;
+    char shown[300], source[340];
+    const char *body;
+    size_t len = 0;
+    long status;
+    ens_status st;
+
+    if (!uri)
+        return FAIL(err, "ALIBABA_CLOUD_CREDENTIALS_URI is not set");
+    ens__cred_display_url(shown, sizeof(shown), uri);
+    if (strncasecmp(uri, "http://", 7) != 0 && strncasecmp(uri, "https://", 8) != 0)
+        return FAIL(err, "credentials URI %s is not an http or https URL", shown);
+    if (strpbrk(uri, "\r\n \t"))
+        return FAIL(err, "credentials URI %s holds white space", shown);
+    snprintf(source, sizeof(source), "credentials URI %s", shown);
+    if (ens_http_response_new(&resp, ENS__CRED_MAX_RESPONSE_BYTES) != ENS_OK)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: credentials URI request");
+    st = exchange(c, "GET", uri, NULL, 0, resp, source, err);
+    if (st != ENS_OK)
+        goto done;
+    status = ens_http_response_status(resp);
+    if (status != 200) {
+        st = FAIL(err, "%s answered HTTP %ld", source, status);
+        goto done;
+    }
+    body = ens_http_response_body(resp, &len);
+    st = ens__cred_from_json(body, len, false, source, out, err);
+done:
+    resp_wipe_free(resp);
+    return st;
+}
+
+/* ======================= constructors ======================= */
+
+static void http_destroy(void *ctx)
+{
+    http_ctx *c = ctx;
+    ens_transport_free(c->own);
+    ens__cred_opts_clear(&c->o);
+    ens__free(c);
+}
+
+static const ens_credentials_provider_vtable ram_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = ram_get, .destroy = http_destroy};
+static const ens_credentials_provider_vtable uri_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = uri_get, .destroy = http_destroy};
+
+static ens_status http_new(ens_credentials_provider **out, const ens_credentials_provider_options *opts,
+                           const ens_credentials_provider_vtable *vt, const char *name, bool no_proxy)
+{
+    http_ctx *c;
+    ens_status st;
+    if (!out)
+        return ENS_EINVAL;
+    c = ens__calloc(1, sizeof(*c));
+    if (!c)
+        return ENS_ENOMEM;
+    st = ens__cred_opts_copy(&c->o, opts);
+    if (st == ENS_OK && !c->o.transport) {
+        ens_curl_transport_options co = ENS_CURL_TRANSPORT_OPTIONS_INIT;
+        if (no_proxy)
+            co.proxy = ""; /* libcurl: an empty proxy turns proxies off, environment included */
+        st = ens_transport_curl_new(&c->own, &co);
+    }
+    if (st == ENS_OK) {
+        ens__cred_display_url(c->shown_base, sizeof(c->shown_base), c->o.metadata_base_url);
+        st = ens_credentials_provider_new(out, vt, c);
+    }
+    if (st != ENS_OK) {
+        http_destroy(c);
+        return st;
+    }
+    ens__credentials_provider_set_name(*out, name);
+    return ENS_OK;
+}
+
+ens_status ens__cred_ecs_ram_role_raw_new(ens_credentials_provider **out,
+                                          const ens_credentials_provider_options *opts)
+{
+    return http_new(out, opts, &ram_vtable, "instance RAM role", true);
+}
+
+ens_status ens__cred_uri_raw_new(ens_credentials_provider **out,
+                                 const ens_credentials_provider_options *opts)
+{
+    return http_new(out, opts, &uri_vtable, "credentials URI", false);
+}
+
+static ens_status cached(ens_credentials_provider **out, const ens_credentials_provider_options *opts,
+                         ens_status (*raw_new)(ens_credentials_provider **,
+                                               const ens_credentials_provider_options *))
+{
+    ens_credentials_provider *inner = NULL;
+    ens_credentials_cache_options co;
+    ens__cred_opts tmp;
+    ens_status st;
+    if (!out)
+        return ENS_EINVAL;
+    st = raw_new(&inner, opts);
+    if (st != ENS_OK)
+        return st;
+    memset(&tmp, 0, sizeof(tmp));
+    /* the options were validated by raw_new: only the cache fields are used */
+    if (opts) {
+        tmp.clock_fn = opts->clock_fn;
+        tmp.clock_payload = opts->clock_payload;
+        tmp.refresh_before_s = opts->refresh_before_s;
+        tmp.retry_backoff_s = opts->retry_backoff_s;
+    }
+    ens__cred_cache_opts(&tmp, &co);
+    return ens_credentials_provider_cached_new(out, inner, &co);
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_ecs_ram_role_new(
+    ens_credentials_provider **out, const ens_credentials_provider_options *opts)
+{
+    return cached(out, opts, ens__cred_ecs_ram_role_raw_new);
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_uri_new(ens_credentials_provider **out,
+                                                       const ens_credentials_provider_options *opts)
+{
+    return cached(out, opts, ens__cred_uri_raw_new);
+}

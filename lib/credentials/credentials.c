@@ -1,0 +1,360 @@
+/* Credentials objects and the provider interface (static, environment and
+ * callback providers; the others live in cred_*.c).  Secrets live in
+ * sodium_malloc'd memory: guarded, excluded from core dumps where the
+ * platform allows it, wiped on release. */
+#include <sodium.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "credentials/cred_internal.h"
+#include "util/error.h"
+#include "ensclient/credentials.h"
+
+struct ens_credentials {
+    atomic_uint refs;
+    char *access_key_id;     /* ens__malloc */
+    /* One block of secret memory (ens__secret_alloc): the HMAC-SHA256 state
+       keyed with the secret (both key pads absorbed, computed once here so
+       that a signature need not redo it), then the secret itself.  The keyed
+       state is as sensitive as the secret: it lets anyone compute MACs. */
+    void *secret_block;
+    crypto_auth_hmacsha256_state *hmac; /* in secret_block */
+    char *access_key_secret;            /* in secret_block */
+    char *security_token;    /* secret memory, or NULL */
+    time_t expiration;
+};
+
+/* Where the secret starts in the block: after the state, which sits at the
+   block's start.  sodium_malloc places a block against the guard page that
+   follows it, so the block is only as aligned as its size: the size is
+   rounded up to a multiple of the alignment the state needs. */
+#define SECRET_OFFSET sizeof(crypto_auth_hmacsha256_state)
+#define BLOCK_ALIGN alignof(max_align_t)
+
+struct ens_credentials_provider {
+    const ens_credentials_provider_vtable *vtable;
+    void *ctx;
+    const char *name; /* static string for chain messages, or NULL */
+};
+
+static int has_crlf(const char *s) { return s && strpbrk(s, "\r\n") != NULL; }
+
+static void credentials_destroy(ens_credentials *c)
+{
+    ens__free(c->access_key_id);
+    if (c->hmac)
+        sodium_memzero(c->hmac, sizeof(*c->hmac));
+    ens__secret_free(c->secret_block); /* wipes the secret (and the state again) */
+    ens__secret_free(c->security_token);
+    ens__free(c);
+}
+
+/* The secret block: keyed state + secret.  0, or -1 on allocation failure. */
+static int secret_block_new(ens_credentials *c, const char *secret)
+{
+    size_t slen = strlen(secret), size;
+    if (slen > SIZE_MAX - SECRET_OFFSET - BLOCK_ALIGN)
+        return -1;
+    size = (SECRET_OFFSET + slen + 1 + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN;
+    c->secret_block = ens__secret_alloc(size);
+    if (!c->secret_block)
+        return -1;
+    c->hmac = c->secret_block;
+    c->access_key_secret = (char *)c->secret_block + SECRET_OFFSET;
+    memcpy(c->access_key_secret, secret, slen + 1);
+    /* Any key length is accepted (a key longer than the block is hashed). */
+    crypto_auth_hmacsha256_init(c->hmac, (const unsigned char *)secret, slen);
+    return 0;
+}
+
+ENS_EXTERN ens_status ens_credentials_new(ens_credentials **out, const char *access_key_id,
+                                          const char *access_key_secret, const char *security_token,
+                                          time_t expiration)
+{
+    ens_credentials *c;
+    if (!out || !access_key_id || !*access_key_id || !access_key_secret || !*access_key_secret)
+        return ENS_EINVAL;
+    if (has_crlf(access_key_id) || has_crlf(access_key_secret) || has_crlf(security_token))
+        return ENS_EINVAL;
+    if (sodium_init() < 0)
+        return ENS_EINTERNAL;
+    c = ens__calloc(1, sizeof(*c));
+    if (!c)
+        return ENS_ENOMEM;
+    atomic_init(&c->refs, 1);
+    c->expiration = expiration;
+    c->access_key_id = ens__strdup(access_key_id);
+    if (secret_block_new(c, access_key_secret) < 0) {
+        credentials_destroy(c);
+        return ENS_ENOMEM;
+    }
+    if (security_token && *security_token)
+        c->security_token = ens__secret_strdup(security_token);
+    if (!c->access_key_id ||
+        (security_token && *security_token && !c->security_token)) {
+        credentials_destroy(c);
+        return ENS_ENOMEM;
+    }
+    *out = c;
+    return ENS_OK;
+}
+
+ENS_EXTERN ens_credentials *ens_credentials_acquire(ens_credentials *creds)
+{
+    if (creds)
+        atomic_fetch_add_explicit(&creds->refs, 1, memory_order_relaxed);
+    return creds;
+}
+
+ENS_EXTERN void ens_credentials_release(ens_credentials *creds)
+{
+    if (!creds)
+        return;
+    if (atomic_fetch_sub_explicit(&creds->refs, 1, memory_order_acq_rel) == 1)
+        credentials_destroy(creds);
+}
+
+ENS_EXTERN const char *ens_credentials_access_key_id(const ens_credentials *creds)
+{
+    return creds ? creds->access_key_id : NULL;
+}
+
+ENS_EXTERN const char *ens_credentials_access_key_secret(const ens_credentials *creds)
+{
+    return creds ? creds->access_key_secret : NULL;
+}
+
+bool ens__credentials_hmac_copy(const ens_credentials *creds,
+                                struct crypto_auth_hmacsha256_state *out)
+{
+    if (!creds || !creds->hmac || !out)
+        return false;
+    memcpy(out, creds->hmac, sizeof(*out));
+    return true;
+}
+
+ENS_EXTERN const char *ens_credentials_security_token(const ens_credentials *creds)
+{
+    return creds ? creds->security_token : NULL;
+}
+
+ENS_EXTERN time_t ens_credentials_expiration(const ens_credentials *creds)
+{
+    return creds ? creds->expiration : 0;
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **out,
+                                                   const ens_credentials_provider_vtable *vtable,
+                                                   void *ctx)
+{
+    ens_credentials_provider *p;
+    if (!out || !vtable || !vtable->get || vtable->version == 0 ||
+        vtable->version > ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION)
+        return ENS_EINVAL;
+    p = ens__calloc(1, sizeof(*p));
+    if (!p)
+        return ENS_ENOMEM;
+    p->vtable = vtable;
+    p->ctx = ctx;
+    *out = p;
+    return ENS_OK;
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *provider,
+                                                   ens_credentials **out, ens_error *err)
+{
+    ens_credentials *c = NULL;
+    ens_status st;
+    if (!provider || !out)
+        return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL credentials provider");
+    st = provider->vtable->get(provider->ctx, &c, err);
+    if (st != ENS_OK) {
+        ens_credentials_release(c);
+        if (st > 0)
+            st = ENS_EINTERNAL;
+        if (err && err->status != st)
+            ens__error_set(err, st, "credentials unavailable: the provider failed (%s)",
+                           ens_strerror(st));
+        return st;
+    }
+    if (!c)
+        return ens__error_set(err, ENS_EINTERNAL,
+                              "internal error: credentials provider returned no credentials");
+    *out = c;
+    return ENS_OK;
+}
+
+ENS_EXTERN void ens_credentials_provider_invalidate(ens_credentials_provider *provider)
+{
+    if (provider && provider->vtable->version >= 2 && provider->vtable->invalidate)
+        provider->vtable->invalidate(provider->ctx);
+}
+
+void ens__credentials_provider_set_name(ens_credentials_provider *provider, const char *name)
+{
+    if (provider)
+        provider->name = name;
+}
+
+const char *ens__credentials_provider_name(const ens_credentials_provider *provider)
+{
+    return provider ? provider->name : NULL;
+}
+
+void *ens__credentials_provider_ctx(const ens_credentials_provider *provider,
+                                    const ens_credentials_provider_vtable *vtable)
+{
+    return provider && provider->vtable == vtable ? provider->ctx : NULL;
+}
+
+ENS_EXTERN void ens_credentials_provider_free(ens_credentials_provider *provider)
+{
+    if (!provider)
+        return;
+    if (provider->vtable->destroy)
+        provider->vtable->destroy(provider->ctx);
+    ens__free(provider);
+}
+
+/* ---- static provider ---- */
+
+static ens_status static_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    (void)err;
+    *out = ens_credentials_acquire(ctx);
+    return ENS_OK;
+}
+
+static void static_destroy(void *ctx) { ens_credentials_release(ctx); }
+
+static const ens_credentials_provider_vtable static_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = static_get, .destroy = static_destroy};
+
+ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provider **out,
+                                                          const char *access_key_id,
+                                                          const char *access_key_secret,
+                                                          const char *security_token)
+{
+    ens_credentials *c = NULL;
+    ens_status st;
+    if (!out)
+        return ENS_EINVAL;
+    st = ens_credentials_new(&c, access_key_id, access_key_secret, security_token, 0);
+    if (st != ENS_OK)
+        return st;
+    st = ens_credentials_provider_new(out, &static_vtable, c);
+    if (st != ENS_OK)
+        ens_credentials_release(c);
+    else
+        (*out)->name = "static";
+    return st;
+}
+
+/* ---- environment provider ---- */
+
+static ens_status env_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    const ens__cred_opts *o = ctx; /* NULL: plain getenv */
+    const char *id = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_ID");
+    const char *secret = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    const char *token = ens__cred_getenv(o, "ALIBABA_CLOUD_SECURITY_TOKEN");
+    ens_status st;
+    if (!id)
+        return ens__error_set(err, ENS_ECREDENTIALS,
+                              "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_ID is not set");
+    if (!secret)
+        return ens__error_set(err, ENS_ECREDENTIALS,
+                              "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set");
+    st = ens_credentials_new(out, id, secret, token, 0);
+    if (st == ENS_EINVAL)
+        return ens__error_set(err, ENS_ECREDENTIALS,
+                              "credentials unavailable: an ALIBABA_CLOUD_* variable holds a line break");
+    if (st != ENS_OK)
+        return ens__error_set(err, st, "credentials unavailable: %s", ens_strerror(st));
+    return ENS_OK;
+}
+
+static void env_destroy(void *ctx)
+{
+    ens__cred_opts *o = ctx;
+    if (o) {
+        ens__cred_opts_clear(o);
+        ens__free(o);
+    }
+}
+
+static const ens_credentials_provider_vtable env_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = env_get, .destroy = env_destroy};
+
+ENS_EXTERN ens_status ens_credentials_provider_env_new(ens_credentials_provider **out)
+{
+    return ens_credentials_provider_env_new_ext(out, NULL);
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_env_new_ext(
+    ens_credentials_provider **out, const ens_credentials_provider_options *opts)
+{
+    ens__cred_opts *o = NULL;
+    ens_status st;
+    if (!out)
+        return ENS_EINVAL;
+    if (opts) {
+        o = ens__calloc(1, sizeof(*o));
+        if (!o)
+            return ENS_ENOMEM;
+        if ((st = ens__cred_opts_copy(o, opts)) != ENS_OK) {
+            env_destroy(o);
+            return st;
+        }
+    }
+    st = ens_credentials_provider_new(out, &env_vtable, o);
+    if (st != ENS_OK)
+        env_destroy(o);
+    else
+        (*out)->name = "environment";
+    return st;
+}
+
+/* ---- callback provider ---- */
+
+typedef struct callback_ctx {
+    ens_credentials_fn fn;
+    void *payload;
+} callback_ctx;
+
+static ens_status callback_get(void *ctx, ens_credentials **out, ens_error *err)
+{
+    callback_ctx *c = ctx;
+    return c->fn(c->payload, out, err);
+}
+
+static void callback_destroy(void *ctx) { ens__free(ctx); }
+
+static const ens_credentials_provider_vtable callback_vtable = {
+    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = callback_get,
+    .destroy = callback_destroy};
+
+ENS_EXTERN ens_status ens_credentials_provider_callback_new(ens_credentials_provider **out,
+                                                            ens_credentials_fn fn, void *payload)
+{
+    callback_ctx *c;
+    ens_status st;
+    if (!out || !fn)
+        return ENS_EINVAL;
+    c = ens__calloc(1, sizeof(*c));
+    if (!c)
+        return ENS_ENOMEM;
+    c->fn = fn;
+    c->payload = payload;
+    st = ens_credentials_provider_new(out, &callback_vtable, c);
+    if (st != ENS_OK)
+        ens__free(c);
+    else
+        (*out)->name = "callback";
+    return st;
+}

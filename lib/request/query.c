@@ -1,0 +1,199 @@
+/* RPC query building: RFC 3986 encoding, the parameter list, the canonical
+ * (sorted) query string, and the request -> parameters mapping. */
+#include "request/query.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+static bool is_unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
+}
+
+int ens__percent_encode(ens__buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, start = 0;
+
+    /* Runs of unreserved bytes are copied in one go. */
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[3];
+        if (is_unreserved(c))
+            continue;
+        if (i > start && ens__buf_put(b, s + start, i - start) < 0)
+            return -1;
+        esc[0] = '%';
+        esc[1] = hex[c >> 4];
+        esc[2] = hex[c & 0x0F];
+        if (ens__buf_put(b, esc, sizeof(esc)) < 0)
+            return -1;
+        start = i + 1;
+    }
+    if (i > start && ens__buf_put(b, s + start, i - start) < 0)
+        return -1;
+    return 0;
+}
+
+static char *encode_dup(const char *s)
+{
+    ens__buf b = ENS__BUF_INIT;
+    char *p = NULL;
+    if (ens__percent_encode(&b, s, strlen(s)) == 0)
+        p = ens__buf_detach(&b);
+    if (!p)
+        ens__buf_free(&b);
+    return p;
+}
+
+ens_status ens__query_add(ens__query *q, const char *name, const char *value)
+{
+    ens__param p;
+
+    if (!q || !name || !value)
+        return ENS_EINVAL;
+    if (q->count == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        ens__param *items;
+        if (cap > SIZE_MAX / sizeof(*items))
+            return ENS_ENOMEM;
+        items = ens__realloc(q->items, cap * sizeof(*items));
+        if (!items)
+            return ENS_ENOMEM;
+        q->items = items;
+        q->cap = cap;
+    }
+    p.name = encode_dup(name);
+    p.value = encode_dup(value);
+    if (!p.name || !p.value) {
+        ens__free(p.name);
+        ens__free(p.value);
+        return ENS_ENOMEM;
+    }
+    q->items[q->count++] = p;
+    return ENS_OK;
+}
+
+/* A parameter with its original position, so that sorting is stable. */
+typedef struct sort_entry {
+    ens__param param;
+    size_t index;
+} sort_entry;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const sort_entry *x = a, *y = b;
+    int c = strcmp(x->param.name, y->param.name); /* compares as unsigned char */
+    if (c)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+ens_status ens__query_canonical(ens__query *q, char **out)
+{
+    ens__buf b = ENS__BUF_INIT;
+    size_t i;
+
+    if (!q || !out)
+        return ENS_EINVAL;
+    if (q->count > 1) {
+        sort_entry *tmp = ens__calloc(q->count, sizeof(*tmp));
+        if (!tmp)
+            return ENS_ENOMEM;
+        for (i = 0; i < q->count; i++) {
+            tmp[i].param = q->items[i];
+            tmp[i].index = i;
+        }
+        qsort(tmp, q->count, sizeof(*tmp), cmp_entry);
+        for (i = 0; i < q->count; i++)
+            q->items[i] = tmp[i].param;
+        ens__free(tmp);
+    }
+    for (i = 0; i < q->count; i++) {
+        if (i)
+            ens__buf_putc(&b, '&');
+        ens__buf_puts(&b, q->items[i].name);
+        ens__buf_putc(&b, '=');
+        ens__buf_puts(&b, q->items[i].value);
+    }
+    /* Appends after an oom are no-ops; detach reports it. */
+    *out = ens__buf_detach(&b);
+    if (!*out) {
+        ens__buf_free(&b);
+        return ENS_ENOMEM;
+    }
+    return ENS_OK;
+}
+
+void ens__query_free(ens__query *q)
+{
+    size_t i;
+    if (!q)
+        return;
+    for (i = 0; i < q->count; i++) {
+        ens__free(q->items[i].name);
+        ens__free(q->items[i].value);
+    }
+    ens__free(q->items);
+    q->items = NULL;
+    q->count = q->cap = 0;
+}
+
+/* Drops the parameters added after position keep. */
+static void query_truncate(ens__query *q, size_t keep)
+{
+    while (q->count > keep) {
+        q->count--;
+        ens__free(q->items[q->count].name);
+        ens__free(q->items[q->count].value);
+    }
+}
+
+static ens_status add_int(ens__query *q, const char *name, int32_t v)
+{
+    char num[16];
+    snprintf(num, sizeof(num), "%" PRId32, v);
+    return ens__query_add(q, name, num);
+}
+
+ens_status ens__query_from_request(const ens_describe_request *req, ens__query *q)
+{
+    size_t start, i;
+    ens_status st = ENS_OK;
+
+    if (!req || !q || (req->network_ids_count > 0 && !req->network_ids))
+        return ENS_EINVAL;
+    start = q->count;
+
+    if (req->instance_id && (st = ens__query_add(q, "InstanceId", req->instance_id)) != ENS_OK)
+        goto fail;
+    if (req->ens_region_id && (st = ens__query_add(q, "EnsRegionId", req->ens_region_id)) != ENS_OK)
+        goto fail;
+    if (req->name && (st = ens__query_add(q, "Name", req->name)) != ENS_OK)
+        goto fail;
+    for (i = 0; i < req->network_ids_count; i++) {
+        char field[40];
+        if (!req->network_ids[i]) {
+            st = ENS_EINVAL;
+            goto fail;
+        }
+        snprintf(field, sizeof(field), "NetworkIds.%zu", i + 1);
+        if ((st = ens__query_add(q, field, req->network_ids[i])) != ENS_OK)
+            goto fail;
+    }
+    if (req->page_number != 0 && (st = add_int(q, "PageNumber", req->page_number)) != ENS_OK)
+        goto fail;
+    if (req->page_size != 0 && (st = add_int(q, "PageSize", req->page_size)) != ENS_OK)
+        goto fail;
+    return ENS_OK;
+
+fail:
+    query_truncate(q, start);
+    return st;
+}

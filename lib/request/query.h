@@ -1,0 +1,46 @@
+/* Internal: RPC query building and RFC 3986 encoding (step "request -> RPC query"). */
+#ifndef ENS_LIB_QUERY_H
+#define ENS_LIB_QUERY_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "ensclient/types.h"
+
+/* One encoded parameter. */
+typedef struct ens__param {
+    char *name;  /* RFC 3986-encoded */
+    char *value; /* RFC 3986-encoded */
+} ens__param;
+
+typedef struct ens__query {
+    ens__param *items;
+    size_t count, cap;
+} ens__query;
+
+#define ENS__QUERY_INIT {NULL, 0, 0}
+
+/* Appends the RFC 3986 encoding of s[0..len) to b: unreserved A-Z a-z 0-9 - _ . ~
+ * kept, every other byte as %XY (uppercase hex).  0 or -1 (oom). */
+int ens__percent_encode(ens__buf *b, const char *s, size_t len);
+
+/* Adds name=value (raw; encoded here).  ENS_OK, ENS_EINVAL (NULL argument)
+ * or ENS_ENOMEM. */
+ens_status ens__query_add(ens__query *q, const char *name, const char *value);
+
+/* Sorts the parameters by encoded name (byte order; stable for equal names)
+ * and writes "n1=v1&n2=v2" into *out (caller frees with ens__free; "" when empty).
+ * ENS_OK, ENS_EINVAL (NULL argument) or ENS_ENOMEM. */
+ens_status ens__query_canonical(ens__query *q, char **out);
+
+void ens__query_free(ens__query *q);
+
+/* Appends the RPC parameters of a validated request to q: InstanceId,
+ * EnsRegionId, Name, NetworkIds.1..N, PageNumber, PageSize (NULL strings and
+ * zero numbers are left out; an empty string is sent as "Name=").
+ * ENS_OK, ENS_ENOMEM, or ENS_EINVAL (NULL argument, NULL network_ids or a
+ * NULL entry; run ens_describe_request_validate() first).  On failure q is
+ * left as it was. */
+ens_status ens__query_from_request(const ens_describe_request *req, ens__query *q);
+
+#endif

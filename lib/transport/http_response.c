@@ -1,0 +1,176 @@
+/* The response object a transport fills. */
+#include <sodium.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/alloc.h"
+#include "transport/http_response.h"
+
+ENS_EXTERN ens_status ens_http_response_new(ens_http_response **out, size_t max_body_bytes)
+{
+    ens_http_response *r;
+    if (!out)
+        return ENS_EINVAL;
+    r = ens__calloc(1, sizeof(*r));
+    if (!r)
+        return ENS_ENOMEM;
+    r->max_body = max_body_bytes;
+    *out = r;
+    return ENS_OK;
+}
+
+static void free_headers(ens_http_response *r)
+{
+    size_t i;
+    for (i = 0; i < r->header_count; i++)
+        ens__free((char *)r->headers[i].name); /* the value shares the allocation */
+    r->header_count = 0;
+    r->header_bytes = 0;
+}
+
+ENS_EXTERN void ens_http_response_reset(ens_http_response *resp)
+{
+    if (!resp)
+        return;
+    resp->status = 0;
+    free_headers(resp);
+    /* The body's storage is kept for the next attempt (and a Content-Length
+       hint it was sized for); what it held is wiped, as it may have been a
+       credentials document. */
+    if (resp->body.ptr && resp->body.len)
+        sodium_memzero(resp->body.ptr, resp->body.len);
+    ens__buf_clear(&resp->body);
+    resp->body.oom = false;
+}
+
+ENS_EXTERN void ens_http_response_free(ens_http_response *resp)
+{
+    if (!resp)
+        return;
+    free_headers(resp);
+    ens__buf_free(&resp->body);
+    ens__free(resp->headers);
+    ens__free(resp);
+}
+
+ens_status ens__http_response_reserve_body(ens_http_response *resp,
+                                          unsigned long long content_length)
+{
+    size_t limit, want;
+    char *p;
+    if (!resp || content_length == 0)
+        return ENS_OK;
+    limit = resp->max_body && resp->max_body < ENS__BODY_PRESIZE_MAX ? resp->max_body
+                                                                     : ENS__BODY_PRESIZE_MAX;
+    /* Beyond the cap the transfer fails anyway: nothing is reserved for it,
+       so a forged length makes us allocate at most the cap (and never more
+       than ENS__BODY_PRESIZE_MAX on a hint alone). */
+    if (content_length > limit)
+        return ENS_OK;
+    want = (size_t)content_length + 1; /* and the NUL; never less than what is there */
+    if (resp->body.cap >= want)
+        return ENS_OK;
+    p = ens__realloc(resp->body.ptr, want);
+    if (!p)
+        return ENS_ENOMEM; /* the body would not have fitted either */
+    if (!resp->body.ptr)
+        p[0] = '\0';
+    resp->body.ptr = p;
+    resp->body.cap = want;
+    return ENS_OK;
+}
+
+ENS_EXTERN ens_status ens_http_response_set_status(ens_http_response *resp, long status)
+{
+    if (!resp || status < 100 || status > 999)
+        return ENS_EINVAL;
+    resp->status = status;
+    return ENS_OK;
+}
+
+ENS_EXTERN ens_status ens_http_response_add_header(ens_http_response *resp, const char *name,
+                                                   size_t name_len, const char *value,
+                                                   size_t value_len)
+{
+    char *n;
+    if (!resp || !name || !name_len || (!value && value_len))
+        return ENS_EINVAL;
+    if (name_len + value_len > ENS__MAX_HEADER_BYTES - resp->header_bytes)
+        return ENS_ETOOLARGE;
+    if (resp->header_count == resp->header_cap) {
+        size_t cap = resp->header_cap ? resp->header_cap * 2 : 16;
+        ens_http_header *h = ens__realloc(resp->headers, cap * sizeof(*h));
+        if (!h)
+            return ENS_ENOMEM;
+        resp->headers = h;
+        resp->header_cap = cap;
+    }
+    /* Name and value in one allocation: "name\0value\0" (both bounded above). */
+    n = ens__malloc(name_len + value_len + 2);
+    if (!n)
+        return ENS_ENOMEM;
+    memcpy(n, name, name_len);
+    n[name_len] = '\0';
+    if (value_len)
+        memcpy(n + name_len + 1, value, value_len);
+    n[name_len + 1 + value_len] = '\0';
+    resp->headers[resp->header_count].name = n;
+    resp->headers[resp->header_count].value = n + name_len + 1;
+    resp->header_count++;
+    resp->header_bytes += name_len + value_len;
+    return ENS_OK;
+}
+
+ENS_EXTERN ens_status ens_http_response_append_body(ens_http_response *resp, const void *data,
+                                                    size_t len)
+{
+    if (!resp || (!data && len))
+        return ENS_EINVAL;
+    if (resp->max_body && (len > resp->max_body || resp->body.len > resp->max_body - len))
+        return ENS_ETOOLARGE;
+    if (ens__buf_put(&resp->body, data, len) < 0) {
+        resp->body.oom = false; /* keep what we had; the caller sees ENOMEM */
+        return ENS_ENOMEM;
+    }
+    return ENS_OK;
+}
+
+ENS_EXTERN long ens_http_response_status(const ens_http_response *resp)
+{
+    return resp ? resp->status : 0;
+}
+
+ENS_EXTERN const char *ens_http_response_body(const ens_http_response *resp, size_t *len)
+{
+    if (len)
+        *len = resp ? resp->body.len : 0;
+    return resp ? ens__buf_cstr(&resp->body) : "";
+}
+
+ENS_EXTERN const char *ens_http_response_header(const ens_http_response *resp, const char *name)
+{
+    size_t i;
+    if (!resp || !name)
+        return NULL;
+    for (i = 0; i < resp->header_count; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0)
+            return resp->headers[i].value;
+    return NULL;
+}
+
+ENS_EXTERN size_t ens_http_response_header_count(const ens_http_response *resp)
+{
+    return resp ? resp->header_count : 0;
+}
+
+ENS_EXTERN ens_status ens_http_response_header_at(const ens_http_response *resp, size_t index,
+                                                  const char **name, const char **value)
+{
+    if (!resp || index >= resp->header_count)
+        return ENS_EINVAL;
+    if (name)
+        *name = resp->headers[index].name;
+    if (value)
+        *value = resp->headers[index].value;
+    return ENS_OK;
+}
