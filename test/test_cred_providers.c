@@ -438,27 +438,6 @@ static ens_credentials_provider_options http_opts(char *url, size_t cap)
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static void test_parse_time(void **state)
-{
-    time_t t = 0;
-    char buf[32];
-    (void)state;
-    assert_int_equal(ens__cred_parse_time("1970-01-01T00:00:00Z", &t), 0);
-    assert_int_equal(t, 0);
-    assert_int_equal(ens__cred_parse_time("2026-11-25T12:00:00Z", &t), 0);
-    assert_int_equal(t, 1795608000);
-    assert_int_equal(ens__cred_parse_time("2024-02-29T23:59:59Z", &t), 0);
-    fmt_time(buf, sizeof(buf), t);
-    assert_string_equal(buf, "2024-02-29T23:59:59Z");
-    assert_int_equal(ens__cred_parse_time("2023-02-29T00:00:00Z", &t), -1);
-    assert_int_equal(ens__cred_parse_time("2026-11-25 12:00:00Z", &t), -1);
-    assert_int_equal(ens__cred_parse_time("2026-11-25T12:00:00+08:00", &t), -1);
-    assert_int_equal(ens__cred_parse_time("2026-13-25T12:00:00Z", &t), -1);
-    assert_int_equal(ens__cred_parse_time("2026-11-25T24:00:00Z", &t), -1);
-    assert_int_equal(ens__cred_parse_time("", &t), -1);
-    assert_int_equal(ens__cred_parse_time(NULL, &t), -1);
-}
-
 static void test_display_url(void **state)
 {
     char b[128];
@@ -1738,7 +1717,6 @@ static void test_default_chain_failure_message(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_time),
         cmocka_unit_test(test_display_url),
         cmocka_unit_test_setup_teardown(test_options_validation, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_static_ak_and_sts, test_setup, test_teardown),

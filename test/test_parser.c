@@ -336,53 +336,6 @@ static void test_status_name(void **state)
     assert_string_equal(ens_peer_status_name((ens_peer_status)-1), "Unknown");
 }
 
-static void test_utc_time(void **state)
-{
-    static const struct {
-        const char *s;
-        long long want;
-    } cases[] = {
-        {"2024-05-31T06:43:29Z", 1717137809LL},
-        {"1970-01-01T00:00:00Z", 0},
-        {"1970-01-01T00:00:01Z", 1},
-        {"1969-12-31T23:59:58Z", -2},
-        {"2000-02-29T00:00:00Z", 951782400LL},
-        {"2023-12-31T23:59:59Z", 1704067199LL},
-        {"0001-01-01T00:00:00Z", -62135596800LL},
-        {"9999-12-31T23:59:59Z", 253402300799LL},
-        {"2024-02-30T00:00:00Z", -1},
-        {"2023-02-29T00:00:00Z", -1},
-        {"1900-02-29T00:00:00Z", -1},
-        {"2024-04-31T00:00:00Z", -1},
-        {"2024-13-01T00:00:00Z", -1},
-        {"2024-00-01T00:00:00Z", -1},
-        {"2024-01-00T00:00:00Z", -1},
-        {"2024-01-01T24:00:00Z", -1},
-        {"2024-01-01T00:60:00Z", -1},
-        {"2024-01-01T00:00:60Z", -1},
-        {"0000-01-01T00:00:00Z", -1},
-        {"2024-05-31T06:43:29z", -1},
-        {"2024-05-31t06:43:29Z", -1},
-        {"2024-05-31T06:43:29", -1},
-        {"2024-05-31T06:43:29Z ", -1},
-        {" 2024-05-31T06:43:29Z", -1},
-        {"2024-05-31T06:43:29.000Z", -1},
-        {"2024-05-31T06:43:29+00:00", -1},
-        {"2024-5-31T06:43:29Z", -1},
-        {"2024-05-31T6:43:29ZZ", -1},
-        {"+024-05-31T06:43:29Z", -1},
-        {"2024-05-3aT06:43:29Z", -1},
-        {"", -1},
-    };
-    (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        time_t t = ens__parse_utc_time(cases[i].s);
-        if ((long long)t != cases[i].want)
-            fail_msg("\"%s\": got %lld, want %lld", cases[i].s, (long long)t, cases[i].want);
-    }
-    assert_true(ens__parse_utc_time(NULL) == (time_t)-1);
-}
-
 static void test_page_10(void **state)
 {
     ens_describe_response *r = parse_ok("page_10.json");
@@ -1331,7 +1284,6 @@ int main(void)
         cmocka_unit_test(test_unicode_text),
         cmocka_unit_test(test_statuses),
         cmocka_unit_test(test_status_name),
-        cmocka_unit_test(test_utc_time),
         cmocka_unit_test(test_page_10),
         cmocka_unit_test(test_page_100_single_block),
         cmocka_unit_test(test_wrong_types),

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "ensclient/types.h"
-#include "request/validate.h"
+#include "util/text.h"
+#include "util/utf8.h"
 
 /* Validates req, expects ENS_EINVAL, and checks the description names the
  * field (and starts with the status text). */
@@ -344,6 +345,13 @@ static void test_utf8_helpers(void **state)
     assert_true(ens__has_crlf("a\rb"));
     assert_true(ens__has_crlf("a\n"));
     assert_false(ens__has_crlf(NULL));
+
+    assert_false(ens__has_ctl(NULL));
+    assert_false(ens__has_ctl(""));
+    assert_false(ens__has_ctl("ensclient/0.1 caf\xc3\xa9"));
+    assert_true(ens__has_ctl("a\tb"));
+    assert_true(ens__has_ctl("a\x1b[31m"));
+    assert_true(ens__has_ctl("del\x7f"));
 }
 
 static void test_invalid_utf8_in_each_field(void **state)

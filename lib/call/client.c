@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util/alloc.h"
+#include "util/text.h"
 #include "util/buf.h"
 #include "request/endpoint.h"
 #include "util/error.h"
@@ -66,14 +67,6 @@ ENS_EXTERN void ens_client_free(ens_client *client)
     ens__free(client);
 }
 
-static bool has_ctl(const char *s)
-{
-    for (; s && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options *opts,
                                      ens_error *err)
 {
@@ -102,7 +95,7 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
         return ens__error_set(err, ENS_EINVAL,
                               "invalid argument: timeouts, delays and rates must not be negative");
     }
-    if (has_ctl(opts->user_agent_suffix)) {
+    if (ens__has_ctl(opts->user_agent_suffix)) {
         release_owned(opts);
         return ens__error_set(err, ENS_EINVAL,
                               "invalid argument: user_agent_suffix contains a control character");

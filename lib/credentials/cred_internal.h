@@ -81,9 +81,6 @@ int ens__cred_read_file(const char *path, char **data, size_t *len);
 /* Wipes and frees a buffer from ens__cred_read_file(). */
 void ens__cred_free_file(char *data, size_t len);
 
-/* Parses "YYYY-MM-DDThh:mm:ssZ" (UTC).  0 on success, -1 if malformed. */
-int ens__cred_parse_time(const char *s, time_t *out);
-
 /* Writes into dst a form of url safe to show: scheme://host[:port]/path,
  * without user info, query or fragment. */
 void ens__cred_display_url(char *dst, size_t cap, const char *url);

@@ -15,10 +15,11 @@
 #include "util/alloc.h"
 #include "credentials/cred_internal.h"
 #include "util/error.h"
+#include "util/text.h"
+#include "util/utctime.h"
 
 /* ---- options ---- */
 
-static int bad_str(const char *s) { return s && strpbrk(s, "\r\n") != NULL; }
 
 static int dup_opt(char **dst, const char *src)
 {
@@ -38,9 +39,9 @@ ens_status ens__cred_opts_copy(ens__cred_opts *dst, const ens_credentials_provid
     if (src->metadata_token_ttl_s < 0 || src->connect_timeout_ms < 0 || src->timeout_ms < 0 ||
         src->refresh_before_s < 0 || src->retry_backoff_s < 0)
         return ENS_EINVAL;
-    if (bad_str(src->home_dir) || bad_str(src->profile) || bad_str(src->cli_config_file) ||
-        bad_str(src->credentials_file) || bad_str(src->metadata_base_url) ||
-        bad_str(src->metadata_role_name) || bad_str(src->credentials_uri))
+    if (ens__has_crlf(src->home_dir) || ens__has_crlf(src->profile) || ens__has_crlf(src->cli_config_file) ||
+        ens__has_crlf(src->credentials_file) || ens__has_crlf(src->metadata_base_url) ||
+        ens__has_crlf(src->metadata_role_name) || ens__has_crlf(src->credentials_uri))
         return ENS_EINVAL;
     dst->getenv_fn = src->getenv_fn;
     dst->getenv_payload = src->getenv_payload;
@@ -182,55 +183,6 @@ void ens__cred_free_file(char *data, size_t len)
     ens__free(data);
 }
 
-/* ---- time ---- */
-
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0, i;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date: years counted from
- * March in 400-year eras of 146097 days. */
-static long long days_from_civil(int y, int m, int d)
-{
-    long long era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int ens__cred_parse_time(const char *s, time_t *out)
-{
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h, mi, se;
-    long long t;
-    if (!s || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[19] != 'Z')
-        return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
-        digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
-        return -1;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
-        return -1;
-    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return -1;
-    t = days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + se;
-    if (sizeof(time_t) < 8 && t > INT32_MAX)
-        return -1;
-    *out = (time_t)t;
-    return 0;
-}
-
 /* ---- URLs in messages ---- */
 
 void ens__cred_display_url(char *dst, size_t cap, const char *url)
@@ -366,7 +318,7 @@ ens_status ens__cred_from_json(const char *body, size_t len, bool require_sts, c
                             source, missing);
         goto done;
     }
-    if (exp && ens__cred_parse_time(exp, &expiration) != 0) {
+    if (exp && ens__utc_time_parse(exp, &expiration) != 0) {
         st = ens__error_set(err, ENS_ECREDENTIALS,
                             "credentials unavailable: %s: Expiration is not a time like "
                             "2026-11-25T12:00:00Z",

@@ -13,6 +13,7 @@
 #include "util/alloc.h"
 #include "credentials/cred_internal.h"
 #include "util/error.h"
+#include "util/text.h"
 #include "ensclient/credentials.h"
 
 struct ens_credentials {
@@ -42,7 +43,6 @@ struct ens_credentials_provider {
     const char *name; /* static string for chain messages, or NULL */
 };
 
-static int has_crlf(const char *s) { return s && strpbrk(s, "\r\n") != NULL; }
 
 static void credentials_destroy(ens_credentials *c)
 {
@@ -79,7 +79,7 @@ ENS_EXTERN ens_status ens_credentials_new(ens_credentials **out, const char *acc
     ens_credentials *c;
     if (!out || !access_key_id || !*access_key_id || !access_key_secret || !*access_key_secret)
         return ENS_EINVAL;
-    if (has_crlf(access_key_id) || has_crlf(access_key_secret) || has_crlf(security_token))
+    if (ens__has_crlf(access_key_id) || ens__has_crlf(access_key_secret) || ens__has_crlf(security_token))
         return ENS_EINVAL;
     if (sodium_init() < 0)
         return ENS_EINTERNAL;

@@ -64,6 +64,8 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/utctime.h"
+#include "util/utf8.h"
 
 /* ----------------------------------------------------------------------- */
 /* Status names and times                                                  */
@@ -90,55 +92,6 @@ ens_peer_status ens__peer_status_from_text(const char *s)
     if (strcmp(s, "Deleting") == 0)
         return ENS_PEER_STATUS_DELETING;
     return ENS_PEER_STATUS_UNKNOWN;
-}
-
-/* Reads n decimal digits at s; -1 if any is not a digit. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-static bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-/* Leap years in 1..y (y >= 0). */
-static int64_t leaps_through(int64_t y) { return y / 4 - y / 100 + y / 400; }
-
-time_t ens__parse_utc_time(const char *s)
-{
-    static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int year, month, day, hour, minute, second;
-    int64_t days, secs;
-
-    if (!s || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[19] != 'Z')
-        return (time_t)-1;
-    year = digits(s, 4);
-    month = digits(s + 5, 2);
-    day = digits(s + 8, 2);
-    hour = digits(s + 11, 2);
-    minute = digits(s + 14, 2);
-    second = digits(s + 17, 2);
-    if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
-        minute > 59 || second < 0 || second > 59)
-        return (time_t)-1;
-    if (day > month_days[month - 1] + (month == 2 && is_leap(year)))
-        return (time_t)-1;
-
-    /* Days from 1970-01-01 to the first of the year, then to the day. */
-    days = 365 * ((int64_t)year - 1970) + leaps_through(year - 1) - leaps_through(1969);
-    for (int m = 1; m < month; m++)
-        days += month_days[m - 1] + (m == 2 && is_leap(year));
-    days += day - 1;
-    secs = days * 86400 + hour * 3600 + minute * 60 + second;
-    if ((int64_t)(time_t)secs != secs)
-        return (time_t)-1;
-    return (time_t)secs;
 }
 
 /* ----------------------------------------------------------------------- */
@@ -173,7 +126,7 @@ static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 /* 1 for the bytes that stand for themselves inside a string and need no
  * check: printable ASCII except '"' and '\\'.  Control characters are
- * refused; bytes >= 0x80 start a UTF-8 sequence, checked by utf8_seq(). */
+ * refused; bytes >= 0x80 start a UTF-8 sequence, checked by ens__utf8_seq(). */
 #define ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 static const unsigned char plain_byte[256] = {
     ROW16(0), ROW16(0),                             /* 0x00-0x1F */
@@ -205,29 +158,6 @@ static const unsigned char *plain_run(const unsigned char *p, const unsigned cha
     while (p < end && plain_byte[*p])
         p++;
     return p;
-}
-
-/* Length of the well-formed UTF-8 sequence at p (lead byte >= 0x80), 0 when
- * it is not one: overlong, a surrogate, beyond U+10FFFF or cut short. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else
-        return 0;
-    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
 }
 
 static size_t utf8_len(uint32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
@@ -343,7 +273,7 @@ static bool str_scan(scan *s, size_t *len, bool *plain)
             p = next;
             *plain = false;
         } else {
-            size_t k = *p < 0x20 ? 0 : utf8_seq(p, end); /* control character: 0 */
+            size_t k = *p < 0x20 ? 0 : ens__utf8_seq(p, (size_t)(end - p)); /* control character: 0 */
             if (k == 0)
                 return fail(s, p);
             n += k;
@@ -1224,7 +1154,8 @@ static void fill_conn(filler *f, ens_peer_connection *dst)
             f->broken = true;
     }
     dst->status = ens__peer_status_from_text(dst->status_text);
-    dst->creation_time_epoch = ens__parse_utc_time(dst->creation_time);
+    if (ens__utc_time_parse(dst->creation_time, &dst->creation_time_epoch) != 0)
+        dst->creation_time_epoch = (time_t)-1;
 }
 
 /* Fills the block from the validated body; NULL if pass 2 went wrong. */

@@ -27,12 +27,6 @@ ens_status ens__parse_error_body(const char *body, size_t len, long http_status,
  * case-sensitive); ENS_PEER_STATUS_UNKNOWN for NULL or any other text. */
 ens_peer_status ens__peer_status_from_text(const char *s);
 
-/* Parses exactly "YYYY-MM-DDThh:mm:ssZ" (20 characters, upper-case T and Z,
- * year 0001..9999, real month lengths and leap years, seconds 00..59) into UTC
- * seconds since 1970; (time_t)-1 if s is NULL, malformed or out of time_t's
- * range.  Locale- and TZ-independent; thread-safe. */
-time_t ens__parse_utc_time(const char *s);
-
 /*
  * Single-block layout, shared by the response parser and
  * ens_peer_connection_copy().  A builder walks its source twice: first with

@@ -31,6 +31,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "json/parser.h"
+#include "util/utctime.h"
 
 ens_status ens__describe_response_parse_dom(ens_describe_response **out, const char *body, size_t body_len,
                                             ens_error *err);
@@ -189,7 +190,9 @@ static ens_status dom_take_connection(dom_walker *w, size_t i, json_t *v, ens_pe
         (st = dom_take_network(w, i, v, "AcceptingNetwork", &dst->accepting_network)) != ENS_OK)
         return st;
     dst->status = w->lay.base ? ens__peer_status_from_text(dst->status_text) : ENS_PEER_STATUS_UNKNOWN;
-    dst->creation_time_epoch = w->lay.base ? ens__parse_utc_time(dst->creation_time) : (time_t)-1;
+    dst->creation_time_epoch = (time_t)-1;
+    if (w->lay.base && ens__utc_time_parse(dst->creation_time, &dst->creation_time_epoch) != 0)
+        dst->creation_time_epoch = (time_t)-1;
     return ENS_OK;
 }
 

@@ -1,81 +1,15 @@
 /* Request validation: everything ens_describe_peer_connections() checks
  * before it builds or sends anything. */
-#include "request/validate.h"
-
 #include <stdio.h>
 #include <string.h>
 
 #include "util/error.h"
+#include "util/text.h"
+#include "util/utf8.h"
 #include "ensclient/types.h"
 
 /* Longest Name the service accepts, in characters (code points). */
 #define ENS__NAME_MAX_CHARS 128
-
-/* Length of the well-formed UTF-8 sequence starting at s[0] (at most len
- * bytes available), or 0 when it is malformed: a stray continuation byte, an
- * overlong form, a surrogate (U+D800..U+DFFF), a value above U+10FFFF, or a
- * sequence cut short.  Ranges follow RFC 3629, section 4. */
-static size_t utf8_seq_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n, i;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong below U+0800 */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90; /* overlong below U+10000 */
-        else if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    } else {
-        return 0; /* 0x80..0xC1 (continuation or overlong lead), 0xF5..0xFF */
-    }
-    if (len < n)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 2; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
-}
-
-bool ens__utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq_len(p + i, len - i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-size_t ens__utf8_length(const char *s, size_t len)
-{
-    size_t i, count = 0;
-    for (i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            count++;
-    return count;
-}
-
-bool ens__has_crlf(const char *s)
-{
-    return s && strpbrk(s, "\r\n") != NULL;
-}
 
 ENS_EXTERN void ens_describe_request_init(ens_describe_request *req)
 {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util/alloc.h"
+#include "util/text.h"
 
 /* Bytes of randomness in the default nonce (hex-encoded: twice as many characters). */
 #define ENS__NONCE_BYTES 16
@@ -41,11 +42,6 @@ static bool header_name_ok(const char *name)
         if (*p <= 0x20 || *p == 0x7F || *p == ':')
             return false;
     return true;
-}
-
-static bool has_crlf(const char *s)
-{
-    return strpbrk(s, "\r\n") != NULL;
 }
 
 /* Frees a header's name and value, wiping the value first. */
@@ -83,7 +79,7 @@ ENS_EXTERN ens_status ens_signable_new(ens_signable **out, const char *method, c
 
     if (!out || !method || !host || !path || !canonical_query || !*method || !*host || !*path)
         return ENS_EINVAL;
-    if (has_crlf(method) || has_crlf(host) || has_crlf(path) || has_crlf(canonical_query))
+    if (ens__has_crlf(method) || ens__has_crlf(host) || ens__has_crlf(path) || ens__has_crlf(canonical_query))
         return ENS_EINVAL;
     s = ens__calloc(1, sizeof(*s));
     if (!s)
@@ -193,7 +189,7 @@ ENS_EXTERN ens_status ens_signable_set_header(ens_signable *s, const char *name,
     size_t vlen;
     char *v;
 
-    if (!s || !name || !value || !header_name_ok(name) || has_crlf(value))
+    if (!s || !name || !value || !header_name_ok(name) || ens__has_crlf(value))
         return ENS_EINVAL;
     vlen = strlen(value);
     h = find_header(s, name);
