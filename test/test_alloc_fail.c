@@ -6,75 +6,14 @@
  *
  * What is counted: the library's own allocations (ens_set_allocator).  Not
  * counted: libcurl's, jansson's and libsodium's internal allocations. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support/support.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "ensclient/ensclient.h"
-
-static long countdown; /* fail when it reaches 0; < 0 = never */
-static long allocations;
-static long failures;
-
-static void *f_malloc(void *p, size_t n)
-{
-    (void)p;
-    allocations++;
-    if (countdown >= 0 && countdown-- == 0) {
-        failures++;
-        return NULL;
-    }
-    return malloc(n);
-}
-
-static void *f_realloc(void *p, void *ptr, size_t n)
-{
-    (void)p;
-    allocations++;
-    if (countdown >= 0 && countdown-- == 0) {
-        failures++;
-        return NULL;
-    }
-    return realloc(ptr, n);
-}
-
-static void f_free(void *p, void *ptr)
-{
-    (void)p;
-    free(ptr);
-}
-
-static const ens_allocator failing = {.version = ENS_ALLOCATOR_VERSION, .malloc_fn = f_malloc,
-                                      .realloc_fn = f_realloc, .free_fn = f_free};
-
+/* A client on the cassette, one attempt per call; NULL when setting it up
+ * failed (an allocation failing there too). */
 static ens_client *replay_client(const char *cassette, ens_replay **replay_out)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_replay *r = NULL;
     ens_client *c = NULL;
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", ENS_FIXTURES_DIR, cassette);
-    if (ens_replay_new(&r, path, NULL) != ENS_OK)
-        return NULL;
-    if (ens_replay_transport_new(&o.transport, r) != ENS_OK ||
-        ens_credentials_provider_static_new(&o.credentials, "testAccessKeyId",
-                                            "testAccessKeySecret-DO-NOT-USE", NULL) != ENS_OK) {
-        ens_transport_free(o.transport);
-        ens_replay_free(r);
-        return NULL;
-    }
-    o.max_attempts = 1;
-    if (ens_client_new(&c, &o, NULL) != ENS_OK) {
-        ens_replay_free(r);
-        return NULL;
-    }
-    *replay_out = r;
+    ts_cassette_client_try(&c, replay_out, cassette, &(ts_client_options){.max_attempts = 1}, NULL);
     return c;
 }
 
@@ -87,14 +26,14 @@ static ens_status describe_once(long k)
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
     ens_status st;
-    countdown = k;
+    ts_alloc_arm(k);
     c = replay_client("cassettes/single_page.json", &r);
     if (!c) {
-        countdown = -1;
+        ts_alloc_disarm();
         return ENS_ENOMEM; /* setting up failed: that is the allocation failing too */
     }
     st = ens_describe_peer_connections(c, &req, &resp, &err);
-    countdown = -1;
+    ts_alloc_disarm();
     if (st == ENS_OK) {
         assert_true(resp->connections_count > 0);
         assert_non_null(resp->request_id);
@@ -118,10 +57,10 @@ static ens_status walk_once(long k, size_t *items)
     const ens_peer_connection *p;
     ens_status st;
     *items = 0;
-    countdown = k;
+    ts_alloc_arm(k);
     c = replay_client("iterator/several_pages.json", &r);
     if (!c) {
-        countdown = -1;
+        ts_alloc_disarm();
         return ENS_ENOMEM;
     }
     req.page_size = 10;
@@ -130,7 +69,7 @@ static ens_status walk_once(long k, size_t *items)
         assert_non_null(p);
         (*items)++;
     }
-    countdown = -1;
+    ts_alloc_disarm();
     ens_peer_iterator_free(it);
     ens_client_free(c);
     ens_replay_free(r);
@@ -142,11 +81,10 @@ static void test_describe_every_allocation(void **state)
     long k, points = 0;
     ens_status st;
     (void)state;
-    assert_int_equal(ens_set_allocator(&failing), ENS_OK);
+    assert_int_equal(ens_set_allocator(&ts_failing_allocator), ENS_OK);
     for (k = 0;; k++) {
-        failures = 0;
         st = describe_once(k);
-        if (failures == 0) {
+        if (ts_alloc.failures == 0) {
             assert_int_equal(st, ENS_OK); /* no failure injected: the call works */
             break;
         }
@@ -165,14 +103,13 @@ static void test_walk_every_allocation(void **state)
     size_t items, full = 0;
     ens_status st;
     (void)state;
-    assert_int_equal(ens_set_allocator(&failing), ENS_OK);
+    assert_int_equal(ens_set_allocator(&ts_failing_allocator), ENS_OK);
     st = walk_once(-1, &full);
     assert_int_equal(st, ENS_ITEROVER);
     assert_true(full > 20);
     for (k = 0;; k++) {
-        failures = 0;
         st = walk_once(k, &items);
-        if (failures == 0) {
+        if (ts_alloc.failures == 0) {
             assert_int_equal(st, ENS_ITEROVER);
             assert_int_equal(items, full);
             break;
@@ -189,11 +126,11 @@ static void test_walk_every_allocation(void **state)
 
 static void test_allocator_rules(void **state)
 {
-    ens_allocator bad = failing;
+    ens_allocator bad = ts_failing_allocator;
     (void)state;
     bad.free_fn = NULL;
     assert_int_equal(ens_set_allocator(&bad), ENS_EINVAL);
-    bad = failing;
+    bad = ts_failing_allocator;
     bad.version = 99;
     assert_int_equal(ens_set_allocator(&bad), ENS_EINVAL);
     assert_int_equal(ens_set_allocator(NULL), ENS_OK);

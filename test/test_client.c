@@ -1,19 +1,10 @@
 /* The client and the describe call, end to end over an in-test transport that
  * records what it was asked to send and answers with canned bodies. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ensclient/ensclient.h"
-
-#define TEST_SECRET "tEsT-SeCrEt-4f9a1c"
-#define TEST_TOKEN "tEsT-StS-ToKeN-77b2"
+#include "support/support.h"
 
 typedef struct canned {
     long status;
@@ -60,30 +51,8 @@ static void canned_destroy(void *ctx) { ((canned *)ctx)->destroyed++; }
 static const ens_transport_vtable canned_vt = {ENS_TRANSPORT_VTABLE_VERSION, canned_send,
                                                canned_destroy};
 
-static time_t pinned_clock(void *p)
-{
-    (void)p;
-    return 1698315752; /* 2023-10-26T10:22:32Z */
-}
-
-static ens_status pinned_nonce(void *p, char out[65])
-{
-    (void)p;
-    strcpy(out, "3156853299f313e23d1673dc12e1703d");
-    return ENS_OK;
-}
-
-static char log_text[65536];
-static size_t log_len;
-
-static void capture_log(void *payload, ens_log_level level, const char *message)
-{
-    (void)payload;
-    (void)level;
-    log_len += (size_t)snprintf(log_text + log_len, sizeof(log_text) - log_len, "%s\n", message);
-    if (log_len >= sizeof(log_text))
-        log_len = sizeof(log_text) - 1;
-}
+/* Every client's log, at the most verbose level. */
+static ts_log logs = TS_LOG_INIT;
 
 static const char ok_body[] =
     "{\"RequestId\":\"REQ-1\",\"PageNumber\":\"1\",\"PageSize\":\"10\",\"TotalCount\":\"1\","
@@ -93,29 +62,19 @@ static const char ok_body[] =
 
 static ens_client *make_client(canned *c, const char *token, const char *endpoint)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_client *client = NULL;
+    static ts_pins pins = TS_PINS_EXAMPLE;
     ens_transport *t = NULL;
-    ens_credentials_provider *p = NULL;
-    ens_error err = ENS_ERROR_INIT;
     assert_int_equal(ens_transport_new(&t, &canned_vt, c), ENS_OK);
-    assert_int_equal(ens_credentials_provider_static_new(&p, "test-akid", TEST_SECRET, token), ENS_OK);
-    o.endpoint = endpoint;
-    o.transport = t;
-    o.credentials = p;
-    o.clock = pinned_clock;
-    o.nonce = pinned_nonce;
-    o.log_fn = capture_log;
-    o.log_level = ENS_LOG_DEBUG;
-    o.max_attempts = 1; /* retries have their own tests */
-    assert_int_equal(ens_client_new(&client, &o, &err), ENS_OK);
-    return client;
+    return ts_client(&(ts_client_options){.key_id = "test-akid", .secret = TS_SECRET, .token = token,
+                                          .endpoint = endpoint, .transport = t, .pins = &pins,
+                                          .log = &logs, .log_level = ENS_LOG_DEBUG,
+                                          .max_attempts = 1 /* retries have their own tests */});
 }
 
 static void assert_no_secret(const char *text)
 {
-    assert_null(strstr(text, TEST_SECRET));
-    assert_null(strstr(text, TEST_TOKEN));
+    assert_null(strstr(text, TS_SECRET));
+    assert_null(strstr(text, TS_TOKEN));
 }
 
 static void test_happy_path(void **state)
@@ -184,20 +143,20 @@ static void test_signature_is_deterministic_when_pinned(void **state)
 static void test_sts_token_is_sent_and_signed(void **state)
 {
     canned c = {200, ok_body, ENS_OK, 0, 0, "", "", 0, 0, 0};
-    ens_client *client = make_client(&c, TEST_TOKEN, "http://localhost:9");
+    ens_client *client = make_client(&c, TS_TOKEN, "http://localhost:9");
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     (void)state;
-    log_len = 0;
+    ts_log_clear(&logs);
     assert_int_equal(ens_describe_peer_connections(client, &req, &resp, NULL), ENS_OK);
     ens_describe_response_free(resp);
-    assert_non_null(strstr(c.headers, "x-acs-security-token: " TEST_TOKEN "\n"));
+    assert_non_null(strstr(c.headers, "x-acs-security-token: " TS_TOKEN "\n"));
     assert_non_null(strstr(c.headers, "x-acs-date;x-acs-security-token;x-acs-signature-nonce"));
     /* the debug log shows the request but never the token or signature */
-    assert_non_null(strstr(log_text, "x-acs-security-token: [redacted]"));
-    assert_non_null(strstr(log_text, "authorization: [redacted]"));
-    assert_null(strstr(log_text, "Signature="));
-    assert_no_secret(log_text);
+    assert_non_null(strstr(ts_log_text(&logs), "x-acs-security-token: [redacted]"));
+    assert_non_null(strstr(ts_log_text(&logs), "authorization: [redacted]"));
+    assert_null(strstr(ts_log_text(&logs), "Signature="));
+    assert_no_secret(ts_log_text(&logs));
     ens_client_free(client);
 }
 
@@ -345,10 +304,7 @@ static void test_env_credentials_by_default(void **state)
     ens_error err = ENS_ERROR_INIT;
     (void)state;
     /* never reach for a real metadata service or real profile files */
-    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);
-    setenv("ALIBABA_CLOUD_CONFIG_FILE", "/nonexistent/ensclient-test/config.json", 1);
-    setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/ensclient-test/credentials", 1);
-    unsetenv("ALIBABA_CLOUD_CREDENTIALS_URI");
+    ts_env_no_real_credentials();
     assert_int_equal(ens_transport_new(&o.transport, &canned_vt, &c), ENS_OK);
     assert_int_equal(ens_client_new(&client, &o, NULL), ENS_OK);
     unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
@@ -361,7 +317,7 @@ static void test_env_credentials_by_default(void **state)
     assert_true(strstr(err.description, "environment") < strstr(err.description, "cli config"));
     assert_int_equal(c.sends, 0);
     setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "env-akid", 1);
-    setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", TEST_SECRET, 1);
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", TS_SECRET, 1);
     assert_int_equal(ens_describe_peer_connections(client, &req, &resp, &err), ENS_OK);
     assert_non_null(strstr(c.headers, "Credential=env-akid,"));
     ens_describe_response_free(resp);
@@ -381,7 +337,7 @@ static void test_options(void **state)
     ens_client_options_init(&o);
     assert_int_equal(o.version, ENS_CLIENT_OPTIONS_VERSION);
     assert_int_equal(ens_transport_new(&o.transport, &canned_vt, &c), ENS_OK);
-    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "id", TEST_SECRET, NULL), ENS_OK);
+    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "id", TS_SECRET, NULL), ENS_OK);
     o.connect_timeout_ms = 1234;
     o.timeout_ms = 5678;
     o.max_response_bytes = 4096;
@@ -435,7 +391,7 @@ static void test_endpoints(void **state)
         ens_error err = ENS_ERROR_INIT;
         ens_status st;
         assert_int_equal(ens_transport_new(&o.transport, &canned_vt, &c), ENS_OK);
-        assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "id", TEST_SECRET, NULL), ENS_OK);
+        assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "id", TS_SECRET, NULL), ENS_OK);
         o.endpoint = cases[i].endpoint;
         o.allow_insecure_http = cases[i].allow_http;
         st = ens_client_new(&client, &o, &err);
@@ -489,13 +445,13 @@ static void test_default_client_and_insecure_warning(void **state)
     (void)state;
     assert_int_equal(ens_client_new(&client, NULL, NULL), ENS_OK);
     ens_client_free(client);
-    log_len = 0;
-    log_text[0] = '\0';
+    ts_log_clear(&logs);
     o.insecure_skip_tls_verify = true;
-    o.log_fn = capture_log;
+    o.log_fn = ts_log_capture;
+    o.log_payload = &logs;
     o.log_level = ENS_LOG_WARN;
     assert_int_equal(ens_client_new(&client, &o, NULL), ENS_OK);
-    assert_non_null(strstr(log_text, "insecure_skip_tls_verify"));
+    assert_non_null(strstr(ts_log_text(&logs), "insecure_skip_tls_verify"));
     ens_client_free(client);
     ens_client_free(NULL);
 }
@@ -509,6 +465,13 @@ static void test_strerror_and_version(void **state)
     assert_string_equal(ens_strerror(-999), "unknown status");
     assert_string_equal(ens_version(), ENS_VERSION_STRING);
     assert_string_equal(ens_version(), "0.1.0");
+}
+
+static int free_logs(void **state)
+{
+    (void)state;
+    ts_log_clear(&logs);
+    return 0;
 }
 
 int main(void)
@@ -529,5 +492,5 @@ int main(void)
         cmocka_unit_test(test_default_client_and_insecure_warning),
         cmocka_unit_test(test_strerror_and_version),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, free_logs);
 }

@@ -2,35 +2,20 @@
  * credentials URI, callback, cache and chains.  Files live in a temporary
  * HOME; the HTTP providers talk to a small loopback HTTP server started by
  * this test (one thread, one connection at a time, Connection: close). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support/support.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "credentials/cred_internal.h"
 #include "ensclient/ensclient.h"
-
-#ifndef ENS_FIXTURES_DIR
-#error "ENS_FIXTURES_DIR must be defined"
-#endif
-#define CRED_FIXTURES ENS_FIXTURES_DIR "/credentials"
 
 /* ------------------------------------------------------------------ */
 /* environment and temporary HOME                                      */
@@ -59,29 +44,6 @@ static const char *const managed_vars[] = {
 #define N_VARS (sizeof(managed_vars) / sizeof(managed_vars[0]))
 static char *saved_vars[N_VARS];
 static char home[256];
-
-static void rm_rf(const char *path)
-{
-    struct stat sb;
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        char child[1024];
-        while (d && (e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-            rm_rf(child);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static int group_setup(void **state)
 {
@@ -114,9 +76,7 @@ static int test_setup(void **state)
     (void)state;
     for (i = 0; i < N_VARS; i++)
         unsetenv(managed_vars[i]);
-    snprintf(home, sizeof(home), "/tmp/ens-cred-home-XXXXXX");
-    if (!mkdtemp(home))
-        return -1;
+    ts_tmpdir(home, sizeof(home), "ens-cred-home");
     setenv("HOME", home, 1);
     return 0;
 }
@@ -124,42 +84,29 @@ static int test_setup(void **state)
 static int test_teardown(void **state)
 {
     (void)state;
-    rm_rf(home);
+    ts_rm_rf(home);
     return 0;
 }
 
+static void home_path(char *dst, size_t cap, const char *rel) { snprintf(dst, cap, "%s/%s", home, rel); }
+
+/* Writes content to $HOME/rel, making the directories on the way. */
 static void write_file(const char *rel, const char *content)
 {
-    char path[512], dir[512], *slash;
-    FILE *f;
-    snprintf(path, sizeof(path), "%s/%s", home, rel);
-    snprintf(dir, sizeof(dir), "%s", path);
-    for (slash = strchr(dir + strlen(home) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        mkdir(dir, 0700);
-        *slash = '/';
-    }
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(content, 1, strlen(content), f), strlen(content));
-    fclose(f);
+    char path[512];
+    home_path(path, sizeof(path), rel);
+    ts_write_file(path, content);
 }
 
+/* test/fixtures/credentials/<fixture> to $HOME/rel. */
 static void copy_fixture(const char *fixture, const char *rel)
 {
-    char path[512], buf[8192];
-    FILE *f;
-    size_t n;
-    snprintf(path, sizeof(path), "%s/%s", CRED_FIXTURES, fixture);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    write_file(rel, buf);
+    char name[256], *text;
+    snprintf(name, sizeof(name), "credentials/%s", fixture);
+    text = ts_fixture_load(name, NULL);
+    write_file(rel, text);
+    free(text);
 }
-
-static void home_path(char *dst, size_t cap, const char *rel) { snprintf(dst, cap, "%s/%s", home, rel); }
 
 /* get through p; returns the status and keeps the error */
 static ens_status get(ens_credentials_provider *p, ens_credentials **c, ens_error *err)
@@ -180,13 +127,9 @@ static void assert_no_secret(const char *text)
 /* pinned clock                                                        */
 /* ------------------------------------------------------------------ */
 
-static _Atomic long long pinned_now = 1800000000LL; /* 2027-01-15 */
-
-static time_t pinned_clock(void *payload)
-{
-    (void)payload;
-    return (time_t)atomic_load(&pinned_now);
-}
+static ts_pins clock_pins = {.base = 1800000000LL}; /* 2027-01-15 */
+/* The tests move the clock with atomic_store(&pinned_now, ...). */
+#define pinned_now (clock_pins.base)
 
 static void fmt_time(char *dst, size_t cap, time_t t)
 {
@@ -209,10 +152,8 @@ typedef struct reply {
 } reply;
 
 typedef struct server {
-    int fd;
-    int stop[2];
+    ts_http_server *http;
     unsigned short port;
-    pthread_t thread;
     pthread_mutex_t mu;
     /* behaviour (guarded by mu) */
     reply token, list, creds, uri;
@@ -285,25 +226,17 @@ static const char *find_header(const char *req, const char *name, char *val, siz
     return NULL;
 }
 
-static void handle(int cfd)
+static void handle(void *ctx, int cfd, const char *req, size_t len)
 {
-    char req[8192], method[16], path[512], val[256];
-    size_t n = 0;
+    char method[16], path[512], val[256];
+    size_t n;
     reply r;
     int *counter;
     char out[4096];
-    ssize_t got;
     const char *tok;
+    (void)ctx;
+    (void)len;
 
-    while (n < sizeof(req) - 1) {
-        got = recv(cfd, req + n, sizeof(req) - 1 - n, 0);
-        if (got <= 0)
-            return;
-        n += (size_t)got;
-        req[n] = '\0';
-        if (strstr(req, "\r\n\r\n"))
-            break;
-    }
     if (sscanf(req, "%15s %511s", method, path) != 2)
         return;
     pthread_mutex_lock(&srv.mu);
@@ -339,36 +272,12 @@ static void handle(int cfd)
     (*counter)++;
     pthread_mutex_unlock(&srv.mu);
     if (r.delay_ms > 0)
-        usleep((useconds_t)r.delay_ms * 1000);
+        ts_sleep_ms(r.delay_ms);
     n = (size_t)snprintf(out, sizeof(out),
                          "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                          "Connection: close\r\n\r\n%s",
                          r.status, strlen(r.body), r.body);
-    if (send(cfd, out, n, MSG_NOSIGNAL) < 0)
-        return;
-}
-
-static void *server_main(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        struct pollfd pf[2] = {{srv.fd, POLLIN, 0}, {srv.stop[0], POLLIN, 0}};
-        int cfd;
-        if (poll(pf, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (pf[1].revents)
-            break;
-        cfd = accept(srv.fd, NULL, NULL);
-        if (cfd < 0)
-            continue;
-        handle(cfd);
-        shutdown(cfd, SHUT_WR);
-        close(cfd);
-    }
-    return NULL;
+    ts_send_all(cfd, out, n);
 }
 
 static void metadata_defaults(void)
@@ -389,35 +298,20 @@ static void metadata_defaults(void)
 
 static int http_setup(void **state)
 {
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
     if (test_setup(state) != 0)
         return -1;
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.mu, NULL);
-    srv.fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (srv.fd < 0 || pipe(srv.stop) != 0)
-        return -1;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(srv.fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(srv.fd, 64) != 0 ||
-        getsockname(srv.fd, (struct sockaddr *)&sa, &len) != 0)
-        return -1;
-    srv.port = ntohs(sa.sin_port);
     atomic_store(&pinned_now, 1800000000LL);
     metadata_defaults();
-    return pthread_create(&srv.thread, NULL, server_main, NULL) == 0 ? 0 : -1;
+    srv.http = ts_http_start(handle, NULL);
+    srv.port = ts_http_port(srv.http);
+    return 0;
 }
 
 static int http_teardown(void **state)
 {
-    if (write(srv.stop[1], "x", 1) != 1)
-        return -1;
-    pthread_join(srv.thread, NULL);
-    close(srv.fd);
-    close(srv.stop[0]);
-    close(srv.stop[1]);
+    ts_http_stop(srv.http);
     pthread_mutex_destroy(&srv.mu);
     return test_teardown(state);
 }
@@ -430,7 +324,8 @@ static ens_credentials_provider_options http_opts(char *url, size_t cap)
     ens_credentials_provider_options o = ENS_CREDENTIALS_PROVIDER_OPTIONS_INIT;
     base_url(url, cap);
     o.metadata_base_url = url;
-    o.clock_fn = pinned_clock;
+    o.clock_fn = ts_pins_clock;
+    o.clock_payload = &clock_pins;
     return o;
 }
 
@@ -785,7 +680,7 @@ static void test_cli_config_malformed(void **state)
     assert_non_null(strstr(err.description, "not valid JSON"));
 
     /* a directory where the file should be */
-    rm_rf(path);
+    ts_rm_rf(path);
     mkdir(path, 0700);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
     assert_non_null(strstr(err.description, "is a directory"));
@@ -1243,7 +1138,8 @@ static ens_credentials_provider *cached_cb(cb_payload *s)
 {
     ens_credentials_provider *inner = NULL, *p = NULL;
     ens_credentials_cache_options co = ENS_CREDENTIALS_CACHE_OPTIONS_INIT;
-    co.clock_fn = pinned_clock;
+    co.clock_fn = ts_pins_clock;
+    co.clock_payload = &clock_pins;
     assert_int_equal(ens_credentials_provider_callback_new(&inner, cb_fn, s), ENS_OK);
     assert_int_equal(ens_credentials_provider_cached_new(&p, inner, &co), ENS_OK);
     return p;
@@ -1650,7 +1546,7 @@ static void test_default_chain_order(void **state)
     expect_id(p, "ini-rp-id");
     /* then the RAM role */
     unsetenv("ALIBABA_CLOUD_PROFILE");
-    rm_rf(home); /* both files gone */
+    ts_rm_rf(home); /* both files gone */
     mkdir(home, 0700);
     ens_credentials_provider_invalidate(p);
     expect_id(p, "role-id-1");
@@ -1701,7 +1597,7 @@ static void test_default_chain_failure_message(void **state)
     assert_no_secret(err.description);
 
     /* nothing configured at all, metadata disabled */
-    rm_rf(home);
+    ts_rm_rf(home);
     mkdir(home, 0700);
     setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);

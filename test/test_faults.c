@@ -2,19 +2,10 @@
  * loopback sockets through the libcurl transport, ends in its documented
  * status; after each, the same client still works.  (Leaks: this test runs
  * under AddressSanitizer and valgrind in CI.)  docs/faults.md holds the table. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "ens_mock.h"
-#include "ensclient/ensclient.h"
+#include "support/mock.h"
 
 /* Cases list only the fields that matter to them. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -81,18 +72,13 @@ static ens_describe_response *call(ensmock_server *srv, ens_client *c, ens_statu
 
 static void run_case(ensmock_server *srv, const fault_case *fc)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_client *c = NULL;
+    ts_client_options o = {.max_attempts = fc->max_attempts ? fc->max_attempts : 1,
+                           .retry_base_delay_ms = 5,
+                           .retry_max_delay_ms = 20,
+                           .timeout_ms = fc->timeout_ms ? fc->timeout_ms : 60000,
+                           .max_response_bytes = fc->cap};
+    ens_client *c = ts_mock_client(srv, &o);
     ens_describe_response *resp;
-    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
-                                                         ENSMOCK_DEMO_KEY_SECRET, NULL), ENS_OK);
-    o.endpoint = ensmock_url(srv);
-    o.max_attempts = fc->max_attempts ? fc->max_attempts : 1;
-    o.retry_base_delay_ms = 5;
-    o.retry_max_delay_ms = 20;
-    o.timeout_ms = fc->timeout_ms ? fc->timeout_ms : 60000;
-    o.max_response_bytes = fc->cap;
-    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
 
     assert_int_equal(ensmock_set_faults(srv, &fc->faults), ENSMOCK_OK);
     resp = call(srv, c, fc->expect, fc->expect_attempts, fc->name);
@@ -108,8 +94,7 @@ static void run_case(ensmock_server *srv, const fault_case *fc)
 
 static void test_matrix(void **state)
 {
-    ensmock_options mo;
-    ensmock_server *srv = NULL;
+    ensmock_server *srv;
     char *ten_mb = big_string_body(10u * 1024 * 1024);
     char *deep = nested_body(100000);
     size_t i;
@@ -132,8 +117,7 @@ static void test_matrix(void **state)
         {"accepts and never answers", {.delay_ms = 60000}, 2, 500, 0, ENS_ETIMEOUT},
     };
     (void)state;
-    ensmock_options_init(&mo);
-    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
+    srv = ts_mock_start(NULL);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         print_message("fault: %s -> %s\n", cases[i].name, ens_strerror(cases[i].expect));
         run_case(srv, &cases[i]);
@@ -147,22 +131,14 @@ static void test_big_but_allowed(void **state)
 {
     /* A 10 MB string is served in full when the cap allows it, and an absurd
        but representable TotalCount is reported as sent. */
-    ensmock_options mo;
-    ensmock_server *srv = NULL;
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_client *c = NULL;
+    ensmock_server *srv;
+    ens_client *c;
     ens_describe_response *resp;
     char *ten_mb = big_string_body(10u * 1024 * 1024);
     (void)state;
-    ensmock_options_init(&mo);
-    mo.faults.raw_body = ten_mb;
-    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
+    srv = ts_mock_start(&(ts_mock_options){.faults = &(ensmock_faults){.raw_body = ten_mb}});
     free(ten_mb); /* the mock keeps its own copy */
-    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
-                                                         ENSMOCK_DEMO_KEY_SECRET, NULL), ENS_OK);
-    o.endpoint = ensmock_url(srv);
-    o.max_response_bytes = 16u * 1024 * 1024;
-    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+    c = ts_mock_client(srv, &(ts_client_options){.max_response_bytes = 16u * 1024 * 1024});
     resp = call(srv, c, ENS_OK, 0, "10 MB allowed");
     assert_int_equal(resp->connections_count, 1);
     assert_int_equal(strlen(resp->connections[0].name), 10u * 1024 * 1024);

@@ -1,72 +1,24 @@
 /* Integration: the real libcurl transport and the real signer against the
  * local mock ENS server (started by this test on 127.0.0.1) over real sockets. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "ens_mock.h"
-#include "ensclient/ensclient.h"
+#include "support/mock.h"
 
-#ifndef ENS_TLS_DIR
-#error "ENS_TLS_DIR must point at test/tls"
-#endif
-
-static ensmock_server *start_mock(const ensmock_faults *faults, bool tls)
-{
-    ensmock_options o;
-    ensmock_server *srv = NULL;
-    ensmock_options_init(&o);
-    if (faults)
-        o.faults = *faults;
-    if (tls) {
-        o.tls_cert_file = ENS_TLS_DIR "/server.pem";
-        o.tls_key_file = ENS_TLS_DIR "/server.key";
-    }
-    assert_int_equal(ensmock_start(&o, &srv), ENSMOCK_OK);
-    return srv;
-}
-
-static unsigned int attempts_for_next_client = 1;
-
+/* A client with the demo key id and the demo secret (or another one). */
 static ens_client *client_for(ensmock_server *srv, const char *secret, long timeout_ms,
-                              size_t cap, const char *ca_file)
+                              size_t cap, const char *ca_file, unsigned attempts)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_client *c = NULL;
-    ens_error err = ENS_ERROR_INIT;
-    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
-                                                         secret ? secret : ENSMOCK_DEMO_KEY_SECRET, NULL),
-                     ENS_OK);
-    o.endpoint = ensmock_url(srv);
-    o.timeout_ms = timeout_ms;
-    o.connect_timeout_ms = 20000;
-    o.max_response_bytes = cap;
-    o.ca_file = ca_file;
-    o.max_attempts = attempts_for_next_client;
-    o.retry_base_delay_ms = 10;
-    if (ens_client_new(&c, &o, &err) != ENS_OK)
-        fail_msg("ens_client_new: %s", err.description);
-    return c;
-}
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+    return ts_mock_client(srv, &(ts_client_options){.secret = secret, .timeout_ms = timeout_ms,
+                                                    .connect_timeout_ms = 20000,
+                                                    .max_response_bytes = cap, .ca_file = ca_file,
+                                                    .max_attempts = attempts,
+                                                    .retry_base_delay_ms = 10});
 }
 
 static void test_signed_call_and_filter(void **state)
 {
-    ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, NULL, 30000, 0, NULL);
+    ensmock_server *srv = ts_mock_start(NULL);
+    ens_client *c = client_for(srv, NULL, 30000, 0, NULL, 1);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
@@ -93,8 +45,8 @@ static void test_signed_call_and_filter(void **state)
 
 static void test_wrong_secret_is_an_auth_error(void **state)
 {
-    ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, "not-the-secret", 30000, 0, NULL);
+    ensmock_server *srv = ts_mock_start(NULL);
+    ens_client *c = client_for(srv, "not-the-secret", 30000, 0, NULL, 1);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
@@ -111,8 +63,8 @@ static void test_wrong_secret_is_an_auth_error(void **state)
 
 static void test_connection_reuse(void **state)
 {
-    ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, NULL, 30000, 0, NULL);
+    ensmock_server *srv = ts_mock_start(NULL);
+    ens_client *c = client_for(srv, NULL, 30000, 0, NULL, 1);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ensmock_stats st;
     int i;
@@ -144,11 +96,11 @@ static void test_slow_server_hits_total_timeout(void **state)
     double t0, took;
     (void)state;
     f.delay_ms = 4000;
-    srv = start_mock(&f, false);
-    c = client_for(srv, NULL, 300, 0, NULL);
-    t0 = now_ms();
+    srv = ts_mock_start(&(ts_mock_options){.faults = &f});
+    c = client_for(srv, NULL, 300, 0, NULL, 1);
+    t0 = ts_now_ms();
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETIMEOUT);
-    took = now_ms() - t0;
+    took = ts_now_ms() - t0;
     /* bound: the configured 300 ms plus a generous margin for a loaded machine */
     assert_true(took < 2500.0);
     assert_true(took >= 250.0);
@@ -160,8 +112,8 @@ static void test_slow_server_hits_total_timeout(void **state)
 static void test_dropped_and_truncated(void **state)
 {
     ensmock_faults f = {0};
-    ensmock_server *srv = start_mock(NULL, false);
-    ens_client *c = client_for(srv, NULL, 30000, 0, NULL);
+    ensmock_server *srv = ts_mock_start(NULL);
+    ens_client *c = client_for(srv, NULL, 30000, 0, NULL, 1);
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
@@ -195,13 +147,13 @@ static void test_size_cap(void **state)
     ens_error err = ENS_ERROR_INIT;
     (void)state;
     f.oversize_body_bytes = 256 * 1024;
-    srv = start_mock(&f, false);
-    c = client_for(srv, NULL, 30000, 64 * 1024, NULL);
+    srv = ts_mock_start(&(ts_mock_options){.faults = &f});
+    c = client_for(srv, NULL, 30000, 64 * 1024, NULL, 1);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETOOLARGE);
     assert_null(resp);
     ens_client_free(c);
     /* the same body fits under the default 8 MiB cap */
-    c = client_for(srv, NULL, 30000, 0, NULL);
+    c = client_for(srv, NULL, 30000, 0, NULL, 1);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
     ens_describe_response_free(resp);
     ens_client_free(c);
@@ -210,18 +162,18 @@ static void test_size_cap(void **state)
 
 static void test_tls(void **state)
 {
-    ensmock_server *srv = start_mock(NULL, true);
+    ensmock_server *srv = ts_mock_start(&(ts_mock_options){.tls = true});
     ens_client *c;
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_non_null(strstr(ensmock_url(srv), "https://"));
-    c = client_for(srv, NULL, 30000, 0, NULL);
+    c = client_for(srv, NULL, 30000, 0, NULL, 1);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ETLS);
     assert_null(resp);
     ens_client_free(c);
-    c = client_for(srv, NULL, 30000, 0, ENS_TLS_DIR "/ca.pem");
+    c = client_for(srv, NULL, 30000, 0, ts_tls_ca_file(), 1);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
     assert_int_equal(resp->connections_count, 10);
     ens_describe_response_free(resp);
@@ -240,8 +192,8 @@ static void test_service_errors_over_http(void **state)
     (void)state;
     f.throttle_first_n = 1;
     f.unavailable_first_n = 1;
-    srv = start_mock(&f, false);
-    c = client_for(srv, NULL, 30000, 0, NULL);
+    srv = ts_mock_start(&(ts_mock_options){.faults = &f});
+    c = client_for(srv, NULL, 30000, 0, NULL, 1);
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ESERVICE);
     assert_string_equal(err.code, "Throttling.User");
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_ESERVICE);
@@ -265,10 +217,8 @@ static void test_retries_over_http(void **state)
     (void)state;
     f.throttle_first_n = 1;
     f.unavailable_first_n = 1;
-    srv = start_mock(&f, false);
-    attempts_for_next_client = 3;
-    c = client_for(srv, NULL, 30000, 0, NULL);
-    attempts_for_next_client = 1;
+    srv = ts_mock_start(&(ts_mock_options){.faults = &f});
+    c = client_for(srv, NULL, 30000, 0, NULL, 3);
     /* throttled, then 503, then served: every attempt re-signed with a fresh
        nonce, or the server would answer SignatureNonceUsed */
     assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);

@@ -4,17 +4,11 @@
  * allocation-failure walk needs a server that answers a retried page again
  * (a cassette answers each exchange once), and the final-ENS_EINVAL test a
  * transport that refuses. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ensclient/ensclient.h"
+#include "support/support.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -23,31 +17,23 @@ typedef struct rig {
     ens_client *client;
 } rig;
 
+/* The cassettes hold each attempt; the iterator does the retrying. */
+static const ts_client_options one_attempt = {.max_attempts = 1};
+
 static ens_client *client_over(ens_transport *t)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_credentials_provider *p = NULL;
-    ens_client *client = NULL;
-    ens_error err = ENS_ERROR_INIT;
-    assert_int_equal(ens_credentials_provider_static_new(&p, "test-akid", "test-secret", NULL), ENS_OK);
+    ts_client_options o = one_attempt;
     o.transport = t;
-    o.credentials = p;
-    o.max_attempts = 1; /* the cassettes hold each attempt; the iterator does the retrying */
-    if (ens_client_new(&client, &o, &err) != ENS_OK)
-        fail_msg("ens_client_new: %s", err.description);
-    return client;
+    o.key_id = "test-akid";
+    o.secret = "test-secret";
+    return ts_client(&o);
 }
 
 static void rig_open(rig *r, const char *cassette)
 {
-    char path[1024];
-    ens_error err = ENS_ERROR_INIT;
-    ens_transport *t = NULL;
-    snprintf(path, sizeof(path), "%s/iterator/%s.json", ENS_FIXTURES_DIR, cassette);
-    if (ens_replay_new(&r->replay, path, &err) != ENS_OK)
-        fail_msg("ens_replay_new(%s): %s", path, err.description);
-    assert_int_equal(ens_replay_transport_new(&t, r->replay), ENS_OK);
-    r->client = client_over(t);
+    char name[256];
+    snprintf(name, sizeof(name), "iterator/%s.json", cassette);
+    r->client = ts_cassette_client(name, &r->replay, &one_attempt);
 }
 
 /* Checks how many exchanges the walk left unused, then frees the rig. */
@@ -804,37 +790,6 @@ static void test_err_untouched_on_iterover(void **state)
  * page is answered again).  Each failure must come back as a retryable error
  * (never a final one) and the resumed walk must yield exactly 1..34. */
 
-static struct {
-    long countdown; /* fail the allocation that brings it to 0; < 0 = off */
-    int failed;
-} alloc_ctl = {-1, 0};
-
-static void *t_malloc(void *payload, size_t size)
-{
-    (void)payload;
-    if (alloc_ctl.countdown >= 0 && alloc_ctl.countdown-- == 0) {
-        alloc_ctl.failed = 1;
-        return NULL;
-    }
-    return malloc(size);
-}
-
-static void *t_realloc(void *payload, void *ptr, size_t size)
-{
-    (void)payload;
-    if (alloc_ctl.countdown >= 0 && alloc_ctl.countdown-- == 0) {
-        alloc_ctl.failed = 1;
-        return NULL;
-    }
-    return realloc(ptr, size);
-}
-
-static void t_free(void *payload, void *ptr)
-{
-    (void)payload;
-    free(ptr);
-}
-
 #define SERVED_TOTAL 34
 
 static ens_status pages_send(void *ctx, const ens_http_request *req, ens_http_response *resp,
@@ -910,13 +865,12 @@ static void test_einval_from_call_is_final(void **state)
 
 static void test_allocation_failures(void **state)
 {
-    static const ens_allocator hooks = {ENS_ALLOCATOR_VERSION, t_malloc, t_realloc, t_free, NULL};
     ens_describe_request req = req_size(10);
     ens_iterator_options o = ENS_ITERATOR_OPTIONS_INIT;
     long k;
     (void)state;
 
-    assert_int_equal(ens_set_allocator(&hooks), ENS_OK);
+    assert_int_equal(ens_set_allocator(&ts_failing_allocator), ENS_OK);
     for (k = 0;; k++) {
         ens_transport *t = NULL;
         ens_client *client;
@@ -927,13 +881,12 @@ static void test_allocation_failures(void **state)
         seq got;
         int failures = 0;
 
-        alloc_ctl.countdown = -1;
-        alloc_ctl.failed = 0;
+        ts_alloc_disarm();
         assert_int_equal(ens_transport_new(&t, &pages_vt, NULL), ENS_OK);
         client = client_over(t);
         o.max_items = 33; /* one short of everything: exercises the cut too */
 
-        alloc_ctl.countdown = k;
+        ts_alloc_arm(k);
         while ((st = ens_peer_iterator_new(&it, client, &req, &o, &err)) != ENS_OK) {
             assert_int_equal(st, ENS_ENOMEM);
             assert_null(it);
@@ -955,9 +908,9 @@ static void test_allocation_failures(void **state)
         }
         assert_seq(&got, range(1, 33));
         ens_peer_iterator_free(it);
-        alloc_ctl.countdown = -1;
+        ts_alloc_disarm();
         ens_client_free(client);
-        if (!alloc_ctl.failed)
+        if (ts_alloc.failures == 0)
             break; /* every allocation of the walk has failed once */
         assert_true(failures >= 1);
     }

@@ -6,12 +6,6 @@
  *
  *     build/test/test_replay --write-cassettes test/fixtures/cassettes
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <dirent.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -23,16 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ensclient/ensclient.h"
+#include "support/support.h"
 
-/* The fictitious keys the committed cassettes were recorded with. */
-#define FIXTURE_AKID "testAccessKeyId"
-#define FIXTURE_SECRET "testAccessKeySecret-DO-NOT-USE"
-/* The keys test/test_client.c uses. */
-#define TEST_SECRET "tEsT-SeCrEt-4f9a1c"
-#define TEST_TOKEN "tEsT-StS-ToKeN-77b2"
-/* 2024-06-01T08:00:00Z: the pinned clock of every committed cassette. */
-#define FIXTURE_EPOCH ((time_t)1717228800)
+/* The fictitious keys the committed cassettes were recorded with, and their
+ * pinned clock (the shared constants, by shorter names). */
+#define FIXTURE_AKID TS_FIXTURE_KEY_ID
+#define FIXTURE_SECRET TS_FIXTURE_SECRET
+#define FIXTURE_EPOCH TS_FIXTURE_EPOCH
+/* A secret and a token that must never be written anywhere. */
+#define TEST_SECRET TS_SECRET
+#define TEST_TOKEN TS_TOKEN
 
 /* Fails the running test, or stops the generator, outside cmocka's asserts. */
 #define REQUIRE(cond)                                                                            \
@@ -45,117 +39,12 @@
 
 /* ---- files -------------------------------------------------------------- */
 
-static const char *fixtures_dir(void)
-{
-    const char *d = getenv("ENS_FIXTURES");
-    return d && *d ? d : ENS_FIXTURES_DIR;
-}
-
-static void cassette_path(char *out, size_t size, const char *name)
-{
-    snprintf(out, size, "%s/cassettes/%s", fixtures_dir(), name);
-}
-
-/* The whole file, NUL-terminated (malloc); NULL when unreadable. */
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *data = NULL;
-    size_t n = 0, cap = 0, got;
-    if (!f)
-        return NULL;
-    do {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            REQUIRE((data = realloc(data, cap)) != NULL);
-        }
-        got = fread(data + n, 1, cap - n - 1, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    data[n] = '\0';
-    if (len)
-        *len = n;
-    return data;
-}
-
+/* A recorded body of test/fixtures/bodies/ (malloc). */
 static char *fixture_body(const char *name)
 {
-    char path[1024];
-    char *body;
-    snprintf(path, sizeof(path), "%s/bodies/%s", fixtures_dir(), name);
-    body = read_all(path, NULL);
-    if (!body)
-        fprintf(stderr, "cannot read %s\n", path);
-    REQUIRE(body != NULL);
-    return body;
-}
-
-static void make_tmpdir(char *out, size_t size)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(out, size, "%s/ens-replay-XXXXXX", t && *t ? t : "/tmp");
-    REQUIRE(mkdtemp(out) != NULL);
-}
-
-/* Number of entries in dir (without . and ..); removes them when remove is set. */
-static int dir_entries(const char *dir, bool remove_them)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    char path[1024];
-    REQUIRE(d != NULL);
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        n++;
-        if (remove_them) {
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-static void remove_tmpdir(const char *dir)
-{
-    dir_entries(dir, true);
-    rmdir(dir);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    REQUIRE(f != NULL);
-    fputs(text, f);
-    REQUIRE(fclose(f) == 0);
-}
-
-/* ---- pinned clock and nonce (deterministic, different on every call) ----- */
-
-typedef struct pins {
-    time_t base;
-    const char *seed;
-    unsigned int nonces; /* drawn so far */
-} pins;
-
-static time_t pinned_clock(void *payload)
-{
-    const pins *p = payload;
-    return p->base + (time_t)p->nonces;
-}
-
-static ens_status pinned_nonce(void *payload, char out[65])
-{
-    pins *p = payload;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    char in[256];
-    int n = snprintf(in, sizeof(in), "ensclient-fixture:%s:%u", p->seed, p->nonces++);
-    crypto_hash_sha256(digest, (const unsigned char *)in, (unsigned long long)n);
-    sodium_bin2hex(out, 65, digest, 16);
-    return ENS_OK;
+    char rel[256];
+    snprintf(rel, sizeof(rel), "bodies/%s", name);
+    return ts_fixture_load(rel, NULL);
 }
 
 /* ---- an in-test "server" transport -------------------------------------- */
@@ -289,32 +178,29 @@ static const ens_transport_vtable capture_vt = {ENS_TRANSPORT_VTABLE_VERSION, ca
 
 /* ---- clients ------------------------------------------------------------ */
 
-/* A client over t (owned), static credentials, one attempt per call unless told. */
-static ens_client *new_client(ens_transport *t, const char *secret, const char *token, pins *p,
+/* Static credentials, the pins when given (deterministic, different on every
+ * call), one attempt per call unless told. */
+static ts_client_options client_options(const char *secret, const char *token, ts_pins *p,
+                                        unsigned int attempts)
+{
+    ts_client_options o = {.key_id = FIXTURE_AKID, .secret = secret, .token = token, .pins = p,
+                           .max_attempts = attempts ? attempts : 1, .retry_base_delay_ms = 1,
+                           .retry_max_delay_ms = 2};
+    return o;
+}
+
+/* A client over t (owned). */
+static ens_client *new_client(ens_transport *t, const char *secret, const char *token, ts_pins *p,
                               unsigned int attempts)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_client *client = NULL;
-    ens_error err = ENS_ERROR_INIT;
-    REQUIRE(ens_credentials_provider_static_new(&o.credentials, FIXTURE_AKID, secret, token) == ENS_OK);
+    ts_client_options o = client_options(secret, token, p, attempts);
     o.transport = t;
-    if (p) {
-        o.clock = pinned_clock;
-        o.nonce = pinned_nonce;
-        o.hooks_payload = p;
-    }
-    o.max_attempts = attempts ? attempts : 1;
-    o.retry_base_delay_ms = 1;
-    o.retry_max_delay_ms = 2;
-    if (ens_client_new(&client, &o, &err) != ENS_OK)
-        fprintf(stderr, "ens_client_new: %s\n", err.description);
-    REQUIRE(client != NULL);
-    return client;
+    return ts_client(&o);
 }
 
 /* A client that records what srv answers into path (redacting secret). */
 static ens_client *recording_client(const char *path, server *srv, const char *secret, const char *token,
-                                    pins *p)
+                                    ts_pins *p)
 {
     ens_record_options ro = ENS_RECORD_OPTIONS_INIT;
     ens_transport *inner = NULL, *rec = NULL;
@@ -330,17 +216,12 @@ static ens_client *recording_client(const char *path, server *srv, const char *s
 }
 
 /* A client replaying a committed cassette; *replay keeps a reference for the test. */
-static ens_client *replay_client(const char *name, ens_replay **replay, const char *secret, pins *p)
+static ens_client *replay_client(const char *name, ens_replay **replay, const char *secret, ts_pins *p)
 {
-    char path[1024];
-    ens_transport *t = NULL;
-    ens_error err = ENS_ERROR_INIT;
-    cassette_path(path, sizeof(path), name);
-    if (ens_replay_new(replay, path, &err) != ENS_OK)
-        fprintf(stderr, "%s\n", err.description);
-    REQUIRE(*replay != NULL);
-    REQUIRE(ens_replay_transport_new(&t, *replay) == ENS_OK);
-    return new_client(t, secret ? secret : FIXTURE_SECRET, NULL, p, 1);
+    char rel[256];
+    ts_client_options o = client_options(secret ? secret : FIXTURE_SECRET, NULL, p, 1);
+    snprintf(rel, sizeof(rel), "cassettes/%s", name);
+    return ts_cassette_client(rel, replay, &o);
 }
 
 /* ---- generated bodies --------------------------------------------------- */
@@ -488,7 +369,7 @@ static void record_cassette(const char *dir, const char *name, const ens_describ
 {
     char path[1024];
     server srv;
-    pins p = {FIXTURE_EPOCH, name, 0};
+    ts_pins p = {FIXTURE_EPOCH, name, 0};
     ens_client *client;
     ens_replay *check = NULL;
     size_t i;
@@ -692,20 +573,20 @@ static void test_load_errors(void **state)
     }
 
     /* From a file, the description names the file. */
-    make_tmpdir(dir, sizeof(dir));
+    ts_tmpdir(dir, sizeof(dir), "ens-replay");
     snprintf(path, sizeof(path), "%s/missing.json", dir);
     assert_int_equal(ens_replay_new(&r, path, &err), ENS_ETRANSPORT);
     assert_non_null(strstr(err.description, path));
     assert_non_null(strstr(err.description, "No such file"));
     snprintf(path, sizeof(path), "%s/bad.json", dir);
-    write_file(path, "{\"cassette\": 1,\n \"exchanges\": [{\"request\": {\"method\": \"POST\"}, \"response\": 200}]}\n");
+    ts_write_file(path, "{\"cassette\": 1,\n \"exchanges\": [{\"request\": {\"method\": \"POST\"}, \"response\": 200}]}\n");
     assert_int_equal(ens_replay_new(&r, path, &err), ENS_EPARSE);
     assert_non_null(strstr(err.description, path));
     assert_non_null(strstr(err.description, "exchanges[0].response: expected an object, found an integer"));
-    write_file(path, "{\"cassette\": 1,\n \"exchanges\": [\n  {\"request\": \n");
+    ts_write_file(path, "{\"cassette\": 1,\n \"exchanges\": [\n  {\"request\": \n");
     assert_int_equal(ens_replay_new(&r, path, &err), ENS_EPARSE);
     assert_non_null(strstr(err.description, "invalid JSON at line 4"));
-    remove_tmpdir(dir);
+    ts_rm_rf(dir);
 
     assert_int_equal(ens_replay_new(NULL, path, &err), ENS_EINVAL);
     assert_int_equal(ens_replay_new(&r, NULL, &err), ENS_EINVAL);
@@ -1096,7 +977,7 @@ static void test_replay_honours_size_cap(void **state)
     ens_transport *t = NULL;
     (void)state;
 
-    cassette_path(path, sizeof(path), "single_page.json");
+    ts_fixture_path(path, sizeof(path), "cassettes/single_page.json");
     assert_int_equal(ens_replay_new(&r, path, NULL), ENS_OK);
     assert_int_equal(ens_replay_transport_new(&o.transport, r), ENS_OK);
     assert_int_equal(ens_credentials_provider_static_new(&o.credentials, FIXTURE_AKID, FIXTURE_SECRET, NULL), ENS_OK);
@@ -1133,7 +1014,7 @@ static void test_strict_replay_is_byte_identical(void **state)
     const char *ids[] = {"n-a****", "n-b****"};
     char dir[512], path[1024];
     server srv;
-    pins p = {FIXTURE_EPOCH, "strict", 0};
+    ts_pins p = {FIXTURE_EPOCH, "strict", 0};
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *out = NULL;
     ens_error err = ENS_ERROR_INIT;
@@ -1149,7 +1030,7 @@ static void test_strict_replay_is_byte_identical(void **state)
     req.network_ids_count = 2;
     req.page_size = 20;
 
-    make_tmpdir(dir, sizeof(dir));
+    ts_tmpdir(dir, sizeof(dir), "ens-replay");
     snprintf(path, sizeof(path), "%s/strict.json", dir);
     server_init(&srv, script, 1);
     client = recording_client(path, &srv, TEST_SECRET, TEST_TOKEN, &p);
@@ -1211,7 +1092,7 @@ static void test_strict_replay_is_byte_identical(void **state)
     ens_client_free(client);
     ens_replay_free(r);
     pthread_mutex_destroy(&srv.lock);
-    remove_tmpdir(dir);
+    ts_rm_rf(dir);
 }
 
 /* ---- recording ---------------------------------------------------------- */
@@ -1247,7 +1128,7 @@ static void test_record_never_writes_secrets(void **state)
     int i;
     (void)state;
 
-    make_tmpdir(dir, sizeof(dir));
+    ts_tmpdir(dir, sizeof(dir), "ens-replay");
     snprintf(path, sizeof(path), "%s/secrets.json", dir);
     server_init(&srv, script, 2);
     client = recording_client(path, &srv, TEST_SECRET, TEST_TOKEN, NULL);
@@ -1260,7 +1141,7 @@ static void test_record_never_writes_secrets(void **state)
     }
     ens_client_free(client);
 
-    text = read_all(path, NULL);
+    text = ts_read_file(path, NULL);
     assert_non_null(text);
     assert_null(strstr(text, TEST_SECRET));
     assert_null(strstr(text, TEST_TOKEN));
@@ -1301,13 +1182,13 @@ static void test_record_never_writes_secrets(void **state)
         assert_non_null(strstr(err.description, "refusing to write"));
         assert_null(strstr(err.description, "98765432101"));
         ens_client_free(client);
-        text = read_all(path, NULL); /* the previous recording is untouched */
+        text = ts_read_file(path, NULL); /* the previous recording is untouched */
         assert_null(strstr(text, "98765432101"));
         free(text);
-        assert_int_equal(dir_entries(dir, false), 1);
+        assert_int_equal(ts_dir_entries(dir), 1);
         pthread_mutex_destroy(&srv.lock);
     }
-    remove_tmpdir(dir);
+    ts_rm_rf(dir);
 }
 
 static void test_record_file_valid_after_each_exchange(void **state)
@@ -1334,7 +1215,7 @@ static void test_record_file_valid_after_each_exchange(void **state)
     size_t i;
     (void)state;
 
-    make_tmpdir(dir, sizeof(dir));
+    ts_tmpdir(dir, sizeof(dir), "ens-replay");
     snprintf(path, sizeof(path), "%s/steps.json", dir);
     server_init(&srv, script, 5);
     client = recording_client(path, &srv, TEST_SECRET, NULL, NULL);
@@ -1347,10 +1228,10 @@ static void test_record_file_valid_after_each_exchange(void **state)
         assert_int_equal(ens_replay_new(&r, path, &err), ENS_OK);
         assert_int_equal(ens_replay_exchange_count(r), recorded[i]);
         ens_replay_free(r);
-        assert_int_equal(dir_entries(dir, false), 1); /* no temporary file left behind */
+        assert_int_equal(ts_dir_entries(dir), 1); /* no temporary file left behind */
     }
     ens_client_free(client);
-    text = read_all(path, NULL);
+    text = ts_read_file(path, NULL);
     assert_non_null(strstr(text, "\"error\": \"timeout\",\n        \"message\": \"canned timeout\""));
     assert_null(strstr(text, "canned cancel"));
     assert_non_null(strstr(text, "\"body_base64\": \"//4gbm90IFVURi04\""));
@@ -1406,7 +1287,7 @@ static void test_record_file_valid_after_each_exchange(void **state)
         pthread_mutex_destroy(&s2.lock);
     }
     pthread_mutex_destroy(&srv.lock);
-    remove_tmpdir(dir);
+    ts_rm_rf(dir);
 }
 
 static void test_record_ownership(void **state)
@@ -1496,26 +1377,6 @@ static void test_replay_lifetime(void **state)
 
 /* ---- every allocation failure is handled -------------------------------- */
 
-static long alloc_calls, alloc_fail_at = -1;
-
-static void *failing_malloc(void *payload, size_t size)
-{
-    (void)payload;
-    return alloc_calls++ == alloc_fail_at ? NULL : malloc(size);
-}
-
-static void *failing_realloc(void *payload, void *ptr, size_t size)
-{
-    (void)payload;
-    return alloc_calls++ == alloc_fail_at ? NULL : realloc(ptr, size);
-}
-
-static void plain_free(void *payload, void *ptr)
-{
-    (void)payload;
-    free(ptr);
-}
-
 /* One replay and one recording, driven directly; returns true when no
  * injected failure was reached (the run went through). */
 static bool alloc_scenario(const char *path)
@@ -1539,7 +1400,6 @@ static bool alloc_scenario(const char *path)
     ens_error err = ENS_ERROR_INIT;
     ens_status st;
     server srv;
-    long before = alloc_fail_at;
     bool complete = false;
 
     server_init(&srv, script, 1);
@@ -1571,7 +1431,7 @@ static bool alloc_scenario(const char *path)
         assert_true(st == ENS_OK || st == ENS_ENOMEM);
         ens_transport_free(t);
         assert_int_equal(srv.destroyed, 1);
-        complete = st == ENS_OK && alloc_calls <= before;
+        complete = st == ENS_OK && ts_alloc.failures == 0;
     }
 out:
     ens_http_response_free(resp);
@@ -1581,30 +1441,30 @@ out:
 
 static void test_allocation_failures(void **state)
 {
-    const ens_allocator failing = {ENS_ALLOCATOR_VERSION, failing_malloc, failing_realloc, plain_free, NULL};
     char dir[512], path[1024];
     char *text;
     bool done = false;
+    long k;
     (void)state;
 
-    make_tmpdir(dir, sizeof(dir));
+    ts_tmpdir(dir, sizeof(dir), "ens-replay");
     snprintf(path, sizeof(path), "%s/alloc.json", dir);
-    assert_int_equal(ens_set_allocator(&failing), ENS_OK);
-    for (alloc_fail_at = 0; !done && alloc_fail_at < 100000; alloc_fail_at++) {
-        alloc_calls = 0;
+    assert_int_equal(ens_set_allocator(&ts_failing_allocator), ENS_OK);
+    for (k = 0; !done && k < 100000; k++) {
+        ts_alloc_arm(k);
         done = alloc_scenario(path);
     }
     assert_int_equal(ens_set_allocator(NULL), ENS_OK);
-    alloc_fail_at = -1;
+    ts_alloc_disarm();
     assert_true(done);
-    assert_true(alloc_calls > 20); /* the scenario did allocate through the hooks */
-    assert_int_equal(dir_entries(dir, false), 1); /* no temporary file left by a failed write */
-    text = read_all(path, NULL);
+    assert_true(ts_alloc.calls > 20); /* the scenario did allocate through the hooks */
+    assert_int_equal(ts_dir_entries(dir), 1); /* no temporary file left by a failed write */
+    text = ts_read_file(path, NULL);
     assert_non_null(text);
     assert_null(strstr(text, TEST_SECRET));
     assert_null(strstr(text, TEST_TOKEN));
     free(text);
-    remove_tmpdir(dir);
+    ts_rm_rf(dir);
 }
 
 /* ---- threads ------------------------------------------------------------ */
@@ -1715,7 +1575,7 @@ static void test_concurrent_record(void **state)
     int i;
     (void)state;
 
-    make_tmpdir(dir, sizeof(dir));
+    ts_tmpdir(dir, sizeof(dir), "ens-replay");
     snprintf(path, sizeof(path), "%s/threads.json", dir);
     server_init(&srv, script, 1);
     client = recording_client(path, &srv, TEST_SECRET, NULL, NULL);
@@ -1732,9 +1592,9 @@ static void test_concurrent_record(void **state)
     assert_int_equal(ens_replay_new(&r, path, NULL), ENS_OK);
     assert_int_equal(ens_replay_exchange_count(r), THREADS * 10);
     ens_replay_free(r);
-    assert_int_equal(dir_entries(dir, false), 1);
+    assert_int_equal(ts_dir_entries(dir), 1);
     pthread_mutex_destroy(&srv.lock);
-    remove_tmpdir(dir);
+    ts_rm_rf(dir);
 }
 
 /* ---- no secret in any fixture ------------------------------------------- */
@@ -1785,7 +1645,7 @@ static int scan_tree(const char *dir, char *found, size_t size)
             files += scan_tree(path, found, size);
         } else if (S_ISREG(st.st_mode)) {
             size_t len;
-            char *data = read_all(path, &len);
+            char *data = ts_read_file(path, &len);
             const char *what = data ? find_secret(data, len) : NULL;
             if (what && !*found)
                 snprintf(found, size, "%s holds %s", path, what);
@@ -1806,7 +1666,7 @@ static void test_fixtures_hold_no_secrets(void **state)
     assert_non_null(find_secret(sample, strlen(sample)));
     assert_non_null(find_secret("k=" TEST_TOKEN, strlen("k=" TEST_TOKEN)));
     assert_null(find_secret("Signature=[redacted sha256:0123456789abcdef]", 44));
-    assert_true(scan_tree(fixtures_dir(), found, sizeof(found)) >= 20);
+    assert_true(scan_tree(ts_fixtures_dir(), found, sizeof(found)) >= 20);
     if (*found)
         fail_msg("%s", found);
 }
@@ -2080,7 +1940,7 @@ static void test_fixture_strict_signatures(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        pins p = {FIXTURE_EPOCH, names[i], 0};
+        ts_pins p = {FIXTURE_EPOCH, names[i], 0};
         ens_replay *r = NULL;
         ens_client *client = replay_client(names[i], &r, NULL, &p);
         ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;

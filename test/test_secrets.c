@@ -4,62 +4,30 @@
  * verbose log level, collecting every log line and every error field, then
  * searching that text for the AccessKey secret, the STS token and every
  * signature the library computed. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <dirent.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ens_mock.h"
-#include "ensclient/ensclient.h"
+#include "support/mock.h"
 
 #define SECRET "sweep-SECRET-9f8e7d6c5b4a"
 #define TOKEN "sweep-TOKEN-1a2b3c4d5e6f"
 #define KEY_ID "sweep-key-id"
 
-static char *seen;  /* every log line and error text */
-static size_t seen_len, seen_cap;
+/* Every log line and error text of the sweep. */
+static ts_log seen = TS_LOG_INIT;
 static char signatures[4096][65];
 static size_t nsig;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void collect(const char *text)
-{
-    size_t n = strlen(text);
-    pthread_mutex_lock(&lock);
-    if (seen_len + n + 2 > seen_cap) {
-        seen_cap = (seen_len + n + 2) * 2;
-        seen = realloc(seen, seen_cap);
-        assert_non_null(seen);
-    }
-    memcpy(seen + seen_len, text, n);
-    seen_len += n;
-    seen[seen_len++] = '\n';
-    seen[seen_len] = '\0';
-    pthread_mutex_unlock(&lock);
-}
 
 static void collect_error(const ens_error *e)
 {
-    collect(e->description);
-    collect(e->code);
-    collect(e->message);
-    collect(e->request_id);
-    collect(e->host_id);
-    collect(e->recommend);
-}
-
-static void log_cb(void *payload, ens_log_level level, const char *message)
-{
-    (void)payload;
-    (void)level;
-    collect(message);
+    ts_log_add(&seen, e->description);
+    ts_log_add(&seen, e->code);
+    ts_log_add(&seen, e->message);
+    ts_log_add(&seen, e->request_id);
+    ts_log_add(&seen, e->host_id);
+    ts_log_add(&seen, e->recommend);
 }
 
 /* A transport that notes each request's signature, then delegates. */
@@ -85,23 +53,18 @@ static void spy_destroy(void *ctx) { ens_transport_free(ctx); }
 static const ens_transport_vtable spy_vt = {.version = ENS_TRANSPORT_VTABLE_VERSION,
                                             .send = spy_send, .destroy = spy_destroy};
 
+/* A client over inner (wrapped in the spy), logging everything into seen. */
 static ens_client *client_over(ens_transport *inner, const char *endpoint, const char *secret,
                                unsigned attempts, long timeout_ms, size_t cap)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
     ens_client *c = NULL;
     ens_error err = ENS_ERROR_INIT;
+    ts_client_options o = {.key_id = KEY_ID, .secret = secret, .token = TOKEN, .endpoint = endpoint,
+                           .log = &seen, .log_level = ENS_LOG_DEBUG, .max_attempts = attempts,
+                           .retry_base_delay_ms = 1, .retry_max_delay_ms = 5,
+                           .timeout_ms = timeout_ms, .max_response_bytes = cap};
     assert_int_equal(ens_transport_new(&o.transport, &spy_vt, inner), ENS_OK);
-    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, KEY_ID, secret, TOKEN), ENS_OK);
-    o.endpoint = endpoint;
-    o.log_fn = log_cb;
-    o.log_level = ENS_LOG_DEBUG;
-    o.max_attempts = attempts;
-    o.retry_base_delay_ms = 1;
-    o.retry_max_delay_ms = 5;
-    o.timeout_ms = timeout_ms;
-    o.max_response_bytes = cap;
-    if (ens_client_new(&c, &o, &err) != ENS_OK) {
+    if (ts_client_try(&c, &o, &err) != ENS_OK) {
         collect_error(&err);
         fail_msg("client: %s", err.description);
     }
@@ -147,20 +110,11 @@ static void walk(ens_client *c)
 static void sweep_mock(bool tls)
 {
     ensmock_key key = {KEY_ID, SECRET, TOKEN};
-    ensmock_options mo;
-    ensmock_server *srv = NULL;
+    ensmock_server *srv = ts_mock_start(&(ts_mock_options){.keys = &key, .key_count = 1, .tls = tls});
     ensmock_faults f = {0};
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_client *c;
 
-    ensmock_options_init(&mo);
-    mo.keys = &key;
-    mo.key_count = 1;
-    if (tls) {
-        mo.tls_cert_file = ENS_TLS_DIR "/server.pem";
-        mo.tls_key_file = ENS_TLS_DIR "/server.key";
-    }
-    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
 
     c = curl_client(ensmock_url(srv), SECRET, 3, 30000, 0);
     one_call(c, &req);  /* TLS: refused without the CA file */
@@ -220,10 +174,13 @@ static void test_mock_paths(void **state)
 
 static void test_every_cassette(void **state)
 {
-    DIR *d = opendir(ENS_FIXTURES_DIR "/cassettes");
+    char dir[512];
+    DIR *d;
     struct dirent *de;
     int n = 0;
     (void)state;
+    ts_fixture_path(dir, sizeof(dir), "cassettes");
+    d = opendir(dir);
     assert_non_null(d);
     while ((de = readdir(d)) != NULL) {
         char path[1024];
@@ -234,7 +191,7 @@ static void test_every_cassette(void **state)
         int k;
         if (!strstr(de->d_name, ".json"))
             continue;
-        snprintf(path, sizeof(path), "%s/cassettes/%s", ENS_FIXTURES_DIR, de->d_name);
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
         if (ens_replay_new(&r, path, &err) != ENS_OK) {
             collect_error(&err);
             fail_msg("cassette %s: %s", de->d_name, err.description);
@@ -270,21 +227,20 @@ static void test_credential_failures(void **state)
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_new(&o.credentials, &vt, NULL), ENS_OK);
-    o.log_fn = log_cb;
+    o.log_fn = ts_log_capture;
+    o.log_payload = &seen;
     o.log_level = ENS_LOG_DEBUG;
     assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
     one_call(c, &req);
     ens_client_free(c);
     /* a secret with a line break is refused without being echoed; the rest of
        the default chain must not reach for a metadata service or real files */
-    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);
-    setenv("ALIBABA_CLOUD_CONFIG_FILE", "/nonexistent/ensclient-test/config.json", 1);
-    setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/ensclient-test/credentials", 1);
-    unsetenv("ALIBABA_CLOUD_CREDENTIALS_URI");
+    ts_env_no_real_credentials();
     setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID, 1);
     setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET "\n", 1);
     ens_client_options_init(&o);
-    o.log_fn = log_cb;
+    o.log_fn = ts_log_capture;
+    o.log_payload = &seen;
     o.log_level = ENS_LOG_DEBUG;
     assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
     one_call(c, &req);
@@ -297,22 +253,22 @@ static void test_nothing_leaked(void **state)
 {
     size_t i;
     (void)state;
-    assert_non_null(seen);
+    assert_non_null(seen.text);
     /* the sweep did produce text: request logs, service errors, network errors */
-    assert_non_null(strstr(seen, "authorization: [redacted]"));
-    assert_non_null(strstr(seen, "x-acs-security-token: [redacted]"));
-    assert_non_null(strstr(seen, "SignatureDoesNotMatch"));
-    assert_non_null(strstr(seen, "Throttling.User"));
+    assert_non_null(strstr(seen.text, "authorization: [redacted]"));
+    assert_non_null(strstr(seen.text, "x-acs-security-token: [redacted]"));
+    assert_non_null(strstr(seen.text, "SignatureDoesNotMatch"));
+    assert_non_null(strstr(seen.text, "Throttling.User"));
     assert_true(nsig > 20);
-    assert_null(strstr(seen, SECRET));
-    assert_null(strstr(seen, TOKEN));
-    assert_null(strstr(seen, "sweep-WRONG-secret-0000"));
+    assert_null(strstr(seen.text, SECRET));
+    assert_null(strstr(seen.text, TOKEN));
+    assert_null(strstr(seen.text, "sweep-WRONG-secret-0000"));
     for (i = 0; i < nsig; i++) {
         assert_int_equal(strlen(signatures[i]), 64);
-        if (strstr(seen, signatures[i]))
+        if (strstr(seen.text, signatures[i]))
             fail_msg("signature %zu appears in a log line or error", i);
     }
-    free(seen);
+    ts_log_clear(&seen);
 }
 
 int main(void)

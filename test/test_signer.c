@@ -1,10 +1,4 @@
 /* Tests of the signable request, the signer object and ACS3-HMAC-SHA256. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/support.h"
 #include "sign/acs3.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -23,15 +18,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
-
-static time_t fixed_clock(void *payload) { return *(const time_t *)payload; }
-
-static ens_status fixed_nonce(void *payload, char out[65])
-{
-    const char *v = payload;
-    memcpy(out, v, strlen(v) + 1);
-    return ENS_OK;
-}
 
 static ens_credentials *make_creds(const char *id, const char *secret, const char *token)
 {
@@ -93,7 +79,8 @@ static void canonical_of(const ens_signable *s, char **canon, char **signed_head
     "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=" EX_SIGNED                       \
     ",Signature=" EX_SIGNATURE
 
-static const time_t ex_time = 1698315752; /* 2023-10-26T10:22:32Z */
+#define EX_TIME 1698315752 /* 2023-10-26T10:22:32Z */
+static ts_pins ex_pins = TS_PINS_EXAMPLE; /* EX_TIME and EX_NONCE */
 
 /* The worked example's signable, before signing. */
 static ens_signable *example_signable(void)
@@ -107,8 +94,8 @@ static ens_signable *example_signable(void)
     ens__free(q);
     assert_int_equal(ens_signable_set_header(s, "x-acs-action", "RunInstances"), ENS_OK);
     assert_int_equal(ens_signable_set_header(s, "x-acs-version", "2014-05-26"), ENS_OK);
-    ens_signable_set_clock(s, fixed_clock, (void *)&ex_time);
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)EX_NONCE);
+    ens_signable_set_clock(s, ts_pins_clock, &ex_pins);
+    ens_signable_set_nonce_source(s, ts_pins_nonce, &ex_pins);
     return s;
 }
 
@@ -199,7 +186,7 @@ static void test_hmac_long_key(void **state)
     "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=" FULL_SIGNED                              \
     ",Signature=83cb27c29bb9e75a9ea9ebf47b6f11e60e4199bed8fe2c128e4ce87901d87aa1"
 
-static const time_t full_time = 1700000000; /* 2023-11-14T22:13:20Z */
+static ts_pins full_pins = {1700000000 /* 2023-11-14T22:13:20Z */, NULL, 0};
 
 static ens_signable *full_signable(void)
 {
@@ -218,8 +205,8 @@ static ens_signable *full_signable(void)
     assert_int_equal(ens_signable_set_header(s, "Accept", "application/json"), ENS_OK);
     assert_int_equal(ens_signable_set_header(s, "User-Agent", "ensclient/test"), ENS_OK);
     assert_int_equal(ens_signable_set_body(s, FULL_BODY, strlen(FULL_BODY)), ENS_OK);
-    ens_signable_set_clock(s, fixed_clock, (void *)&full_time);
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"nonce-Fixed_42");
+    ens_signable_set_clock(s, ts_pins_clock, &full_pins);
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"nonce-Fixed_42");
     return s;
 }
 
@@ -569,13 +556,13 @@ static void test_nonce_validation(void **state)
     assert_int_equal(out[0], '\0'); /* nothing half-valid is left behind */
     ens_signable_set_nonce_source(s, nonce_silent, NULL);
     assert_int_equal(ens_signable_nonce(s, out), ENS_EINVAL);
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"has space");
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"has space");
     assert_int_equal(ens_signable_nonce(s, out), ENS_EINVAL);
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"a+b");
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"a+b");
     assert_int_equal(ens_signable_nonce(s, out), ENS_EINVAL);
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"a.b");
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"a.b");
     assert_int_equal(ens_signable_nonce(s, out), ENS_EINVAL);
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"caf\xc3\xa9");
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"caf\xc3\xa9");
     assert_int_equal(ens_signable_nonce(s, out), ENS_EINVAL);
     ens_signable_set_nonce_source(s, nonce_fails, NULL);
     assert_int_equal(ens_signable_nonce(s, out), ENS_ETRANSPORT);
@@ -583,12 +570,12 @@ static void test_nonce_validation(void **state)
     assert_int_equal(ens_signable_nonce(s, out), ENS_EINVAL);
 
     /* Boundaries that are fine: 1 and 64 characters of the whole alphabet. */
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"x");
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"x");
     assert_int_equal(ens_signable_nonce(s, out), ENS_OK);
     assert_string_equal(out, "x");
     memcpy(max, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-", 65);
     assert_int_equal(strlen(max), 64);
-    ens_signable_set_nonce_source(s, fixed_nonce, max);
+    ens_signable_set_nonce_source(s, ts_nonce_text, max);
     assert_int_equal(ens_signable_nonce(s, out), ENS_OK);
     assert_string_equal(out, max);
 
@@ -606,7 +593,7 @@ static void test_sign_with_bad_nonce(void **state)
     (void)state;
 
     assert_int_equal(ens_signer_acs3_new(&signer), ENS_OK);
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"bad nonce!");
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"bad nonce!");
     assert_int_equal(ens_signer_sign(signer, s, creds, &err), ENS_EINVAL);
     assert_int_equal(err.status, ENS_EINVAL);
     assert_non_null(strstr(err.description, "nonce"));
@@ -648,9 +635,9 @@ static void test_default_clock_and_nonce(void **state)
     assert_string_not_equal(a, b);
 
     /* Back to the defaults after a pinned source. */
-    ens_signable_set_nonce_source(s, fixed_nonce, (void *)"pinned");
-    ens_signable_set_clock(s, fixed_clock, (void *)&ex_time);
-    assert_int_equal(ens_signable_now(s), ex_time);
+    ens_signable_set_nonce_source(s, ts_nonce_text, (void *)"pinned");
+    ens_signable_set_clock(s, ts_pins_clock, &ex_pins);
+    assert_int_equal(ens_signable_now(s), EX_TIME);
     ens_signable_set_nonce_source(s, NULL, NULL);
     ens_signable_set_clock(s, NULL, NULL);
     assert_int_equal(ens_signable_nonce(s, a), ENS_OK);
@@ -972,8 +959,8 @@ static void *sign_many(void *p)
         }
         ens_signable_set_header(s, "x-acs-action", "RunInstances");
         ens_signable_set_header(s, "x-acs-version", "2014-05-26");
-        ens_signable_set_clock(s, fixed_clock, (void *)&ex_time);
-        ens_signable_set_nonce_source(s, fixed_nonce, (void *)EX_NONCE);
+        ens_signable_set_clock(s, ts_pins_clock, &ex_pins);
+        ens_signable_set_nonce_source(s, ts_pins_nonce, &ex_pins);
         if (ens_signer_sign(a->signer, s, a->creds, NULL) != ENS_OK ||
             !(auth = ens_signable_header(s, "authorization")) || strcmp(auth, EX_AUTHORIZATION) != 0)
             a->ok = 0;

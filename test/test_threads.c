@@ -1,19 +1,11 @@
 /* One client shared by many threads against the local mock server: every
  * result checked, connections pooled (far fewer TCP connections than calls). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ens_mock.h"
-#include "ensclient/ensclient.h"
+#include "support/mock.h"
 
 #define THREADS 8
 
@@ -66,37 +58,17 @@ static void *run(void *arg)
     return NULL;
 }
 
-static atomic_int log_lines;
-static void count_log(void *payload, ens_log_level level, const char *message)
-{
-    (void)payload;
-    (void)level;
-    (void)message;
-    atomic_fetch_add(&log_lines, 1);
-}
-
 static void test_many_threads_one_client(void **state)
 {
-    ensmock_options mo;
-    ensmock_server *srv = NULL;
+    ensmock_server *srv = ts_mock_start(NULL);
     ensmock_stats st;
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_client *client = NULL;
-    ens_error err = ENS_ERROR_INIT;
+    ts_log logs = TS_LOG_INIT;
+    ens_client *client = ts_mock_client(srv, &(ts_client_options){.timeout_ms = 20000, .log = &logs,
+                                                                 .log_level = ENS_LOG_INFO});
     pthread_t th[THREADS];
     worker w[THREADS];
     int i, calls = calls_per_thread(), total_ok = 0;
     (void)state;
-
-    ensmock_options_init(&mo);
-    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
-    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
-                                                         ENSMOCK_DEMO_KEY_SECRET, NULL), ENS_OK);
-    o.endpoint = ensmock_url(srv);
-    o.timeout_ms = 20000;
-    o.log_fn = count_log;
-    o.log_level = ENS_LOG_INFO;
-    assert_int_equal(ens_client_new(&client, &o, &err), ENS_OK);
 
     for (i = 0; i < THREADS; i++) {
         memset(&w[i], 0, sizeof(w[i]));
@@ -117,9 +89,10 @@ static void test_many_threads_one_client(void **state)
     assert_int_equal(st.nonce_reused, 0);
     /* connections are pooled: at most one per concurrent thread, not one per call */
     assert_true(st.connections <= THREADS + 2);
-    assert_int_equal(atomic_load(&log_lines), THREADS * calls);
+    assert_int_equal(logs.lines, THREADS * calls);
     ens_client_free(client);
     ensmock_stop(srv);
+    ts_log_clear(&logs);
 }
 
 int main(void)

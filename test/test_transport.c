@@ -1,23 +1,11 @@
 /* The transport layer: the response object, the transport object, and the
  * libcurl transport over real loopback sockets against a tiny scripted server
  * started by the test itself. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "ensclient/ensclient.h"
+#include "support/support.h"
 #include "transport/http_response.h"
 
 /* ---- the response object ---- */
@@ -192,73 +180,34 @@ static void test_transport_object(void **state)
 /* ---- a scripted loopback server ---- */
 
 typedef struct script {
-    int listen_fd;
-    unsigned short port;
-    const char *reply; /* sent after reading the request head; NULL = never answer */
+    const char *reply; /* sent after reading the request; NULL = never answer */
     size_t reply_len;
     int hold_ms;       /* with reply NULL: keep the connection silent this long */
-    int connections;
     char request[8192];
-    pthread_t thread;
+    unsigned short port;
+    ts_http_server *server;
 } script;
 
-static void *serve(void *arg)
+static void script_serve(void *ctx, int fd, const char *request, size_t len)
 {
-    script *s = arg;
-    for (;;) {
-        int fd = accept(s->listen_fd, NULL, NULL);
-        size_t got = 0;
-        if (fd < 0)
-            return NULL;
-        s->connections++;
-        while (got < sizeof(s->request) - 1) {
-            ssize_t n = recv(fd, s->request + got, sizeof(s->request) - 1 - got, 0);
-            if (n <= 0)
-                break;
-            got += (size_t)n;
-            s->request[got] = '\0';
-            if (strstr(s->request, "\r\n\r\n"))
-                break;
-        }
-        if (s->reply) {
-            size_t off = 0;
-            while (off < s->reply_len) {
-                ssize_t n = send(fd, s->reply + off, s->reply_len - off, MSG_NOSIGNAL);
-                if (n <= 0)
-                    break;
-                off += (size_t)n;
-            }
-        } else {
-            struct timespec ts = {s->hold_ms / 1000, (long)(s->hold_ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        close(fd);
-    }
+    script *s = ctx;
+    (void)len;
+    snprintf(s->request, sizeof(s->request), "%s", request);
+    if (s->reply)
+        ts_send_all(fd, s->reply, s->reply_len);
+    else
+        ts_sleep_ms(s->hold_ms);
 }
 
 static void script_start(script *s)
 {
-    struct sockaddr_in a;
-    socklen_t alen = sizeof(a);
-    int one = 1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->listen_fd >= 0);
-    setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(s->listen_fd, 8), 0);
-    assert_int_equal(getsockname(s->listen_fd, (struct sockaddr *)&a, &alen), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+    s->server = ts_http_start(script_serve, s);
+    s->port = ts_http_port(s->server);
 }
 
 static void script_stop(script *s)
 {
-    shutdown(s->listen_fd, SHUT_RDWR);
-    close(s->listen_fd);
-    pthread_join(s->thread, NULL);
+    ts_http_stop(s->server);
 }
 
 static ens_status curl_exchange(script *s, const char *path, size_t cap, long timeout_ms,
@@ -439,83 +388,40 @@ static void test_curl_body_sized_from_content_length(void **state)
 
 #define MULTI_MAX 16
 
-/* Serves connections one after another: for connection k, reads the request
- * (head and Content-Length body) into req[k], waits delay_ms[k], sends reply
- * (with a body of body_len[k] bytes) and closes. */
+/* Serves connections one after another: for connection k, keeps the request
+ * (head and body) in req[k], waits delay_ms[k], sends a reply with an 11-byte
+ * body and closes. */
 typedef struct multi_script {
-    int listen_fd;
-    unsigned short port;
     int delay_ms[MULTI_MAX];
     int n;
     char req[MULTI_MAX][4096];
-    pthread_t thread;
+    unsigned short port;
+    ts_http_server *server;
 } multi_script;
 
-static void *multi_serve(void *arg)
+static void multi_serve(void *ctx, int fd, const char *request, size_t len)
 {
-    multi_script *m = arg;
     static const char reply[] =
         "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"a\":\"b\"}\r\n";
-    for (;;) {
-        int fd = accept(m->listen_fd, NULL, NULL);
-        size_t got = 0, want = 0, cap;
-        char *buf;
-        if (fd < 0)
-            return NULL;
-        if (m->n >= MULTI_MAX) {
-            close(fd);
-            continue;
-        }
-        buf = m->req[m->n];
-        cap = sizeof(m->req[0]) - 1;
-        while (got < cap) {
-            ssize_t k = recv(fd, buf + got, cap - got, 0);
-            char *end;
-            if (k <= 0)
-                break;
-            got += (size_t)k;
-            buf[got] = '\0';
-            end = strstr(buf, "\r\n\r\n");
-            if (end && !want) {
-                const char *cl = strstr(buf, "Content-Length: ");
-                want = (size_t)(end + 4 - buf) + (cl && cl < end ? strtoul(cl + 16, NULL, 10) : 0);
-            }
-            if (want && got >= want)
-                break;
-        }
-        if (m->delay_ms[m->n]) {
-            struct timespec ts = {m->delay_ms[m->n] / 1000, (long)(m->delay_ms[m->n] % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        m->n++;
-        send(fd, reply, strlen(reply), MSG_NOSIGNAL);
-        close(fd);
-    }
+    multi_script *m = ctx;
+    (void)len;
+    if (m->n >= MULTI_MAX)
+        return;
+    snprintf(m->req[m->n], sizeof(m->req[0]), "%s", request);
+    ts_sleep_ms(m->delay_ms[m->n]);
+    m->n++;
+    ts_send_all(fd, reply, strlen(reply));
 }
 
 static void multi_start(multi_script *m)
 {
-    struct sockaddr_in a;
-    socklen_t alen = sizeof(a);
-    int one = 1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    m->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(m->listen_fd >= 0);
-    setsockopt(m->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    assert_int_equal(bind(m->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(m->listen_fd, 8), 0);
-    assert_int_equal(getsockname(m->listen_fd, (struct sockaddr *)&a, &alen), 0);
-    m->port = ntohs(a.sin_port);
-    assert_int_equal(pthread_create(&m->thread, NULL, multi_serve, m), 0);
+    m->server = ts_http_start(multi_serve, m);
+    m->port = ts_http_port(m->server);
 }
 
 static void multi_stop(multi_script *m)
 {
-    shutdown(m->listen_fd, SHUT_RDWR);
-    close(m->listen_fd);
-    pthread_join(m->thread, NULL);
+    ts_http_stop(m->server);
 }
 
 static ens_status multi_send(ens_transport *t, multi_script *m, const char *method, const void *body,
