@@ -249,7 +249,7 @@ static int dump_to_buf(const char *buffer, size_t size, void *data)
     return ens__buf_put(data, buffer, size);
 }
 
-static ens_status parse_request(loader *l, json_t *req, ens__exchange *x)
+static ens_status parse_request(loader *l, json_t *req, ens__recorded_exchange *x)
 {
     static const char *const keys[] = {"method", "path", "query", "headers", NULL};
     const char *method, *path, *query, *v;
@@ -280,7 +280,7 @@ static ens_status parse_request(loader *l, json_t *req, ens__exchange *x)
     return ENS_OK;
 }
 
-static ens_status copy_bytes(loader *l, ens__exchange *x, const char *data, size_t len)
+static ens_status copy_bytes(loader *l, ens__recorded_exchange *x, const char *data, size_t len)
 {
     x->body = ens__malloc(len + 1);
     if (!x->body)
@@ -292,7 +292,7 @@ static ens_status copy_bytes(loader *l, ens__exchange *x, const char *data, size
     return ENS_OK;
 }
 
-static ens_status parse_body(loader *l, json_t *resp, ens__exchange *x)
+static ens_status parse_body(loader *l, json_t *resp, ens__recorded_exchange *x)
 {
     json_t *json = json_object_get(resp, "json"), *body = json_object_get(resp, "body"),
            *b64 = json_object_get(resp, "body_base64");
@@ -340,7 +340,7 @@ static ens_status parse_body(loader *l, json_t *resp, ens__exchange *x)
     return copy_bytes(l, x, "", 0);
 }
 
-static ens_status parse_response(loader *l, json_t *resp, ens__exchange *x)
+static ens_status parse_response(loader *l, json_t *resp, ens__recorded_exchange *x)
 {
     static const char *const failure_keys[] = {"error", "message", NULL};
     static const char *const response_keys[] = {"status", "headers", "json", "body", "body_base64", NULL};
@@ -384,7 +384,7 @@ void ens__cassette_clear(ens__cassette *c)
     if (!c)
         return;
     for (i = 0; i < c->count; i++) {
-        ens__exchange *x = &c->items[i];
+        ens__recorded_exchange *x = &c->items[i];
         ens__free(x->method);
         ens__free(x->path);
         ens__free(x->query);

@@ -18,7 +18,7 @@
 #define ENS__FP_TAG_SIZE (sizeof("[redacted sha256:]") + ENS__FP_HEX)
 
 /* One recorded exchange, immutable once loaded.  Every string is owned. */
-typedef struct ens__exchange {
+typedef struct ens__recorded_exchange {
     char *method;
     char *path;                  /* "/" when the cassette left it out */
     char *query;                 /* canonical query, "" when none */
@@ -34,10 +34,10 @@ typedef struct ens__exchange {
     size_t resp_header_count;
     char *body;                  /* exact bytes ("json" re-serialised compactly); NUL-terminated */
     size_t body_len;
-} ens__exchange;
+} ens__recorded_exchange;
 
 typedef struct ens__cassette {
-    ens__exchange *items;
+    ens__recorded_exchange *items;
     size_t count;
 } ens__cassette;
 

@@ -188,7 +188,7 @@ ENS_EXTERN size_t ens_replay_describe_unused(const ens_replay *replay, char *buf
         return 0;
     pthread_mutex_lock(&r->lock);
     for (i = 0; i < r->cas.count; i++) {
-        const ens__exchange *x = &r->cas.items[i];
+        const ens__recorded_exchange *x = &r->cas.items[i];
         if (r->used[i])
             continue;
         appendf(buf, size, &off, "%s#%zu ", n ? "\n" : "", i + 1);
@@ -230,7 +230,7 @@ static bool span_eq(const char *a, size_t a_len, const char *b)
     return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
 }
 
-static bool loose_match(const ens__exchange *x, const live_request *q)
+static bool loose_match(const ens__recorded_exchange *x, const live_request *q)
 {
     return strcmp(x->method, q->method) == 0 && span_eq(q->path, q->path_len, x->path) &&
            span_eq(q->query, q->query_len, x->query) && strcmp(x->action, q->action) == 0 &&
@@ -243,7 +243,7 @@ static bool same_optional(const char *a, const char *b)
 }
 
 /* The first strict field that differs, or NULL when the request matches strictly. */
-static const char *strict_difference(const ens__exchange *x, const live_request *q)
+static const char *strict_difference(const ens__recorded_exchange *x, const live_request *q)
 {
     static const char *const exact[] = {"x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"};
     const char *rec_auth, *live_auth;
@@ -293,7 +293,7 @@ static size_t shared_params(const char *rec, const live_request *q)
     return shared;
 }
 
-static size_t nearness(const ens__exchange *x, const live_request *q, bool used)
+static size_t nearness(const ens__recorded_exchange *x, const live_request *q, bool used)
 {
     size_t score = 0;
     score += strcmp(x->action, q->action) == 0 ? 100000 : 0;
@@ -328,7 +328,7 @@ static ens_status unmatched(const ens_replay *r, const live_request *q, bool str
     if (!found) {
         appendf(d, sizeof(d), &off, "; the cassette has no exchanges");
     } else {
-        const ens__exchange *x = &r->cas.items[best];
+        const ens__recorded_exchange *x = &r->cas.items[best];
         const char *diff = NULL;
         appendf(d, sizeof(d), &off, "; nearest: #%zu ", best + 1);
         append_line(d, sizeof(d), &off, x->method, x->path, strlen(x->path), x->query, strlen(x->query));
@@ -343,8 +343,8 @@ static ens_status unmatched(const ens_replay *r, const live_request *q, bool str
     return ens__error_set(err, ENS_ETRANSPORT, "%s", d);
 }
 
-static ens_status answer(const ens__exchange *x, const ens_http_request *req, ens_http_response *resp,
-                         ens_error *err)
+static ens_status answer(const ens__recorded_exchange *x, const ens_http_request *req,
+                         ens_http_response *resp, ens_error *err)
 {
     size_t i;
     ens_status st;
@@ -381,7 +381,7 @@ static ens_status replay_send(void *ctx, const ens_http_request *req, ens_http_r
 {
     ens_replay *r = ctx;
     live_request q;
-    const ens__exchange *hit = NULL;
+    const ens__recorded_exchange *hit = NULL;
     ens_status st = ENS_OK;
     size_t i;
     bool strict;
@@ -401,7 +401,7 @@ static ens_status replay_send(void *ctx, const ens_http_request *req, ens_http_r
     pthread_mutex_lock(&r->lock);
     strict = r->strict;
     for (i = 0; i < r->cas.count && !hit; i++) {
-        const ens__exchange *x = &r->cas.items[i];
+        const ens__recorded_exchange *x = &r->cas.items[i];
         if (!r->used[i] && loose_match(x, &q) && (!strict || !strict_difference(x, &q))) {
             r->used[i] = true;
             r->unused--;
