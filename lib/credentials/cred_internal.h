@@ -32,9 +32,6 @@ bool ens__credentials_hmac_copy(const ens_credentials *creds,
 void ens__credentials_provider_set_name(ens_credentials_provider *provider, const char *name);
 /* The name, or NULL when none was set. */
 const char *ens__credentials_provider_name(const ens_credentials_provider *provider);
-/* The provider's ctx if its vtable is @p vtable, else NULL. */
-void *ens__credentials_provider_ctx(const ens_credentials_provider *provider,
-                                    const ens_credentials_provider_vtable *vtable);
 
 /* ---- options (cred_util.c) ---- */
 

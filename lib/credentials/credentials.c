@@ -14,6 +14,7 @@
 #include "credentials/cred_internal.h"
 #include "util/error.h"
 #include "util/text.h"
+#include "util/vobj.h"
 #include "ensclient/credentials.h"
 
 struct ens_credentials {
@@ -38,11 +39,14 @@ struct ens_credentials {
 #define BLOCK_ALIGN alignof(max_align_t)
 
 struct ens_credentials_provider {
-    const ens_credentials_provider_vtable *vtable;
-    void *ctx;
+    ens__vobj o;
     const char *name; /* static string for chain messages, or NULL */
 };
 
+static const ens_credentials_provider_vtable *vtable_of(const ens_credentials_provider *p)
+{
+    return p->o.vtable;
+}
 
 static void credentials_destroy(ens_credentials *c)
 {
@@ -152,17 +156,15 @@ ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **ou
                                                    const ens_credentials_provider_vtable *vtable,
                                                    void *ctx)
 {
-    ens_credentials_provider *p;
-    if (!out || !vtable || !vtable->get || vtable->version == 0 ||
-        vtable->version > ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION)
+    ens__vobj *o;
+    ens_status st;
+    if (!out || !vtable || !vtable->get)
         return ENS_EINVAL;
-    p = ens__calloc(1, sizeof(*p));
-    if (!p)
-        return ENS_ENOMEM;
-    p->vtable = vtable;
-    p->ctx = ctx;
-    *out = p;
-    return ENS_OK;
+    st = ens__vobj_new(&o, sizeof(ens_credentials_provider), vtable, vtable->version,
+                       ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, ctx);
+    if (st == ENS_OK)
+        *out = (ens_credentials_provider *)o;
+    return st;
 }
 
 ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *provider,
@@ -172,7 +174,7 @@ ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *pro
     ens_status st;
     if (!provider || !out)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL credentials provider");
-    st = provider->vtable->get(provider->ctx, &c, err);
+    st = vtable_of(provider)->get(provider->o.ctx, &c, err);
     if (st != ENS_OK) {
         ens_credentials_release(c);
         if (st > 0)
@@ -191,8 +193,8 @@ ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *pro
 
 ENS_EXTERN void ens_credentials_provider_invalidate(ens_credentials_provider *provider)
 {
-    if (provider && provider->vtable->version >= 2 && provider->vtable->invalidate)
-        provider->vtable->invalidate(provider->ctx);
+    if (provider && vtable_of(provider)->version >= 2 && vtable_of(provider)->invalidate)
+        vtable_of(provider)->invalidate(provider->o.ctx);
 }
 
 void ens__credentials_provider_set_name(ens_credentials_provider *provider, const char *name)
@@ -206,19 +208,10 @@ const char *ens__credentials_provider_name(const ens_credentials_provider *provi
     return provider ? provider->name : NULL;
 }
 
-void *ens__credentials_provider_ctx(const ens_credentials_provider *provider,
-                                    const ens_credentials_provider_vtable *vtable)
-{
-    return provider && provider->vtable == vtable ? provider->ctx : NULL;
-}
-
 ENS_EXTERN void ens_credentials_provider_free(ens_credentials_provider *provider)
 {
-    if (!provider)
-        return;
-    if (provider->vtable->destroy)
-        provider->vtable->destroy(provider->ctx);
-    ens__free(provider);
+    if (provider)
+        ens__vobj_free(&provider->o, vtable_of(provider)->destroy);
 }
 
 /* ---- static provider ---- */
