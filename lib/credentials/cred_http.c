@@ -5,12 +5,12 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "credentials/cred_internal.h"
 #include "util/error.h"
+#include "util/url.h"
 
 #define FAIL(err, ...) ens__error_set((err), ENS_ECREDENTIALS, "credentials unavailable: " __VA_ARGS__)
 
@@ -248,6 +248,7 @@ static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
     const char *uri = c->o.credentials_uri ? c->o.credentials_uri
                                            : ens__cred_getenv(&c->o, "ALIBABA_CLOUD_CREDENTIALS_URI");
     ens_http_response *resp = NULL;
+    ens__url u;
     char shown[300], source[340];
     const char *body;
     size_t len = 0;
@@ -256,8 +257,9 @@ static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
 
     if (!uri)
         return FAIL(err, "ALIBABA_CLOUD_CREDENTIALS_URI is not set");
-    ens__cred_display_url(shown, sizeof(shown), uri);
-    if (strncasecmp(uri, "http://", 7) != 0 && strncasecmp(uri, "https://", 8) != 0)
+    ens__url_display(shown, sizeof(shown), uri);
+    ens__url_split(uri, ENS__URL_BARE_HOST, &u);
+    if (!ens__url_http_scheme(&u, NULL))
         return FAIL(err, "credentials URI %s is not an http or https URL", shown);
     if (strpbrk(uri, "\r\n \t"))
         return FAIL(err, "credentials URI %s holds white space", shown);
@@ -312,7 +314,7 @@ static ens_status http_new(ens_credentials_provider **out, const ens_credentials
         st = ens_transport_curl_new(&c->own, &co);
     }
     if (st == ENS_OK) {
-        ens__cred_display_url(c->shown_base, sizeof(c->shown_base), c->o.metadata_base_url);
+        ens__url_display(c->shown_base, sizeof(c->shown_base), c->o.metadata_base_url);
         st = ens_credentials_provider_new(out, vt, c);
     }
     if (st != ENS_OK) {

@@ -78,10 +78,6 @@ int ens__cred_read_file(const char *path, char **data, size_t *len);
 /* Wipes and frees a buffer from ens__cred_read_file(). */
 void ens__cred_free_file(char *data, size_t len);
 
-/* Writes into dst a form of url safe to show: scheme://host[:port]/path,
- * without user info, query or fragment. */
-void ens__cred_display_url(char *dst, size_t cap, const char *url);
-
 /* Parses a JSON credentials document (AccessKeyId, AccessKeySecret,
  * SecurityToken, Expiration, optional Code) held in body.  `source` names it
  * in errors.  require_sts: SecurityToken and Expiration required and Code

@@ -1,5 +1,5 @@
 /* Helpers shared by the credentials providers: options, environment, files,
- * times, URLs for messages and the JSON credentials document. */
+ * times and the JSON credentials document. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -181,44 +181,6 @@ void ens__cred_free_file(char *data, size_t len)
         return;
     sodium_memzero(data, len + 1);
     ens__free(data);
-}
-
-/* ---- URLs in messages ---- */
-
-void ens__cred_display_url(char *dst, size_t cap, const char *url)
-{
-    const char *scheme_end, *auth, *auth_end, *at, *path_end;
-    size_t n = 0;
-    if (!cap)
-        return;
-    dst[0] = '\0';
-    if (!url)
-        return;
-    scheme_end = strstr(url, "://");
-    auth = scheme_end ? scheme_end + 3 : url;
-    auth_end = auth + strcspn(auth, "/?#");
-    at = memchr(auth, '@', (size_t)(auth_end - auth));
-    path_end = auth_end + strcspn(auth_end, "?#");
-#define PUT(p, len)                                                                            \
-    do {                                                                                       \
-        size_t l_ = (len);                                                                     \
-        if (l_ > cap - 1 - n)                                                                  \
-            l_ = cap - 1 - n;                                                                  \
-        memcpy(dst + n, (p), l_);                                                              \
-        n += l_;                                                                               \
-    } while (0)
-    if (scheme_end)
-        PUT(url, (size_t)(auth - url));
-    if (at) {
-        /* user info may be a secret: show that there was some */
-        PUT("***@", 4);
-        PUT(at + 1, (size_t)(auth_end - at - 1));
-    } else {
-        PUT(auth, (size_t)(auth_end - auth));
-    }
-    PUT(auth_end, (size_t)(path_end - auth_end));
-#undef PUT
-    dst[n] = '\0';
 }
 
 /* ---- JSON credentials ---- */

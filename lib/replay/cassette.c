@@ -11,6 +11,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/url.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -23,30 +24,15 @@ const char *ens__header_find(const ens_http_header *h, size_t n, const char *nam
     return NULL;
 }
 
-void ens__url_split(const char *url, const char **path, size_t *path_len, const char **query,
-                    size_t *query_len)
+void ens__cassette_target(const char *url, const char **path, size_t *path_len, const char **query,
+                          size_t *query_len)
 {
-    const char *p = url, *scheme = strstr(url, "://"), *q, *end;
-    if (scheme && scheme < url + strcspn(url, "/?#"))
-        p = scheme + 3 + strcspn(scheme + 3, "/?#"); /* skip scheme and authority */
-    end = p + strcspn(p, "#");
-    q = memchr(p, '?', (size_t)(end - p));
-    if (!q)
-        q = end;
-    if (q == p) {
-        *path = "/";
-        *path_len = 1;
-    } else {
-        *path = p;
-        *path_len = (size_t)(q - p);
-    }
-    if (q < end) {
-        *query = q + 1;
-        *query_len = (size_t)(end - q - 1);
-    } else {
-        *query = "";
-        *query_len = 0;
-    }
+    ens__url u;
+    ens__url_split(url, ENS__URL_BARE_PATH, &u);
+    *path = u.path_len ? u.path : "/";
+    *path_len = u.path_len ? u.path_len : 1;
+    *query = u.query ? u.query : "";
+    *query_len = u.query_len;
 }
 
 static const struct {

@@ -54,11 +54,11 @@ void ens__cassette_clear(ens__cassette *c);
 /* Value of header name (case-insensitive) in h[0..n), or NULL. */
 const char *ens__header_find(const ens_http_header *h, size_t n, const char *name);
 
-/* Splits url ("scheme://host[:port]/path?query#fragment", or an origin-form
- * "/path?query") into path and query, both pointing into url.  A missing path
- * gives "/" (length 1, static); a missing query gives "" (length 0). */
-void ens__url_split(const char *url, const char **path, size_t *path_len, const char **query,
-                    size_t *query_len);
+/* The path and query of a request URL ("scheme://host[:port]/path?query#fragment",
+ * or an origin-form "/path?query"), as a cassette holds them: both point into
+ * url; a missing path gives "/" (length 1, static), a missing query "" (length 0). */
+void ens__cassette_target(const char *url, const char **path, size_t *path_len, const char **query,
+                          size_t *query_len);
 
 /* Word of a transport failure that a cassette can hold ("network", "timeout",
  * "tls", "too_large"), or NULL for any other status. */

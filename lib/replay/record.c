@@ -290,7 +290,7 @@ static json_t *exchange_json(const record_ctx *c, const ens_http_request *req,
     if (n)
         qsort(nd, n, sizeof(nd[0]), by_length_desc);
 
-    ens__url_split(req->url, &path, &path_len, &query, &query_len);
+    ens__cassette_target(req->url, &path, &path_len, &query, &query_len);
     if (rc == 0)
         rc = json_object_set_new(rq, "method", redacted_string(req->method, strlen(req->method), nd, n)) ||
              json_object_set_new(rq, "path", redacted_string(path, path_len, nd, n)) ||

@@ -388,7 +388,7 @@ static ens_status replay_send(void *ctx, const ens_http_request *req, ens_http_r
 
     memset(&q, 0, sizeof(q));
     q.method = req->method;
-    ens__url_split(req->url, &q.path, &q.path_len, &q.query, &q.query_len);
+    ens__cassette_target(req->url, &q.path, &q.path_len, &q.query, &q.query_len);
     q.headers = req->headers;
     q.header_count = req->headers ? req->header_count : 0;
     q.action = ens__header_find(q.headers, q.header_count, "x-acs-action");
