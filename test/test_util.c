@@ -1,14 +1,20 @@
 /* Tests of the URL splitter (lib/util/url.c: the endpoint parser, the
- * replay and record transports and credentials messages use it). */
+ * replay and record transports and credentials messages use it) and of the
+ * whole-file reader (lib/util/file.c: credentials files and cassettes). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "util/file.h"
 #include "util/url.h"
 
 /* A part as "text", or "(none)" when absent. */
@@ -129,6 +135,109 @@ static void test_display(void **state)
     assert_string_equal(b, "abc");
 }
 
+/* A temporary file holding n bytes of 'a'..'z'. */
+static void make_file(char *path, size_t n)
+{
+    FILE *f;
+    size_t i;
+    int fd;
+    strcpy(path, "/tmp/ens-test-util-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    for (i = 0; i < n; i++)
+        fputc('a' + (int)(i % 26), f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_read_regular(void **state)
+{
+    char path[64], *data = (char *)1;
+    size_t len = 99;
+    (void)state;
+    make_file(path, 1000);
+    assert_int_equal(ens__file_read(path, 1000, false, &data, &len), 0);
+    assert_int_equal(len, 1000);
+    assert_int_equal(data[0], 'a');
+    assert_int_equal(data[999], 'a' + 999 % 26);
+    assert_int_equal(data[1000], '\0');
+    ens__file_free(data, len);
+    /* one byte over the limit */
+    assert_int_equal(ens__file_read(path, 999, false, &data, &len), EFBIG);
+    assert_null(data);
+    assert_int_equal(len, 0);
+    unlink(path);
+    make_file(path, 0);
+    assert_int_equal(ens__file_read(path, 10, false, &data, &len), 0);
+    assert_int_equal(len, 0);
+    assert_string_equal(data, "");
+    ens__file_free(data, len);
+    unlink(path);
+    ens__file_free(NULL, 0);
+}
+
+static void test_read_refused(void **state)
+{
+    char *data = NULL, text[128];
+    size_t len = 0;
+    (void)state;
+    assert_int_equal(ens__file_read("/nonexistent/ens-test-util", 10, true, &data, &len), ENOENT);
+    assert_int_equal(ens__file_read("/tmp", 10, true, &data, &len), EISDIR);
+    /* a device: only when any type is allowed */
+    assert_int_equal(ens__file_read("/dev/null", 10, false, &data, &len), EINVAL);
+    assert_int_equal(ens__file_read("/dev/null", 10, true, &data, &len), 0);
+    assert_int_equal(len, 0);
+    ens__file_free(data, len);
+    ens__errno_text(ENOENT, text, sizeof(text));
+    assert_non_null(strstr(text, "No such file"));
+}
+
+/* A pipe holding n bytes, its write end closed: the path of its read end. */
+static int filled_pipe(char *path, size_t cap, size_t n)
+{
+    int fds[2];
+    size_t i;
+    char chunk[1000];
+    assert_int_equal(pipe(fds), 0);
+    for (i = 0; i < sizeof(chunk); i++)
+        chunk[i] = (char)('0' + i % 10);
+    for (i = 0; i < n; i += sizeof(chunk)) {
+        size_t k = n - i < sizeof(chunk) ? n - i : sizeof(chunk);
+        assert_int_equal(write(fds[1], chunk, k), (ssize_t)k);
+    }
+    close(fds[1]);
+    snprintf(path, cap, "/dev/fd/%d", fds[0]);
+    return fds[0];
+}
+
+static void test_read_pipe(void **state)
+{
+    char path[64], *data = NULL;
+    size_t len = 0;
+    int fd;
+    (void)state;
+    /* more than the first buffer and its first doubling (a pipe holds 64 KiB) */
+    fd = filled_pipe(path, sizeof(path), 40000);
+    assert_int_equal(ens__file_read(path, 1u << 20, true, &data, &len), 0);
+    assert_int_equal(len, 40000);
+    assert_int_equal(data[39999], '9');
+    assert_int_equal(data[40000], '\0');
+    ens__file_free(data, len);
+    close(fd);
+    fd = filled_pipe(path, sizeof(path), 40000);
+    assert_int_equal(ens__file_read(path, 39999, true, &data, &len), EFBIG);
+    close(fd);
+    fd = filled_pipe(path, sizeof(path), 40000);
+    assert_int_equal(ens__file_read(path, 40000, true, &data, &len), 0);
+    assert_int_equal(len, 40000);
+    ens__file_free(data, len);
+    close(fd);
+    fd = filled_pipe(path, sizeof(path), 10);
+    assert_int_equal(ens__file_read(path, 100, false, &data, &len), EINVAL);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +245,9 @@ int main(void)
         cmocka_unit_test(test_http_scheme),
         cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_display),
+        cmocka_unit_test(test_read_regular),
+        cmocka_unit_test(test_read_refused),
+        cmocka_unit_test(test_read_pipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

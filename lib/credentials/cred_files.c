@@ -11,10 +11,14 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "credentials/cred_internal.h"
 #include "util/error.h"
 
 #define FAIL(err, ...) ens__error_set((err), ENS_ECREDENTIALS, "credentials unavailable: " __VA_ARGS__)
+
+/* Longest file read (errno_text says it for EFBIG). */
+#define MAX_FILE_BYTES (1024u * 1024u)
 
 static const char *errno_text(int e)
 {
@@ -70,13 +74,13 @@ static ens_status resolve_path(const ens__cred_opts *o, const char *explicit_pat
 
 static ens_status read_or_fail(const char *path, char **data, size_t *len, ens_error *err)
 {
-    int e = ens__cred_read_file(path, data, len);
+    int e = ens__file_read(path, MAX_FILE_BYTES, false, data, len);
     if (e == ENOMEM)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: reading %s", path);
     if (e)
         return FAIL(err, "%s %s", path, errno_text(e));
     if (memchr(*data, '\0', *len)) {
-        ens__cred_free_file(*data, *len);
+        ens__file_free(*data, *len);
         *data = NULL;
         return FAIL(err, "%s holds a NUL byte", path);
     }
@@ -187,7 +191,7 @@ static ens_status cli_get(void *ctx, ens_credentials **out, ens_error *err)
     ens__cred_json_wipe(root);
     json_decref(root);
 done:
-    ens__cred_free_file(data, len);
+    ens__file_free(data, len);
     ens__free(path);
     return st;
 }
@@ -372,7 +376,7 @@ static ens_status ini_get(void *ctx, ens_credentials **out, ens_error *err)
     snprintf(where, sizeof(where), "%s: section [%s]", path, sshown);
     st = make_creds(out, r.id, r.secret, NULL, where, err);
 done:
-    ens__cred_free_file(data, len);
+    ens__file_free(data, len);
     ens__free(path);
     return st;
 }

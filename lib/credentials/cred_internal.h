@@ -9,8 +9,6 @@
 
 #include "ensclient/credentials.h"
 
-/* Longest file the file providers read. */
-#define ENS__CRED_MAX_FILE_BYTES (1024u * 1024u)
 /* Largest metadata / URI response body accepted. */
 #define ENS__CRED_MAX_RESPONSE_BYTES (64u * 1024u)
 
@@ -69,14 +67,7 @@ const char *ens__cred_getenv(const ens__cred_opts *o, const char *name);
 /* True when the variable is "true" (any case). */
 bool ens__cred_env_true(const ens__cred_opts *o, const char *name);
 
-/* ---- helpers ---- */
-
-/* Reads a whole regular file (at most ENS__CRED_MAX_FILE_BYTES) into a
- * NUL-terminated ens__malloc'd buffer.  Returns 0, or an errno value
- * (ENOENT, EFBIG for too large, EISDIR, ENOMEM ...). */
-int ens__cred_read_file(const char *path, char **data, size_t *len);
-/* Wipes and frees a buffer from ens__cred_read_file(). */
-void ens__cred_free_file(char *data, size_t len);
+/* ---- the JSON credentials document ---- */
 
 /* Parses a JSON credentials document (AccessKeyId, AccessKeySecret,
  * SecurityToken, Expiration, optional Code) held in body.  `source` names it

@@ -1,16 +1,10 @@
-/* Helpers shared by the credentials providers: options, environment, files,
- * times and the JSON credentials document. */
-#include <errno.h>
-#include <fcntl.h>
+/* Shared by the credentials providers: options, environment and the JSON
+ * credentials document. */
 #include <jansson.h>
 #include <sodium.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util/alloc.h"
 #include "credentials/cred_internal.h"
@@ -111,76 +105,6 @@ bool ens__cred_env_true(const ens__cred_opts *o, const char *name)
 {
     const char *v = ens__cred_getenv(o, name);
     return v && strcasecmp(v, "true") == 0;
-}
-
-/* ---- files ---- */
-
-int ens__cred_read_file(const char *path, char **data, size_t *len)
-{
-    struct stat sb;
-    char *buf;
-    size_t cap, n = 0;
-    int fd, e;
-    *data = NULL;
-    *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return errno;
-    if (fstat(fd, &sb) != 0) {
-        e = errno;
-        close(fd);
-        return e;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return EISDIR;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return EINVAL;
-    }
-    if (sb.st_size < 0 || (uintmax_t)sb.st_size > ENS__CRED_MAX_FILE_BYTES) {
-        close(fd);
-        return EFBIG;
-    }
-    cap = (size_t)sb.st_size + 1;
-    buf = ens__malloc(cap + 1);
-    if (!buf) {
-        close(fd);
-        return ENOMEM;
-    }
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            e = errno;
-            close(fd);
-            ens__cred_free_file(buf, cap);
-            return e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n == cap) { /* the file grew while read: refuse rather than guess */
-            close(fd);
-            ens__cred_free_file(buf, cap);
-            return EFBIG;
-        }
-    }
-    close(fd);
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
-void ens__cred_free_file(char *data, size_t len)
-{
-    if (!data)
-        return;
-    sodium_memzero(data, len + 1);
-    ens__free(data);
 }
 
 /* ---- JSON credentials ---- */

@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "replay/cassette.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "transport/http_response.h"
 #include "ensclient/replay.h"
 
@@ -328,8 +329,7 @@ static int dump_to_buf(const char *buffer, size_t size, void *data)
 static ens_status io_error(ens_error *err, const char *what, const char *path, int e)
 {
     char reason[128];
-    if (strerror_r(e, reason, sizeof(reason)) != 0)
-        snprintf(reason, sizeof(reason), "error %d", e);
+    ens__errno_text(e, reason, sizeof(reason));
     return ens__error_set(err, ENS_ETRANSPORT, "transport error: cannot %s cassette %s: %s", what, path,
                           reason);
 }

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "util/buf.h"
 #include "replay/cassette.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "ensclient/replay.h"
 
 struct ens_replay {
@@ -79,49 +81,30 @@ ENS_EXTERN ens_status ens_replay_new_from_buffer(ens_replay **out, const char *d
     return replay_create(out, data ? data : "", len, "cassette (buffer)", err);
 }
 
-static ens_status read_file(const char *path, ens__buf *b, ens_error *err)
-{
-    char chunk[16384], reason[128];
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    int e;
-
-    if (f) {
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-            if (ens__buf_put(b, chunk, n) < 0) {
-                fclose(f);
-                return ens__error_set(err, ENS_ENOMEM, "out of memory: reading cassette %s", path);
-            }
-        e = ferror(f) ? EIO : 0;
-        fclose(f);
-        if (!e)
-            return ENS_OK;
-    } else {
-        e = errno;
-    }
-    if (strerror_r(e, reason, sizeof(reason)) != 0)
-        snprintf(reason, sizeof(reason), "error %d", e);
-    return ens__error_set(err, ENS_ETRANSPORT, "cannot read cassette %s: %s", path, reason);
-}
-
 ENS_EXTERN ens_status ens_replay_new(ens_replay **out, const char *path, ens_error *err)
 {
-    ens__buf b = ENS__BUF_INIT;
     ens__buf origin = ENS__BUF_INIT;
+    char *data = NULL, reason[128];
+    size_t len = 0;
     ens_status st;
+    int e;
 
     if (!out || !path)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL out or path");
-    if ((st = read_file(path, &b, err)) != ENS_OK) {
-        ens__buf_free(&b);
-        return st;
+    /* any file type: a cassette may come through a pipe, as with "<(...)" */
+    e = ens__file_read(path, SIZE_MAX, true, &data, &len);
+    if (e == ENOMEM)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: reading cassette %s", path);
+    if (e) {
+        ens__errno_text(e, reason, sizeof(reason));
+        return ens__error_set(err, ENS_ETRANSPORT, "cannot read cassette %s: %s", path, reason);
     }
     if (ens__buf_printf(&origin, "cassette %s", path) < 0)
         st = ens__error_set(err, ENS_ENOMEM, "out of memory: reading cassette %s", path);
     else
-        st = replay_create(out, ens__buf_cstr(&b), b.len, ens__buf_cstr(&origin), err);
+        st = replay_create(out, data, len, ens__buf_cstr(&origin), err);
     ens__buf_free(&origin);
-    ens__buf_free(&b);
+    ens__file_free(data, len);
     return st;
 }
 
