@@ -1,4 +1,4 @@
-/* Cassette reading and the helpers the replay and record transports share. */
+/* Cassette reading, and what the replay and record transports share. */
 #include "replay/cassette.h"
 
 #include <jansson.h>
@@ -6,23 +6,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/url.h"
+#include "transport/transport_internal.h"
 
-/* ---- small helpers ------------------------------------------------------ */
-
-const char *ens__header_find(const ens_http_header *h, size_t n, const char *name)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (h[i].name && strcasecmp(h[i].name, name) == 0)
-            return h[i].value;
-    return NULL;
-}
+/* ---- shared by the replay and record transports ----------------------- */
 
 void ens__cassette_target(const char *url, const char **path, size_t *path_len, const char **query,
                           size_t *query_len)
@@ -33,6 +24,18 @@ void ens__cassette_target(const char *url, const char **path, size_t *path_len, 
     *path_len = u.path_len ? u.path_len : 1;
     *query = u.query ? u.query : "";
     *query_len = u.query_len;
+}
+
+void ens__ascii_lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+int ens__json_to_buf(const char *buffer, size_t size, void *data)
+{
+    return ens__buf_put(data, buffer, size);
 }
 
 static const struct {
@@ -188,7 +191,7 @@ static ens_status parse_headers(loader *l, json_t *parent, ens_http_header **out
     json_t *obj = json_object_get(parent, "headers"), *v;
     const char *key;
     ens_http_header *h;
-    size_t n = 0, i;
+    size_t n = 0;
 
     *out = NULL;
     *count = 0;
@@ -220,19 +223,12 @@ static ens_status parse_headers(loader *l, json_t *parent, ens_http_header **out
             free_headers(h, n + 1);
             return oom(l);
         }
-        for (i = 0; name[i]; i++)
-            if (name[i] >= 'A' && name[i] <= 'Z')
-                name[i] = (char)(name[i] - 'A' + 'a');
+        ens__ascii_lower(name);
         n++;
     }
     *out = h;
     *count = n;
     return ENS_OK;
-}
-
-static int dump_to_buf(const char *buffer, size_t size, void *data)
-{
-    return ens__buf_put(data, buffer, size);
 }
 
 static ens_status parse_request(loader *l, json_t *req, ens__recorded_exchange *x)
@@ -287,7 +283,7 @@ static ens_status parse_body(loader *l, json_t *resp, ens__recorded_exchange *x)
         return shape_error(l, NULL, "give at most one of \"json\", \"body\" and \"body_base64\"");
     if (json) {
         ens__buf b = ENS__BUF_INIT;
-        if (json_dump_callback(json, dump_to_buf, &b, JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
+        if (json_dump_callback(json, ens__json_to_buf, &b, JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
             bool no_memory = b.oom;
             ens__buf_free(&b);
             return no_memory ? oom(l) : shape_error(l, "json", "cannot be serialised");

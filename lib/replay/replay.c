@@ -13,6 +13,7 @@
 #include "replay/cassette.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "transport/transport_internal.h"
 #include "ensclient/replay.h"
 
 struct ens_replay {
