@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "util/url.h"
 #include "ensclient/ensclient.h"
 

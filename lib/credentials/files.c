@@ -12,10 +12,10 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/file.h"
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "util/error.h"
 
-#define FAIL(err, ...) ens__error_set((err), ENS_ECREDENTIALS, "credentials unavailable: " __VA_ARGS__)
+#define FAIL ENS__CRED_FAIL
 
 /* Longest file read (errno_text says it for EFBIG). */
 #define MAX_FILE_BYTES (1024u * 1024u)
@@ -87,17 +87,6 @@ static ens_status read_or_fail(const char *path, char **data, size_t *len, ens_e
     return ENS_OK;
 }
 
-static ens_status make_creds(ens_credentials **out, const char *id, const char *secret,
-                             const char *token, const char *where, ens_error *err)
-{
-    ens_status st = ens_credentials_new(out, id, secret, token, 0);
-    if (st == ENS_EINVAL)
-        return FAIL(err, "%s: a credentials value holds a line break", where);
-    if (st != ENS_OK)
-        return ens__error_set(err, st, "credentials unavailable: %s", ens_strerror(st));
-    return ENS_OK;
-}
-
 /* ======================= CLI config (config.json) ======================= */
 
 typedef struct files_ctx {
@@ -160,7 +149,7 @@ static ens_status cli_from_root(json_t *root, const ens__cred_opts *o, const cha
     if (missing)
         return FAIL(err, "%s: profile '%s' (mode %s) has no %s", path, pshown, mshown, missing);
     snprintf(where, sizeof(where), "%s: profile '%s'", path, pshown);
-    return make_creds(out, id, secret, token, where, err);
+    return ens__cred_new_checked(out, id, secret, token, 0, where, err);
 }
 
 static ens_status cli_get(void *ctx, ens_credentials **out, ens_error *err)
@@ -374,7 +363,7 @@ static ens_status ini_get(void *ctx, ens_credentials **out, ens_error *err)
         goto done;
     }
     snprintf(where, sizeof(where), "%s: section [%s]", path, sshown);
-    st = make_creds(out, r.id, r.secret, NULL, where, err);
+    st = ens__cred_new_checked(out, r.id, r.secret, NULL, 0, where, err);
 done:
     ens__file_free(data, len);
     ens__free(path);
