@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
+#include "util/url.h"
 #include "ensclient/ensclient.h"
 
 /* ------------------------------------------------------------------ */
@@ -337,11 +338,11 @@ static void test_display_url(void **state)
 {
     char b[128];
     (void)state;
-    ens__cred_display_url(b, sizeof(b), "https://user:hunter2@host:8443/path/x?token=hunter2#frag");
+    ens__url_display(b, sizeof(b), "https://user:hunter2@host:8443/path/x?token=hunter2#frag");
     assert_string_equal(b, "https://***@host:8443/path/x");
-    ens__cred_display_url(b, sizeof(b), "http://127.0.0.1:9/creds");
+    ens__url_display(b, sizeof(b), "http://127.0.0.1:9/creds");
     assert_string_equal(b, "http://127.0.0.1:9/creds");
-    ens__cred_display_url(b, 8, "http://long-host-name/");
+    ens__url_display(b, 8, "http://long-host-name/");
     assert_string_equal(b, "http://");
 }
 

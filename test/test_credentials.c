@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "ensclient/ensclient.h"
 
 static void test_new_and_accessors(void **state)

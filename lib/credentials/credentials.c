@@ -1,19 +1,19 @@
-/* Credentials objects and the provider interface (static, environment and
- * callback providers; the others live in cred_*.c).  Secrets live in
- * sodium_malloc'd memory: guarded, excluded from core dumps where the
- * platform allows it, wiped on release. */
+/* Credentials objects and the provider interface (the providers themselves
+ * live in the other files of this folder).  Secrets live in sodium_malloc'd
+ * memory: guarded, excluded from core dumps where the platform allows it,
+ * wiped on release. */
 #include <sodium.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/alloc.h"
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "util/error.h"
 #include "util/text.h"
+#include "util/vobj.h"
 #include "ensclient/credentials.h"
 
 struct ens_credentials {
@@ -38,11 +38,14 @@ struct ens_credentials {
 #define BLOCK_ALIGN alignof(max_align_t)
 
 struct ens_credentials_provider {
-    const ens_credentials_provider_vtable *vtable;
-    void *ctx;
+    ens__vobj o;
     const char *name; /* static string for chain messages, or NULL */
 };
 
+static const ens_credentials_provider_vtable *vtable_of(const ens_credentials_provider *p)
+{
+    return p->o.vtable;
+}
 
 static void credentials_destroy(ens_credentials *c)
 {
@@ -152,17 +155,15 @@ ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **ou
                                                    const ens_credentials_provider_vtable *vtable,
                                                    void *ctx)
 {
-    ens_credentials_provider *p;
-    if (!out || !vtable || !vtable->get || vtable->version == 0 ||
-        vtable->version > ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION)
+    ens__vobj *o;
+    ens_status st;
+    if (!out || !vtable || !vtable->get)
         return ENS_EINVAL;
-    p = ens__calloc(1, sizeof(*p));
-    if (!p)
-        return ENS_ENOMEM;
-    p->vtable = vtable;
-    p->ctx = ctx;
-    *out = p;
-    return ENS_OK;
+    st = ens__vobj_new(&o, sizeof(ens_credentials_provider), vtable, vtable->version,
+                       ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, ctx);
+    if (st == ENS_OK)
+        *out = (ens_credentials_provider *)o;
+    return st;
 }
 
 ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *provider,
@@ -172,7 +173,7 @@ ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *pro
     ens_status st;
     if (!provider || !out)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL credentials provider");
-    st = provider->vtable->get(provider->ctx, &c, err);
+    st = vtable_of(provider)->get(provider->o.ctx, &c, err);
     if (st != ENS_OK) {
         ens_credentials_release(c);
         if (st > 0)
@@ -191,8 +192,8 @@ ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *pro
 
 ENS_EXTERN void ens_credentials_provider_invalidate(ens_credentials_provider *provider)
 {
-    if (provider && provider->vtable->version >= 2 && provider->vtable->invalidate)
-        provider->vtable->invalidate(provider->ctx);
+    if (provider && vtable_of(provider)->version >= 2 && vtable_of(provider)->invalidate)
+        vtable_of(provider)->invalidate(provider->o.ctx);
 }
 
 void ens__credentials_provider_set_name(ens_credentials_provider *provider, const char *name)
@@ -206,155 +207,8 @@ const char *ens__credentials_provider_name(const ens_credentials_provider *provi
     return provider ? provider->name : NULL;
 }
 
-void *ens__credentials_provider_ctx(const ens_credentials_provider *provider,
-                                    const ens_credentials_provider_vtable *vtable)
-{
-    return provider && provider->vtable == vtable ? provider->ctx : NULL;
-}
-
 ENS_EXTERN void ens_credentials_provider_free(ens_credentials_provider *provider)
 {
-    if (!provider)
-        return;
-    if (provider->vtable->destroy)
-        provider->vtable->destroy(provider->ctx);
-    ens__free(provider);
-}
-
-/* ---- static provider ---- */
-
-static ens_status static_get(void *ctx, ens_credentials **out, ens_error *err)
-{
-    (void)err;
-    *out = ens_credentials_acquire(ctx);
-    return ENS_OK;
-}
-
-static void static_destroy(void *ctx) { ens_credentials_release(ctx); }
-
-static const ens_credentials_provider_vtable static_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = static_get, .destroy = static_destroy};
-
-ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provider **out,
-                                                          const char *access_key_id,
-                                                          const char *access_key_secret,
-                                                          const char *security_token)
-{
-    ens_credentials *c = NULL;
-    ens_status st;
-    if (!out)
-        return ENS_EINVAL;
-    st = ens_credentials_new(&c, access_key_id, access_key_secret, security_token, 0);
-    if (st != ENS_OK)
-        return st;
-    st = ens_credentials_provider_new(out, &static_vtable, c);
-    if (st != ENS_OK)
-        ens_credentials_release(c);
-    else
-        (*out)->name = "static";
-    return st;
-}
-
-/* ---- environment provider ---- */
-
-static ens_status env_get(void *ctx, ens_credentials **out, ens_error *err)
-{
-    const ens__cred_opts *o = ctx; /* NULL: plain getenv */
-    const char *id = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_ID");
-    const char *secret = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
-    const char *token = ens__cred_getenv(o, "ALIBABA_CLOUD_SECURITY_TOKEN");
-    ens_status st;
-    if (!id)
-        return ens__error_set(err, ENS_ECREDENTIALS,
-                              "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_ID is not set");
-    if (!secret)
-        return ens__error_set(err, ENS_ECREDENTIALS,
-                              "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set");
-    st = ens_credentials_new(out, id, secret, token, 0);
-    if (st == ENS_EINVAL)
-        return ens__error_set(err, ENS_ECREDENTIALS,
-                              "credentials unavailable: an ALIBABA_CLOUD_* variable holds a line break");
-    if (st != ENS_OK)
-        return ens__error_set(err, st, "credentials unavailable: %s", ens_strerror(st));
-    return ENS_OK;
-}
-
-static void env_destroy(void *ctx)
-{
-    ens__cred_opts *o = ctx;
-    if (o) {
-        ens__cred_opts_clear(o);
-        ens__free(o);
-    }
-}
-
-static const ens_credentials_provider_vtable env_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = env_get, .destroy = env_destroy};
-
-ENS_EXTERN ens_status ens_credentials_provider_env_new(ens_credentials_provider **out)
-{
-    return ens_credentials_provider_env_new_ext(out, NULL);
-}
-
-ENS_EXTERN ens_status ens_credentials_provider_env_new_ext(
-    ens_credentials_provider **out, const ens_credentials_provider_options *opts)
-{
-    ens__cred_opts *o = NULL;
-    ens_status st;
-    if (!out)
-        return ENS_EINVAL;
-    if (opts) {
-        o = ens__calloc(1, sizeof(*o));
-        if (!o)
-            return ENS_ENOMEM;
-        if ((st = ens__cred_opts_copy(o, opts)) != ENS_OK) {
-            env_destroy(o);
-            return st;
-        }
-    }
-    st = ens_credentials_provider_new(out, &env_vtable, o);
-    if (st != ENS_OK)
-        env_destroy(o);
-    else
-        (*out)->name = "environment";
-    return st;
-}
-
-/* ---- callback provider ---- */
-
-typedef struct callback_ctx {
-    ens_credentials_fn fn;
-    void *payload;
-} callback_ctx;
-
-static ens_status callback_get(void *ctx, ens_credentials **out, ens_error *err)
-{
-    callback_ctx *c = ctx;
-    return c->fn(c->payload, out, err);
-}
-
-static void callback_destroy(void *ctx) { ens__free(ctx); }
-
-static const ens_credentials_provider_vtable callback_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = callback_get,
-    .destroy = callback_destroy};
-
-ENS_EXTERN ens_status ens_credentials_provider_callback_new(ens_credentials_provider **out,
-                                                            ens_credentials_fn fn, void *payload)
-{
-    callback_ctx *c;
-    ens_status st;
-    if (!out || !fn)
-        return ENS_EINVAL;
-    c = ens__calloc(1, sizeof(*c));
-    if (!c)
-        return ENS_ENOMEM;
-    c->fn = fn;
-    c->payload = payload;
-    st = ens_credentials_provider_new(out, &callback_vtable, c);
-    if (st != ENS_OK)
-        ens__free(c);
-    else
-        (*out)->name = "callback";
-    return st;
+    if (provider)
+        ens__vobj_free(&provider->o, vtable_of(provider)->destroy);
 }

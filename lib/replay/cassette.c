@@ -1,4 +1,4 @@
-/* Cassette reading and the helpers the replay and record transports share. */
+/* Cassette reading, and what the replay and record transports share. */
 #include "replay/cassette.h"
 
 #include <jansson.h>
@@ -6,47 +6,36 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/url.h"
+#include "transport/transport_internal.h"
 
-/* ---- small helpers ------------------------------------------------------ */
+/* ---- shared by the replay and record transports ----------------------- */
 
-const char *ens__header_find(const ens_http_header *h, size_t n, const char *name)
+void ens__cassette_target(const char *url, const char **path, size_t *path_len, const char **query,
+                          size_t *query_len)
 {
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (h[i].name && strcasecmp(h[i].name, name) == 0)
-            return h[i].value;
-    return NULL;
+    ens__url u;
+    ens__url_split(url, ENS__URL_BARE_PATH, &u);
+    *path = u.path_len ? u.path : "/";
+    *path_len = u.path_len ? u.path_len : 1;
+    *query = u.query ? u.query : "";
+    *query_len = u.query_len;
 }
 
-void ens__url_split(const char *url, const char **path, size_t *path_len, const char **query,
-                    size_t *query_len)
+void ens__ascii_lower(char *s)
 {
-    const char *p = url, *scheme = strstr(url, "://"), *q, *end;
-    if (scheme && scheme < url + strcspn(url, "/?#"))
-        p = scheme + 3 + strcspn(scheme + 3, "/?#"); /* skip scheme and authority */
-    end = p + strcspn(p, "#");
-    q = memchr(p, '?', (size_t)(end - p));
-    if (!q)
-        q = end;
-    if (q == p) {
-        *path = "/";
-        *path_len = 1;
-    } else {
-        *path = p;
-        *path_len = (size_t)(q - p);
-    }
-    if (q < end) {
-        *query = q + 1;
-        *query_len = (size_t)(end - q - 1);
-    } else {
-        *query = "";
-        *query_len = 0;
-    }
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+int ens__json_to_buf(const char *buffer, size_t size, void *data)
+{
+    return ens__buf_put(data, buffer, size);
 }
 
 static const struct {
@@ -202,7 +191,7 @@ static ens_status parse_headers(loader *l, json_t *parent, ens_http_header **out
     json_t *obj = json_object_get(parent, "headers"), *v;
     const char *key;
     ens_http_header *h;
-    size_t n = 0, i;
+    size_t n = 0;
 
     *out = NULL;
     *count = 0;
@@ -234,9 +223,7 @@ static ens_status parse_headers(loader *l, json_t *parent, ens_http_header **out
             free_headers(h, n + 1);
             return oom(l);
         }
-        for (i = 0; name[i]; i++)
-            if (name[i] >= 'A' && name[i] <= 'Z')
-                name[i] = (char)(name[i] - 'A' + 'a');
+        ens__ascii_lower(name);
         n++;
     }
     *out = h;
@@ -244,12 +231,7 @@ static ens_status parse_headers(loader *l, json_t *parent, ens_http_header **out
     return ENS_OK;
 }
 
-static int dump_to_buf(const char *buffer, size_t size, void *data)
-{
-    return ens__buf_put(data, buffer, size);
-}
-
-static ens_status parse_request(loader *l, json_t *req, ens__exchange *x)
+static ens_status parse_request(loader *l, json_t *req, ens__recorded_exchange *x)
 {
     static const char *const keys[] = {"method", "path", "query", "headers", NULL};
     const char *method, *path, *query, *v;
@@ -280,7 +262,7 @@ static ens_status parse_request(loader *l, json_t *req, ens__exchange *x)
     return ENS_OK;
 }
 
-static ens_status copy_bytes(loader *l, ens__exchange *x, const char *data, size_t len)
+static ens_status copy_bytes(loader *l, ens__recorded_exchange *x, const char *data, size_t len)
 {
     x->body = ens__malloc(len + 1);
     if (!x->body)
@@ -292,7 +274,7 @@ static ens_status copy_bytes(loader *l, ens__exchange *x, const char *data, size
     return ENS_OK;
 }
 
-static ens_status parse_body(loader *l, json_t *resp, ens__exchange *x)
+static ens_status parse_body(loader *l, json_t *resp, ens__recorded_exchange *x)
 {
     json_t *json = json_object_get(resp, "json"), *body = json_object_get(resp, "body"),
            *b64 = json_object_get(resp, "body_base64");
@@ -301,7 +283,7 @@ static ens_status parse_body(loader *l, json_t *resp, ens__exchange *x)
         return shape_error(l, NULL, "give at most one of \"json\", \"body\" and \"body_base64\"");
     if (json) {
         ens__buf b = ENS__BUF_INIT;
-        if (json_dump_callback(json, dump_to_buf, &b, JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
+        if (json_dump_callback(json, ens__json_to_buf, &b, JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
             bool no_memory = b.oom;
             ens__buf_free(&b);
             return no_memory ? oom(l) : shape_error(l, "json", "cannot be serialised");
@@ -340,7 +322,7 @@ static ens_status parse_body(loader *l, json_t *resp, ens__exchange *x)
     return copy_bytes(l, x, "", 0);
 }
 
-static ens_status parse_response(loader *l, json_t *resp, ens__exchange *x)
+static ens_status parse_response(loader *l, json_t *resp, ens__recorded_exchange *x)
 {
     static const char *const failure_keys[] = {"error", "message", NULL};
     static const char *const response_keys[] = {"status", "headers", "json", "body", "body_base64", NULL};
@@ -384,7 +366,7 @@ void ens__cassette_clear(ens__cassette *c)
     if (!c)
         return;
     for (i = 0; i < c->count; i++) {
-        ens__exchange *x = &c->items[i];
+        ens__recorded_exchange *x = &c->items[i];
         ens__free(x->method);
         ens__free(x->path);
         ens__free(x->query);

@@ -18,7 +18,7 @@
 #define ENS__FP_TAG_SIZE (sizeof("[redacted sha256:]") + ENS__FP_HEX)
 
 /* One recorded exchange, immutable once loaded.  Every string is owned. */
-typedef struct ens__exchange {
+typedef struct ens__recorded_exchange {
     char *method;
     char *path;                  /* "/" when the cassette left it out */
     char *query;                 /* canonical query, "" when none */
@@ -34,10 +34,10 @@ typedef struct ens__exchange {
     size_t resp_header_count;
     char *body;                  /* exact bytes ("json" re-serialised compactly); NUL-terminated */
     size_t body_len;
-} ens__exchange;
+} ens__recorded_exchange;
 
 typedef struct ens__cassette {
-    ens__exchange *items;
+    ens__recorded_exchange *items;
     size_t count;
 } ens__cassette;
 
@@ -51,14 +51,17 @@ ens_status ens__cassette_parse(ens__cassette *out, const char *data, size_t len,
 /* Frees everything a parsed cassette holds and zeroes it. */
 void ens__cassette_clear(ens__cassette *c);
 
-/* Value of header name (case-insensitive) in h[0..n), or NULL. */
-const char *ens__header_find(const ens_http_header *h, size_t n, const char *name);
+/* The path and query of a request URL ("scheme://host[:port]/path?query#fragment",
+ * or an origin-form "/path?query"), as a cassette holds them: both point into
+ * url; a missing path gives "/" (length 1, static), a missing query "" (length 0). */
+void ens__cassette_target(const char *url, const char **path, size_t *path_len, const char **query,
+                          size_t *query_len);
 
-/* Splits url ("scheme://host[:port]/path?query#fragment", or an origin-form
- * "/path?query") into path and query, both pointing into url.  A missing path
- * gives "/" (length 1, static); a missing query gives "" (length 0). */
-void ens__url_split(const char *url, const char **path, size_t *path_len, const char **query,
-                    size_t *query_len);
+/* Lowercases the ASCII letters of s in place (header names). */
+void ens__ascii_lower(char *s);
+
+/* A json_dump_callback() target: appends to the ens__buf in data. */
+int ens__json_to_buf(const char *buffer, size_t size, void *data);
 
 /* Word of a transport failure that a cassette can hold ("network", "timeout",
  * "tls", "too_large"), or NULL for any other status. */

@@ -16,6 +16,8 @@
 #include "util/buf.h"
 #include "replay/cassette.h"
 #include "util/error.h"
+#include "util/file.h"
+#include "transport/transport_internal.h"
 #include "transport/http_response.h"
 #include "ensclient/replay.h"
 
@@ -194,10 +196,8 @@ static json_t *headers_json(const ens_http_header *in, size_t count, bool reques
             ;
         if (!request && is_transfer_header(h[i].name))
             continue;
-        for (k = 0; h[i].name[k]; k++)
-            ens__buf_putc(&name, (h[i].name[k] >= 'A' && h[i].name[k] <= 'Z')
-                                     ? (char)(h[i].name[k] - 'A' + 'a')
-                                     : h[i].name[k]);
+        if (ens__buf_puts(&name, h[i].name) == 0)
+            ens__ascii_lower(name.ptr);
         for (k = i; k < j; k++) {
             if (k > i)
                 ens__buf_puts(&value, ", ");
@@ -290,7 +290,7 @@ static json_t *exchange_json(const record_ctx *c, const ens_http_request *req,
     if (n)
         qsort(nd, n, sizeof(nd[0]), by_length_desc);
 
-    ens__url_split(req->url, &path, &path_len, &query, &query_len);
+    ens__cassette_target(req->url, &path, &path_len, &query, &query_len);
     if (rc == 0)
         rc = json_object_set_new(rq, "method", redacted_string(req->method, strlen(req->method), nd, n)) ||
              json_object_set_new(rq, "path", redacted_string(path, path_len, nd, n)) ||
@@ -320,16 +320,10 @@ static json_t *exchange_json(const record_ctx *c, const ens_http_request *req,
 
 /* ---- the file ----------------------------------------------------------- */
 
-static int dump_to_buf(const char *buffer, size_t size, void *data)
-{
-    return ens__buf_put(data, buffer, size);
-}
-
 static ens_status io_error(ens_error *err, const char *what, const char *path, int e)
 {
     char reason[128];
-    if (strerror_r(e, reason, sizeof(reason)) != 0)
-        snprintf(reason, sizeof(reason), "error %d", e);
+    ens__errno_text(e, reason, sizeof(reason));
     return ens__error_set(err, ENS_ETRANSPORT, "transport error: cannot %s cassette %s: %s", what, path,
                           reason);
 }
@@ -344,7 +338,7 @@ static ens_status write_cassette(record_ctx *c, ens_error *err)
     int fd = -1, e;
     bool created = false;
 
-    if (json_dump_callback(c->root, dump_to_buf, &doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+    if (json_dump_callback(c->root, ens__json_to_buf, &doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
         ens__buf_putc(&doc, '\n') < 0 || ens__buf_printf(&tmp, "%s.XXXXXX", c->path) < 0) {
         st = ens__error_set(err, ENS_ENOMEM, "out of memory: serialising the cassette");
         goto done;

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include "util/buf.h"
 #include "replay/cassette.h"
 #include "util/error.h"
+#include "util/file.h"
+#include "transport/transport_internal.h"
 #include "ensclient/replay.h"
 
 struct ens_replay {
@@ -79,49 +82,30 @@ ENS_EXTERN ens_status ens_replay_new_from_buffer(ens_replay **out, const char *d
     return replay_create(out, data ? data : "", len, "cassette (buffer)", err);
 }
 
-static ens_status read_file(const char *path, ens__buf *b, ens_error *err)
-{
-    char chunk[16384], reason[128];
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    int e;
-
-    if (f) {
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-            if (ens__buf_put(b, chunk, n) < 0) {
-                fclose(f);
-                return ens__error_set(err, ENS_ENOMEM, "out of memory: reading cassette %s", path);
-            }
-        e = ferror(f) ? EIO : 0;
-        fclose(f);
-        if (!e)
-            return ENS_OK;
-    } else {
-        e = errno;
-    }
-    if (strerror_r(e, reason, sizeof(reason)) != 0)
-        snprintf(reason, sizeof(reason), "error %d", e);
-    return ens__error_set(err, ENS_ETRANSPORT, "cannot read cassette %s: %s", path, reason);
-}
-
 ENS_EXTERN ens_status ens_replay_new(ens_replay **out, const char *path, ens_error *err)
 {
-    ens__buf b = ENS__BUF_INIT;
     ens__buf origin = ENS__BUF_INIT;
+    char *data = NULL, reason[128];
+    size_t len = 0;
     ens_status st;
+    int e;
 
     if (!out || !path)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL out or path");
-    if ((st = read_file(path, &b, err)) != ENS_OK) {
-        ens__buf_free(&b);
-        return st;
+    /* any file type: a cassette may come through a pipe, as with "<(...)" */
+    e = ens__file_read(path, SIZE_MAX, true, &data, &len);
+    if (e == ENOMEM)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: reading cassette %s", path);
+    if (e) {
+        ens__errno_text(e, reason, sizeof(reason));
+        return ens__error_set(err, ENS_ETRANSPORT, "cannot read cassette %s: %s", path, reason);
     }
     if (ens__buf_printf(&origin, "cassette %s", path) < 0)
         st = ens__error_set(err, ENS_ENOMEM, "out of memory: reading cassette %s", path);
     else
-        st = replay_create(out, ens__buf_cstr(&b), b.len, ens__buf_cstr(&origin), err);
+        st = replay_create(out, data, len, ens__buf_cstr(&origin), err);
     ens__buf_free(&origin);
-    ens__buf_free(&b);
+    ens__file_free(data, len);
     return st;
 }
 
@@ -188,7 +172,7 @@ ENS_EXTERN size_t ens_replay_describe_unused(const ens_replay *replay, char *buf
         return 0;
     pthread_mutex_lock(&r->lock);
     for (i = 0; i < r->cas.count; i++) {
-        const ens__exchange *x = &r->cas.items[i];
+        const ens__recorded_exchange *x = &r->cas.items[i];
         if (r->used[i])
             continue;
         appendf(buf, size, &off, "%s#%zu ", n ? "\n" : "", i + 1);
@@ -230,7 +214,7 @@ static bool span_eq(const char *a, size_t a_len, const char *b)
     return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
 }
 
-static bool loose_match(const ens__exchange *x, const live_request *q)
+static bool loose_match(const ens__recorded_exchange *x, const live_request *q)
 {
     return strcmp(x->method, q->method) == 0 && span_eq(q->path, q->path_len, x->path) &&
            span_eq(q->query, q->query_len, x->query) && strcmp(x->action, q->action) == 0 &&
@@ -243,7 +227,7 @@ static bool same_optional(const char *a, const char *b)
 }
 
 /* The first strict field that differs, or NULL when the request matches strictly. */
-static const char *strict_difference(const ens__exchange *x, const live_request *q)
+static const char *strict_difference(const ens__recorded_exchange *x, const live_request *q)
 {
     static const char *const exact[] = {"x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"};
     const char *rec_auth, *live_auth;
@@ -293,7 +277,7 @@ static size_t shared_params(const char *rec, const live_request *q)
     return shared;
 }
 
-static size_t nearness(const ens__exchange *x, const live_request *q, bool used)
+static size_t nearness(const ens__recorded_exchange *x, const live_request *q, bool used)
 {
     size_t score = 0;
     score += strcmp(x->action, q->action) == 0 ? 100000 : 0;
@@ -328,7 +312,7 @@ static ens_status unmatched(const ens_replay *r, const live_request *q, bool str
     if (!found) {
         appendf(d, sizeof(d), &off, "; the cassette has no exchanges");
     } else {
-        const ens__exchange *x = &r->cas.items[best];
+        const ens__recorded_exchange *x = &r->cas.items[best];
         const char *diff = NULL;
         appendf(d, sizeof(d), &off, "; nearest: #%zu ", best + 1);
         append_line(d, sizeof(d), &off, x->method, x->path, strlen(x->path), x->query, strlen(x->query));
@@ -343,8 +327,8 @@ static ens_status unmatched(const ens_replay *r, const live_request *q, bool str
     return ens__error_set(err, ENS_ETRANSPORT, "%s", d);
 }
 
-static ens_status answer(const ens__exchange *x, const ens_http_request *req, ens_http_response *resp,
-                         ens_error *err)
+static ens_status answer(const ens__recorded_exchange *x, const ens_http_request *req,
+                         ens_http_response *resp, ens_error *err)
 {
     size_t i;
     ens_status st;
@@ -381,14 +365,14 @@ static ens_status replay_send(void *ctx, const ens_http_request *req, ens_http_r
 {
     ens_replay *r = ctx;
     live_request q;
-    const ens__exchange *hit = NULL;
+    const ens__recorded_exchange *hit = NULL;
     ens_status st = ENS_OK;
     size_t i;
     bool strict;
 
     memset(&q, 0, sizeof(q));
     q.method = req->method;
-    ens__url_split(req->url, &q.path, &q.path_len, &q.query, &q.query_len);
+    ens__cassette_target(req->url, &q.path, &q.path_len, &q.query, &q.query_len);
     q.headers = req->headers;
     q.header_count = req->headers ? req->header_count : 0;
     q.action = ens__header_find(q.headers, q.header_count, "x-acs-action");
@@ -401,7 +385,7 @@ static ens_status replay_send(void *ctx, const ens_http_request *req, ens_http_r
     pthread_mutex_lock(&r->lock);
     strict = r->strict;
     for (i = 0; i < r->cas.count && !hit; i++) {
-        const ens__exchange *x = &r->cas.items[i];
+        const ens__recorded_exchange *x = &r->cas.items[i];
         if (!r->used[i] && loose_match(x, &q) && (!strict || !strict_difference(x, &q))) {
             r->used[i] = true;
             r->unused--;

@@ -1,38 +1,22 @@
 #include "request/endpoint.h"
 
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/url.h"
 
 static bool host_char_ok(char c)
 {
     return isalnum((unsigned char)c) || c == '-' || c == '.' || c == '_';
 }
 
-static bool is_loopback(const char *host, size_t len)
-{
-    if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
-        return true;
-    if (len == 5 && memcmp(host, "[::1]", 5) == 0)
-        return true;
-    if (len >= 4 && memcmp(host, "127.", 4) == 0) {
-        size_t i;
-        for (i = 4; i < len; i++)
-            if (!isdigit((unsigned char)host[i]) && host[i] != '.')
-                return false;
-        return true;
-    }
-    return false;
-}
-
 ens_status ens__endpoint_parse(const char *url, ens__endpoint *out, ens_error *err)
 {
-    const char *p = url, *host, *host_end, *port = NULL, *end;
+    ens__url u;
+    const char *host;
     size_t host_len, i;
     long port_num = 0;
     ens__buf base = ENS__BUF_INIT, hh = ENS__BUF_INIT;
@@ -44,67 +28,55 @@ ens_status ens__endpoint_parse(const char *url, ens__endpoint *out, ens_error *e
         if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
             return ens__error_set(err, ENS_EINVAL,
                                   "invalid argument: endpoint contains a space or control character");
+    /* a bare "host[:port]" means https */
+    ens__url_split(url, ENS__URL_BARE_HOST, &u);
     out->https = true;
-    if (strncasecmp(p, "https://", 8) == 0) {
-        p += 8;
-    } else if (strncasecmp(p, "http://", 7) == 0) {
-        p += 7;
-        out->https = false;
-    } else if (strstr(p, "://")) {
+    if (u.scheme ? !ens__url_http_scheme(&u, &out->https) : strstr(url, "://") != NULL)
         return ens__error_set(err, ENS_EINVAL,
                               "invalid argument: endpoint scheme must be http or https");
-    }
-    end = p + strlen(p);
-    if (end > p && end[-1] == '/')
-        end--;
-    if (memchr(p, '/', (size_t)(end - p)) || memchr(p, '?', (size_t)(end - p)) ||
-        memchr(p, '#', (size_t)(end - p)) || memchr(p, '@', (size_t)(end - p)))
+    /* a trailing "/" is the only path allowed */
+    if (u.userinfo || u.path_len > 1 || u.query || u.fragment)
         return ens__error_set(err, ENS_EINVAL,
                               "invalid argument: endpoint must be scheme://host[:port] without "
                               "path, query, fragment or user info");
-    host = p;
-    if (*host == '[') {
-        host_end = memchr(host, ']', (size_t)(end - host));
-        if (!host_end)
+    host = u.host;
+    host_len = u.host_len;
+    if (host_len && *host == '[') {
+        if (host[host_len - 1] != ']') /* also for "[" alone */
             return ens__error_set(err, ENS_EINVAL, "invalid argument: endpoint has an unclosed '['");
-        host_end++;
-        for (i = 1; host + i < host_end - 1; i++)
+        for (i = 1; i + 1 < host_len; i++)
             if (!isxdigit((unsigned char)host[i]) && host[i] != ':' && host[i] != '.')
                 return ens__error_set(err, ENS_EINVAL, "invalid argument: bad IPv6 endpoint host");
     } else {
-        host_end = memchr(host, ':', (size_t)(end - host));
-        if (!host_end)
-            host_end = end;
-        for (i = 0; host + i < host_end; i++)
+        for (i = 0; i < host_len; i++)
             if (!host_char_ok(host[i]))
                 return ens__error_set(err, ENS_EINVAL,
                                       "invalid argument: endpoint host has a character that is not allowed");
     }
-    host_len = (size_t)(host_end - host);
     if (host_len == 0 || (*host == '[' && host_len < 3))
         return ens__error_set(err, ENS_EINVAL, "invalid argument: endpoint has no host");
-    if (host_end < end) {
-        char *num_end;
-        if (*host_end != ':' || host_end + 1 == end)
+    if (u.port_len) {
+        if (u.port[0] != ':' || u.port_len == 1)
             return ens__error_set(err, ENS_EINVAL, "invalid argument: bad endpoint port");
-        port = host_end + 1;
-        for (i = 0; port + i < end; i++)
-            if (!isdigit((unsigned char)port[i]))
+        for (i = 1; i < u.port_len; i++) {
+            if (!isdigit((unsigned char)u.port[i]))
                 return ens__error_set(err, ENS_EINVAL, "invalid argument: bad endpoint port");
-        port_num = strtol(port, &num_end, 10);
-        if (port_num < 1 || port_num > 65535 || (end - port) > 5)
+            if (i <= 5)
+                port_num = port_num * 10 + (u.port[i] - '0');
+        }
+        if (port_num < 1 || port_num > 65535 || u.port_len - 1 > 5)
             return ens__error_set(err, ENS_EINVAL, "invalid argument: endpoint port out of range");
     }
-    out->loopback = is_loopback(host, host_len);
+    out->loopback = ens__url_host_is_loopback(host, host_len);
 
     ens__buf_puts(&base, out->https ? "https://" : "http://");
     ens__buf_put(&base, host, host_len);
     ens__buf_put(&hh, host, host_len);
-    if (port && port_num != (out->https ? 443 : 80)) {
+    if (u.port_len) {
         ens__buf_printf(&base, ":%ld", port_num);
-        ens__buf_printf(&hh, ":%ld", port_num);
-    } else if (port) {
-        ens__buf_printf(&base, ":%ld", port_num);
+        /* the Host header leaves out the scheme's default port */
+        if (port_num != (out->https ? 443 : 80))
+            ens__buf_printf(&hh, ":%ld", port_num);
     }
     out->base = ens__buf_detach(&base);
     out->host_header = ens__buf_detach(&hh);

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "util/alloc.h"
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "util/error.h"
 #include "sign/signable.h"
 

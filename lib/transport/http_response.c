@@ -1,10 +1,10 @@
 /* The response object a transport fills. */
 #include <sodium.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/alloc.h"
 #include "transport/http_response.h"
+#include "transport/transport_internal.h"
 
 ENS_EXTERN ens_status ens_http_response_new(ens_http_response **out, size_t max_body_bytes)
 {
@@ -149,13 +149,7 @@ ENS_EXTERN const char *ens_http_response_body(const ens_http_response *resp, siz
 
 ENS_EXTERN const char *ens_http_response_header(const ens_http_response *resp, const char *name)
 {
-    size_t i;
-    if (!resp || !name)
-        return NULL;
-    for (i = 0; i < resp->header_count; i++)
-        if (strcasecmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
-    return NULL;
+    return resp && name ? ens__header_find(resp->headers, resp->header_count, name) : NULL;
 }
 
 ENS_EXTERN size_t ens_http_response_header_count(const ens_http_response *resp)

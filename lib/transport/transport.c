@@ -1,28 +1,32 @@
-/* The transport object: a vtable plus a context. */
-#include "util/alloc.h"
+/* The transport object: a vtable plus a context (util/vobj.h). */
+#include <strings.h>
+
 #include "util/error.h"
+#include "util/vobj.h"
 #include "ensclient/transport.h"
 #include "transport/transport_internal.h"
 
 struct ens_transport {
-    const ens_transport_vtable *vtable;
-    void *ctx;
+    ens__vobj o;
 };
+
+static const ens_transport_vtable *vtable_of(const ens_transport *t)
+{
+    return t->o.vtable;
+}
 
 ENS_EXTERN ens_status ens_transport_new(ens_transport **out, const ens_transport_vtable *vtable,
                                         void *ctx)
 {
-    ens_transport *t;
-    if (!out || !vtable || !vtable->send || vtable->version == 0 ||
-        vtable->version > ENS_TRANSPORT_VTABLE_VERSION)
+    ens__vobj *o;
+    ens_status st;
+    if (!out || !vtable || !vtable->send)
         return ENS_EINVAL;
-    t = ens__calloc(1, sizeof(*t));
-    if (!t)
-        return ENS_ENOMEM;
-    t->vtable = vtable;
-    t->ctx = ctx;
-    *out = t;
-    return ENS_OK;
+    st = ens__vobj_new(&o, sizeof(ens_transport), vtable, vtable->version, ENS_TRANSPORT_VTABLE_VERSION,
+                       ctx);
+    if (st == ENS_OK)
+        *out = (ens_transport *)o;
+    return st;
 }
 
 ENS_EXTERN ens_status ens_transport_send(ens_transport *transport, const ens_http_request *req,
@@ -32,7 +36,7 @@ ENS_EXTERN ens_status ens_transport_send(ens_transport *transport, const ens_htt
     if (!transport || !req || !resp || !req->method || !req->url)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL transport, request or response");
     ens_http_response_reset(resp);
-    st = transport->vtable->send(transport->ctx, req, resp, err);
+    st = vtable_of(transport)->send(transport->o.ctx, req, resp, err);
     if (st > 0)
         st = ENS_EINTERNAL;
     if (st != ENS_OK && err && err->status != st)
@@ -42,14 +46,20 @@ ENS_EXTERN ens_status ens_transport_send(ens_transport *transport, const ens_htt
 
 ENS_EXTERN void ens_transport_free(ens_transport *transport)
 {
-    if (!transport)
-        return;
-    if (transport->vtable->destroy)
-        transport->vtable->destroy(transport->ctx);
-    ens__free(transport);
+    if (transport)
+        ens__vobj_free(&transport->o, vtable_of(transport)->destroy);
 }
 
 void *ens__transport_ctx_if(const ens_transport *t, const ens_transport_vtable *vtable)
 {
-    return t && t->vtable == vtable ? t->ctx : NULL;
+    return ens__vobj_ctx_if(t ? &t->o : NULL, vtable);
+}
+
+const char *ens__header_find(const ens_http_header *h, size_t n, const char *name)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (h[i].name && strcasecmp(h[i].name, name) == 0)
+            return h[i].value;
+    return NULL;
 }

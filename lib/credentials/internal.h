@@ -1,20 +1,31 @@
-/* Internal helpers shared by the credentials providers (credentials.c and
- * cred_*.c). */
-#ifndef ENS_LIB_CRED_INTERNAL_H
-#define ENS_LIB_CRED_INTERNAL_H
+/* Internal interfaces of the credentials folder.  Calls go one way, down
+ * this list (a file calls only files listed before it):
+ *   credentials.c  credentials objects and the provider interface
+ *   options.c      provider options and the environment
+ *   document.c     credentials from a document's values (JSON credentials documents)
+ *   providers.c    static, environment and callback providers
+ *   cache.c        the caching provider
+ *   files.c        CLI configuration and credentials file (INI) providers
+ *   http.c         instance RAM role and credentials URI providers
+ *   chain.c        provider chains and the default chain */
+#ifndef ENS_LIB_CREDENTIALS_INTERNAL_H
+#define ENS_LIB_CREDENTIALS_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
+#include "util/error.h"
 #include "ensclient/credentials.h"
 
-/* Longest file the file providers read. */
-#define ENS__CRED_MAX_FILE_BYTES (1024u * 1024u)
-/* Largest metadata / URI response body accepted. */
-#define ENS__CRED_MAX_RESPONSE_BYTES (64u * 1024u)
+/* What every provider's failure description starts with (the chain strips it
+ * when it joins the reasons). */
+#define ENS__CRED_UNAVAILABLE "credentials unavailable: "
+/* Fills err with ENS_ECREDENTIALS and ENS__CRED_UNAVAILABLE + the message;
+ * returns ENS_ECREDENTIALS. */
+#define ENS__CRED_FAIL(err, ...) ens__error_set((err), ENS_ECREDENTIALS, ENS__CRED_UNAVAILABLE __VA_ARGS__)
 
-/* ---- the signing key (credentials.c) ---- */
+/* ---- credentials.c ---- */
 
 struct crypto_auth_hmacsha256_state; /* <sodium.h> */
 /* Copies into *out the HMAC-SHA256 state keyed with the AccessKey secret
@@ -26,17 +37,12 @@ struct crypto_auth_hmacsha256_state; /* <sodium.h> */
 bool ens__credentials_hmac_copy(const ens_credentials *creds,
                                 struct crypto_auth_hmacsha256_state *out);
 
-/* ---- provider object internals (credentials.c) ---- */
-
 /* Sets the name a chain shows for the provider: a static string. */
 void ens__credentials_provider_set_name(ens_credentials_provider *provider, const char *name);
 /* The name, or NULL when none was set. */
 const char *ens__credentials_provider_name(const ens_credentials_provider *provider);
-/* The provider's ctx if its vtable is @p vtable, else NULL. */
-void *ens__credentials_provider_ctx(const ens_credentials_provider *provider,
-                                    const ens_credentials_provider_vtable *vtable);
 
-/* ---- options (cred_util.c) ---- */
+/* ---- options.c ---- */
 
 /* A private copy of ens_credentials_provider_options, defaults resolved. */
 typedef struct ens__cred_opts {
@@ -54,36 +60,29 @@ typedef struct ens__cred_opts {
     ens_transport *transport; /* borrowed, may be NULL */
     long connect_timeout_ms;
     long timeout_ms;
-    ens_clock_fn clock_fn;
-    void *clock_payload;
-    long refresh_before_s;
-    long retry_backoff_s;
+    /* the cache settings are read from the caller's options (ens__cred_cache_opts) */
 } ens__cred_opts;
 
 /* Validates and copies src (NULL = defaults) into dst (zeroed by the caller).
  * ENS_EINVAL or ENS_ENOMEM; on failure dst may hold partial copies: clear it. */
 ens_status ens__cred_opts_copy(ens__cred_opts *dst, const ens_credentials_provider_options *src);
 void ens__cred_opts_clear(ens__cred_opts *o);
-/* Cache options matching o. */
-void ens__cred_cache_opts(const ens__cred_opts *o, ens_credentials_cache_options *out);
+/* The cache options in opts (validated; NULL: the defaults). */
+void ens__cred_cache_opts(const ens_credentials_provider_options *opts, ens_credentials_cache_options *out);
 
 /* Environment lookup through o (NULL o = getenv); empty values count as unset. */
 const char *ens__cred_getenv(const ens__cred_opts *o, const char *name);
 /* True when the variable is "true" (any case). */
 bool ens__cred_env_true(const ens__cred_opts *o, const char *name);
 
-/* ---- helpers ---- */
+/* ---- document.c ---- */
 
-/* Reads a whole regular file (at most ENS__CRED_MAX_FILE_BYTES) into a
- * NUL-terminated ens__malloc'd buffer.  Returns 0, or an errno value
- * (ENOENT, EFBIG for too large, EISDIR, ENOMEM ...). */
-int ens__cred_read_file(const char *path, char **data, size_t *len);
-/* Wipes and frees a buffer from ens__cred_read_file(). */
-void ens__cred_free_file(char *data, size_t len);
-
-/* Writes into dst a form of url safe to show: scheme://host[:port]/path,
- * without user info, query or fragment. */
-void ens__cred_display_url(char *dst, size_t cap, const char *url);
+/* ens_credentials_new() for values read from `where` (named in errors):
+ * ENS_OK, ENS_ECREDENTIALS ("<where>: a credentials value holds a line
+ * break") or ENS_ENOMEM / ENS_EINTERNAL. */
+ens_status ens__cred_new_checked(ens_credentials **out, const char *id, const char *secret,
+                                 const char *token, time_t expiration, const char *where,
+                                 ens_error *err);
 
 /* Parses a JSON credentials document (AccessKeyId, AccessKeySecret,
  * SecurityToken, Expiration, optional Code) held in body.  `source` names it
@@ -97,7 +96,7 @@ ens_status ens__cred_from_json(const char *body, size_t len, bool require_sts, c
 struct json_t;
 void ens__cred_json_wipe(struct json_t *j);
 
-/* ---- providers without their cache (cred_http.c) ---- */
+/* ---- http.c: the providers without their cache (for the default chain) ---- */
 
 ens_status ens__cred_ecs_ram_role_raw_new(ens_credentials_provider **out,
                                           const ens_credentials_provider_options *opts);

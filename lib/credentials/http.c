@@ -1,18 +1,21 @@
 /* HTTP credentials providers: the instance RAM role (metadata service) and
  * the credentials URI.  The raw providers here fetch on every get; the public
- * constructors wrap them in the cache (cred_cache.c).  Requests go through an
+ * constructors wrap them in the cache (cache.c).  Requests go through an
  * ens_transport so that tests and hosts can substitute one. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "util/error.h"
+#include "util/url.h"
 
-#define FAIL(err, ...) ens__error_set((err), ENS_ECREDENTIALS, "credentials unavailable: " __VA_ARGS__)
+#define FAIL ENS__CRED_FAIL
+
+/* Largest metadata or credentials URI response body accepted. */
+#define MAX_RESPONSE_BYTES (64u * 1024u)
 
 #define ROLE_NAME_MAX 128
 
@@ -24,25 +27,21 @@ typedef struct http_ctx {
 
 static ens_transport *ctx_transport(const http_ctx *c) { return c->o.transport ? c->o.transport : c->own; }
 
-/* Wipes the body (it may hold credentials or a token) and frees. */
-static void resp_wipe_free(ens_http_response *resp)
-{
-    size_t len = 0;
-    const char *body;
-    if (!resp)
-        return;
-    body = ens_http_response_body(resp, &len);
-    if (body && len)
-        sodium_memzero((char *)body, len);
-    ens_http_response_free(resp);
-}
-
+/* Wipes the body: it may hold credentials or a token. */
 static void resp_wipe(ens_http_response *resp)
 {
     size_t len = 0;
     const char *body = ens_http_response_body(resp, &len);
     if (body && len)
         sodium_memzero((char *)body, len);
+}
+
+static void resp_wipe_free(ens_http_response *resp)
+{
+    if (!resp)
+        return;
+    resp_wipe(resp);
+    ens_http_response_free(resp);
 }
 
 /* One exchange.  On a transport failure, fills err with "credentials
@@ -63,7 +62,7 @@ static ens_status exchange(const http_ctx *c, const char *method, const char *ur
     req.header_count = nh;
     req.connect_timeout_ms = c->o.connect_timeout_ms;
     req.timeout_ms = c->o.timeout_ms;
-    req.max_response_bytes = ENS__CRED_MAX_RESPONSE_BYTES;
+    req.max_response_bytes = MAX_RESPONSE_BYTES;
     st = ens_transport_send(ctx_transport(c), &req, resp, &terr);
     if (st == ENS_OK)
         return ENS_OK;
@@ -107,7 +106,7 @@ static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
     v1_disabled = c->o.metadata_v1_disabled || ens__cred_env_true(&c->o, "ALIBABA_CLOUD_IMDSV1_DISABLED");
     while (base_len && base[base_len - 1] == '/')
         base_len--;
-    if (ens_http_response_new(&resp, ENS__CRED_MAX_RESPONSE_BYTES) != ENS_OK)
+    if (ens_http_response_new(&resp, MAX_RESPONSE_BYTES) != ENS_OK)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
 
     /* 1. session token */
@@ -248,6 +247,7 @@ static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
     const char *uri = c->o.credentials_uri ? c->o.credentials_uri
                                            : ens__cred_getenv(&c->o, "ALIBABA_CLOUD_CREDENTIALS_URI");
     ens_http_response *resp = NULL;
+    ens__url u;
     char shown[300], source[340];
     const char *body;
     size_t len = 0;
@@ -256,13 +256,14 @@ static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
 
     if (!uri)
         return FAIL(err, "ALIBABA_CLOUD_CREDENTIALS_URI is not set");
-    ens__cred_display_url(shown, sizeof(shown), uri);
-    if (strncasecmp(uri, "http://", 7) != 0 && strncasecmp(uri, "https://", 8) != 0)
+    ens__url_display(shown, sizeof(shown), uri);
+    ens__url_split(uri, ENS__URL_BARE_HOST, &u);
+    if (!ens__url_http_scheme(&u, NULL))
         return FAIL(err, "credentials URI %s is not an http or https URL", shown);
     if (strpbrk(uri, "\r\n \t"))
         return FAIL(err, "credentials URI %s holds white space", shown);
     snprintf(source, sizeof(source), "credentials URI %s", shown);
-    if (ens_http_response_new(&resp, ENS__CRED_MAX_RESPONSE_BYTES) != ENS_OK)
+    if (ens_http_response_new(&resp, MAX_RESPONSE_BYTES) != ENS_OK)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: credentials URI request");
     st = exchange(c, "GET", uri, NULL, 0, resp, source, err);
     if (st != ENS_OK)
@@ -312,7 +313,7 @@ static ens_status http_new(ens_credentials_provider **out, const ens_credentials
         st = ens_transport_curl_new(&c->own, &co);
     }
     if (st == ENS_OK) {
-        ens__cred_display_url(c->shown_base, sizeof(c->shown_base), c->o.metadata_base_url);
+        ens__url_display(c->shown_base, sizeof(c->shown_base), c->o.metadata_base_url);
         st = ens_credentials_provider_new(out, vt, c);
     }
     if (st != ENS_OK) {
@@ -341,22 +342,13 @@ static ens_status cached(ens_credentials_provider **out, const ens_credentials_p
 {
     ens_credentials_provider *inner = NULL;
     ens_credentials_cache_options co;
-    ens__cred_opts tmp;
     ens_status st;
     if (!out)
         return ENS_EINVAL;
-    st = raw_new(&inner, opts);
+    st = raw_new(&inner, opts); /* validates opts */
     if (st != ENS_OK)
         return st;
-    memset(&tmp, 0, sizeof(tmp));
-    /* the options were validated by raw_new: only the cache fields are used */
-    if (opts) {
-        tmp.clock_fn = opts->clock_fn;
-        tmp.clock_payload = opts->clock_payload;
-        tmp.refresh_before_s = opts->refresh_before_s;
-        tmp.retry_backoff_s = opts->retry_backoff_s;
-    }
-    ens__cred_cache_opts(&tmp, &co);
+    ens__cred_cache_opts(opts, &co);
     return ens_credentials_provider_cached_new(out, inner, &co);
 }
 

@@ -7,11 +7,11 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "util/error.h"
 
 #define CHAIN_MAX 64
-#define PREFIX "credentials unavailable: "
+#define PREFIX ENS__CRED_UNAVAILABLE
 
 typedef struct chain_ctx {
     size_t count;
@@ -197,7 +197,8 @@ ENS_EXTERN ens_status ens_credentials_provider_default_chain_new(
     if (!out)
         return ENS_EINVAL;
     memset(&check, 0, sizeof(check));
-    st = ens__cred_opts_copy(&check, opts); /* validates once, gives the cache settings */
+    st = ens__cred_opts_copy(&check, opts); /* validates once, before anything is built */
+    ens__cred_opts_clear(&check);
     if (st == ENS_OK)
         st = ens_credentials_provider_env_new_ext(&p[0], opts);
     if (st == ENS_OK)
@@ -211,11 +212,9 @@ ENS_EXTERN ens_status ens_credentials_provider_default_chain_new(
     if (st != ENS_OK) {
         for (i = 0; i < 5; i++)
             ens_credentials_provider_free(p[i]);
-        ens__cred_opts_clear(&check);
         return st;
     }
-    ens__cred_cache_opts(&check, &co);
-    ens__cred_opts_clear(&check);
+    ens__cred_cache_opts(opts, &co);
     st = ens_credentials_provider_chain_new(&chain, p, 5);
     if (st != ENS_OK)
         return st;

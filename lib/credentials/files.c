@@ -11,10 +11,14 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
-#include "credentials/cred_internal.h"
+#include "util/file.h"
+#include "credentials/internal.h"
 #include "util/error.h"
 
-#define FAIL(err, ...) ens__error_set((err), ENS_ECREDENTIALS, "credentials unavailable: " __VA_ARGS__)
+#define FAIL ENS__CRED_FAIL
+
+/* Longest file read (errno_text says it for EFBIG). */
+#define MAX_FILE_BYTES (1024u * 1024u)
 
 static const char *errno_text(int e)
 {
@@ -70,27 +74,16 @@ static ens_status resolve_path(const ens__cred_opts *o, const char *explicit_pat
 
 static ens_status read_or_fail(const char *path, char **data, size_t *len, ens_error *err)
 {
-    int e = ens__cred_read_file(path, data, len);
+    int e = ens__file_read(path, MAX_FILE_BYTES, false, data, len);
     if (e == ENOMEM)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: reading %s", path);
     if (e)
         return FAIL(err, "%s %s", path, errno_text(e));
     if (memchr(*data, '\0', *len)) {
-        ens__cred_free_file(*data, *len);
+        ens__file_free(*data, *len);
         *data = NULL;
         return FAIL(err, "%s holds a NUL byte", path);
     }
-    return ENS_OK;
-}
-
-static ens_status make_creds(ens_credentials **out, const char *id, const char *secret,
-                             const char *token, const char *where, ens_error *err)
-{
-    ens_status st = ens_credentials_new(out, id, secret, token, 0);
-    if (st == ENS_EINVAL)
-        return FAIL(err, "%s: a credentials value holds a line break", where);
-    if (st != ENS_OK)
-        return ens__error_set(err, st, "credentials unavailable: %s", ens_strerror(st));
     return ENS_OK;
 }
 
@@ -156,7 +149,7 @@ static ens_status cli_from_root(json_t *root, const ens__cred_opts *o, const cha
     if (missing)
         return FAIL(err, "%s: profile '%s' (mode %s) has no %s", path, pshown, mshown, missing);
     snprintf(where, sizeof(where), "%s: profile '%s'", path, pshown);
-    return make_creds(out, id, secret, token, where, err);
+    return ens__cred_new_checked(out, id, secret, token, 0, where, err);
 }
 
 static ens_status cli_get(void *ctx, ens_credentials **out, ens_error *err)
@@ -187,7 +180,7 @@ static ens_status cli_get(void *ctx, ens_credentials **out, ens_error *err)
     ens__cred_json_wipe(root);
     json_decref(root);
 done:
-    ens__cred_free_file(data, len);
+    ens__file_free(data, len);
     ens__free(path);
     return st;
 }
@@ -370,9 +363,9 @@ static ens_status ini_get(void *ctx, ens_credentials **out, ens_error *err)
         goto done;
     }
     snprintf(where, sizeof(where), "%s: section [%s]", path, sshown);
-    st = make_creds(out, r.id, r.secret, NULL, where, err);
+    st = ens__cred_new_checked(out, r.id, r.secret, NULL, 0, where, err);
 done:
-    ens__cred_free_file(data, len);
+    ens__file_free(data, len);
     ens__free(path);
     return st;
 }

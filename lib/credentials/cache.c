@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
-#include "credentials/cred_internal.h"
+#include "credentials/internal.h"
 #include "util/error.h"
 
 typedef struct cache_ctx {
