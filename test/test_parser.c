@@ -1,5 +1,6 @@
-/* Tests of lib/json/parser.c and lib/model/response.c against the recorded bodies in
- * test/fixtures/bodies (see test/fixtures/README.md). */
+/* Tests of lib/json (the lexer, the page parser, error documents) and
+ * lib/model against the recorded bodies in test/fixtures/bodies (see
+ * test/fixtures/README.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +17,8 @@
 #include "ensclient/types.h"
 #include "json/parser.h"
 
-/* The jansson-based reference parser and ens__parsers_agree(): test-only code,
- * compiled into this test (and fuzz/fuzz_parser_diff.c), not into the library. */
-#include "json/parser_dom.c"
+/* The jansson-based reference parser and ens__parsers_agree(). */
+#include "support/parser_dom.h"
 
 /* ----------------------------------------------------------------------- */
 /* Helpers                                                                 */

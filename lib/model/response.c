@@ -1,12 +1,12 @@
 /*
- * Ownership of parsed responses.  A response is one block (see parser.c and
- * ens__layout in parser.h), and so is a copied connection: each is released
- * with a single ens__free.
+ * Ownership of parsed responses.  A response is one block (see json/page.c
+ * and ens__layout in model/model.h), and so is a copied connection: each is
+ * released with a single ens__free.
  */
 #include <string.h>
 
+#include "model/model.h"
 #include "util/alloc.h"
-#include "json/parser.h"
 
 ENS_EXTERN void ens_describe_response_free(ens_describe_response *resp)
 {
