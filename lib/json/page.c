@@ -1,7 +1,7 @@
 /*
  * Success pages: ens_describe_response_parse().
  *
- * The tables of page_schema.c (one per kind of object, see schema.h) say
+ * The tables of model/schema.c (one per kind of object, see schema.h) say
  * which members are read, what JSON type each must have and where its value
  * lands.  The same rows drive both passes over the body, which is read with
  * the lexer (lex.h) and never held as a tree:
@@ -52,8 +52,8 @@
 #include <string.h>
 
 #include "json/lex.h"
-#include "json/schema.h"
 #include "model/model.h"
+#include "model/schema.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

@@ -1,10 +1,11 @@
 /*
  * What a DescribeNetworkPeerConnections page holds: one table per kind of
  * object, one row per member read (schema.h).  The order of the rows is the
- * order in which type errors are reported, and the order in which the
- * top-level members are filled.
+ * order in which the page parser reports type errors and fills the
+ * top-level members.
  */
-#include "json/schema.h"
+#include "model/schema.h"
+
 #include "model/model.h"
 #include "util/utctime.h"
 
@@ -36,7 +37,7 @@ static const ens__field connection_fields[] = {
     ENS__OBJECT_ROW("Network", ens_peer_connection, network, ens_network_info, &network_shape),
     ENS__OBJECT_ROW("AcceptingNetwork", ens_peer_connection, accepting_network, ens_network_info, &network_shape),
 };
-static const ens__shape connection_shape =
+const ens__shape ens__connection_shape =
     ENS__SHAPE(ens_peer_connection, connection_fields, ENS__NO_FLAG, connection_finish);
 
 static const ens__field page_fields[] = {
@@ -45,6 +46,6 @@ static const ens__field page_fields[] = {
     ENS__COUNT_ROW("PageSize", ens_describe_response, page_size),
     ENS__COUNT_ROW("TotalCount", ens_describe_response, total_count),
     ENS__LIST_ROW("NetworkPeerConnects", ens_describe_response, connections, ens_peer_connection,
-                  connections_count, &connection_shape),
+                  connections_count, &ens__connection_shape),
 };
 const ens__shape ens__page_shape = ENS__SHAPE(ens_describe_response, page_fields, ENS__NO_FLAG, NULL);

@@ -1,12 +1,14 @@
 /*
- * Internal: the tables that say what a page holds (json/page_schema.c) and
- * the types the page parser (json/page.c) reads them with.  One row per JSON
- * member gives its name, its kind (which JSON type it must have, and what it
- * becomes) and where its value lands; the same row drives validation and
- * filling.  A new member is one row plus its struct member.
+ * Internal: the typed model described as tables (model/schema.c), one per
+ * kind of JSON object.  One row per member gives its JSON name, its kind
+ * (which JSON type it must have, and what it becomes) and where its value
+ * lands in ens_describe_response / ens_peer_connection / ens_network_info.
+ * The page parser (json/page.c) validates and fills with the rows, and
+ * ens_peer_connection_copy() (model/response.c) copies with them: a new
+ * member is one row plus its struct member.
  */
-#ifndef ENS_LIB_JSON_SCHEMA_H
-#define ENS_LIB_JSON_SCHEMA_H
+#ifndef ENS_LIB_MODEL_SCHEMA_H
+#define ENS_LIB_MODEL_SCHEMA_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -72,5 +74,8 @@ struct ens__shape {
 
 /* A DescribeNetworkPeerConnections page: fills an ens_describe_response. */
 extern const ens__shape ens__page_shape;
+
+/* One of its NetworkPeerConnects entries: fills an ens_peer_connection. */
+extern const ens__shape ens__connection_shape;
 
 #endif
