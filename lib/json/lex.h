@@ -47,10 +47,9 @@
  * - true, false, null; no value inside more than ENS__LEX_MAX_DEPTH - 1
  *   arrays/objects (jansson's depth limit).
  *
- * Every function that reads leaves lx->p on the next token (or where the
- * input stopped being JSON) and returns false when the input is not JSON,
- * recording the first such place in lx->bad (ens__lex_where()).  None reads
- * past lx->end.
+ * Every function that reads moves lx->p past what it read and returns false
+ * when the input is not JSON, recording the first place where it stopped
+ * being JSON in lx->bad (ens__lex_where()).  None reads past lx->end.
  */
 #ifndef ENS_LIB_JSON_LEX_H
 #define ENS_LIB_JSON_LEX_H

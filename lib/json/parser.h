@@ -1,6 +1,6 @@
 /* Internal: what lib/json/ offers the rest of the library besides the public
- * ens_describe_response_parse() (json/page.c): reading service error
- * documents (json/error_doc.c).  The lexer both build on is json/lex.h. */
+ * ens_describe_response_parse() (json/page.c, over the lexer of json/lex.h):
+ * reading service error documents (json/error_doc.c). */
 #ifndef ENS_LIB_PARSER_H
 #define ENS_LIB_PARSER_H
 
