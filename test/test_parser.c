@@ -1,5 +1,6 @@
-/* Tests of lib/json/parser.c and lib/model/response.c against the recorded bodies in
- * test/fixtures/bodies (see test/fixtures/README.md). */
+/* Tests of lib/json (the lexer, the page parser, error documents) and
+ * lib/model against the recorded bodies in test/fixtures/bodies (see
+ * test/fixtures/README.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +15,11 @@
 #include <sys/stat.h>
 
 #include "ensclient/types.h"
+#include "json/lex.h"
 #include "json/parser.h"
 
-/* The jansson-based reference parser and ens__parsers_agree(): test-only code,
- * compiled into this test (and fuzz/fuzz_parser_diff.c), not into the library. */
-#include "json/parser_dom.c"
+/* The jansson-based reference parser and ens__parsers_agree(). */
+#include "support/parser_dom.h"
 
 /* ----------------------------------------------------------------------- */
 /* Helpers                                                                 */
@@ -884,6 +885,223 @@ static void test_depth_limit(void **state)
 }
 
 /* ----------------------------------------------------------------------- */
+/* The lexer on its own                                                    */
+
+/* Reads a flat object of strings, as a reader of credential documents would
+ * (lex.h): wanted members decoded into the caller's memory, the rest skipped. */
+static void test_lex_members(void **state)
+{
+    static const char body[] =
+        " {\"AccessKeyId\":\"LTAI\\u00e9\",\"Extra\":{\"a\":[1,-2.5e3,true,null,\"\\ud83d\\ude80\"]},"
+        "\"Access\\u004beySecret\":\"s\\\"e\\\\c\\/r\\n\",\"SecurityToken\":\"\","
+        "\"Expiration\":\"2024-01-01T00:00:00Z\",\"AccessKeyId\":\"second\"}\n";
+    static const char *const names[] = {"AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"};
+    static const char *const want[] = {"second", "s\"e\\c/r\n", "", "2024-01-01T00:00:00Z"};
+    char *got[4] = {NULL, NULL, NULL, NULL};
+    size_t members = 0;
+    ens__lex lx;
+    bool more;
+    (void)state;
+
+    ens__lex_init(&lx, body, sizeof(body) - 1);
+    assert_true(ens__lex_begin(&lx));
+    assert_int_equal(*lx.p, '{');
+    assert_true(ens__lex_open(&lx, &more));
+    while (more) {
+        char buf[16];
+        ens__lex_text key;
+        size_t k = 4;
+        assert_true(ens__lex_key(&lx, buf, sizeof(buf), &key));
+        assert_non_null(key.ptr);
+        for (size_t i = 0; i < 4; i++)
+            if (key.len == strlen(names[i]) && memcmp(key.ptr, names[i], key.len) == 0)
+                k = i;
+        if (k < 4 && *lx.p == '"') {
+            ens__lex_str s;
+            const unsigned char *after = NULL;
+            assert_true(ens__lex_string(&lx, ENS__LEX_TEXT, &s));
+            free(got[k]); /* a later occurrence replaces an earlier one */
+            got[k] = malloc(s.len + 1);
+            assert_non_null(got[k]);
+            assert_int_equal(ens__lex_decode(s.at, lx.end, got[k], s.len, &after), s.len);
+            assert_ptr_equal(after, lx.p);
+            got[k][s.len] = '\0';
+            if (k == 0 && members == 0)
+                assert_string_equal(got[k], "LTAI\xc3\xa9");
+        } else {
+            assert_true(ens__lex_skip(&lx, 1));
+        }
+        members++;
+        assert_true(ens__lex_next(&lx, true, &more));
+    }
+    assert_true(ens__lex_finish(&lx));
+    assert_int_equal(members, 6);
+    for (size_t i = 0; i < 4; i++) {
+        assert_non_null(got[i]);
+        assert_string_equal(got[i], want[i]);
+        free(got[i]);
+    }
+}
+
+static void test_lex_keys_and_errors(void **state)
+{
+    static const char keys[] = "{\"Plain_key_longer_than_buf\":1,\"Esc\\u0061ped_and_long\":2,\"\\u0041\":3}";
+    static const char bad[] = "{\n  \"a\": [1,\n    2,, 3]\n}";
+    ens__lex lx;
+    ens__lex_text key;
+    char buf[8];
+    bool more;
+    size_t line, column;
+    (void)state;
+
+    /* A key without escapes is handed out from the input, whatever its
+     * length; one with escapes only when it fits the buffer. */
+    ens__lex_init(&lx, keys, sizeof(keys) - 1);
+    assert_true(ens__lex_begin(&lx) && ens__lex_open(&lx, &more) && more);
+    assert_true(ens__lex_key(&lx, buf, sizeof(buf), &key));
+    assert_int_equal(key.len, strlen("Plain_key_longer_than_buf"));
+    assert_ptr_equal(key.ptr, keys + 2);
+    assert_true(ens__lex_skip(&lx, 1) && ens__lex_next(&lx, true, &more) && more);
+    assert_true(ens__lex_key(&lx, buf, sizeof(buf), &key));
+    assert_null(key.ptr);
+    assert_int_equal(key.len, strlen("Escaped_and_long"));
+    assert_true(ens__lex_skip(&lx, 1) && ens__lex_next(&lx, true, &more) && more);
+    assert_true(ens__lex_key(&lx, buf, sizeof(buf), &key));
+    assert_ptr_equal(key.ptr, buf);
+    assert_int_equal(key.len, 1);
+    assert_int_equal(buf[0], 'A');
+
+    /* The first place the input stops being JSON, as line and column. */
+    ens__lex_init(&lx, bad, sizeof(bad) - 1);
+    assert_true(ens__lex_begin(&lx));
+    assert_false(ens__lex_skip(&lx, 0));
+    ens__lex_where(&lx, &line, &column);
+    assert_int_equal(line, 3);
+    assert_int_equal(column, 7);
+
+    /* Only whitespace may follow the document; nothing but an object or an
+     * array may start it. */
+    ens__lex_init(&lx, "[] x", 4);
+    assert_true(ens__lex_begin(&lx) && ens__lex_skip(&lx, 0));
+    assert_false(ens__lex_finish(&lx));
+    ens__lex_init(&lx, " \"s\"", 4);
+    assert_false(ens__lex_begin(&lx));
+    ens__lex_init(&lx, NULL, 0);
+    assert_false(ens__lex_begin(&lx));
+}
+
+/* Strings read as text refuse \u0000 and unpaired surrogates; under
+ * ENS__LEX_ANY they are kept, decoded as written. */
+static void test_lex_string_policy(void **state)
+{
+    static const struct {
+        const char *json;
+        bool text_ok;
+        size_t len; /* decoded, under ENS__LEX_ANY; 0: not JSON at all */
+    } cases[] = {
+        {"\"a\\u0000b\"", false, 3},     {"\"\\ud800\"", false, 3},      {"\"\\udc00x\"", false, 4},
+        {"\"\\ud800\\u0041\"", false, 4}, {"\"\\ud83d\\ude80\"", true, 4}, {"\"\\u00e9\"", true, 2},
+        {"\"\\u12\"", false, 0},          {"\"\\x\"", false, 0},          {"\"\x01\"", false, 0},
+        {"\"\xc3\"", false, 0},           {"\"ab", false, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = strlen(cases[i].json);
+        ens__lex lx;
+        ens__lex_str s;
+        char out[8];
+        ens__lex_init(&lx, cases[i].json, n);
+        if (ens__lex_string(&lx, ENS__LEX_TEXT, &s) != cases[i].text_ok)
+            fail_msg("%s: text", cases[i].json);
+        ens__lex_init(&lx, cases[i].json, n);
+        if (ens__lex_string(&lx, ENS__LEX_ANY, &s) != (cases[i].len != 0))
+            fail_msg("%s: any", cases[i].json);
+        if (!cases[i].len)
+            continue;
+        assert_int_equal(s.len, cases[i].len);
+        assert_ptr_equal(lx.p, (const unsigned char *)cases[i].json + n);
+        assert_int_equal(ens__lex_decode(s.at, lx.end, out, sizeof(out), NULL), cases[i].len);
+        assert_int_equal(ens__lex_decode(s.at, lx.end, out, cases[i].len - 1, NULL), SIZE_MAX); /* too small */
+    }
+}
+
+static void test_lex_numbers(void **state)
+{
+    static const struct {
+        const char *json;
+        int ok;       /* 1: valid and an int64; 0: valid, not an int64; -1: not JSON */
+        int64_t want;
+        size_t taken; /* bytes that are the number */
+    } cases[] = {
+        {"0", 1, 0, 1},
+        {"-0", 1, 0, 2},
+        {"57", 1, 57, 2},
+        {"9223372036854775807", 1, INT64_MAX, 19},
+        {"-9223372036854775808", 1, INT64_MIN, 20},
+        {"9223372036854775808", 0, 0, 19},
+        {"-9223372036854775809", 0, 0, 20},
+        {"57.0", 0, 0, 4},
+        {"5e1", 0, 0, 3},
+        {"-1.5E+3,", 0, 0, 7},
+        {"1]", 1, 1, 1},
+        {"01", -1, 0, 0},
+        {"-", -1, 0, 0},
+        {"1.", -1, 0, 0},
+        {".5", -1, 0, 0},
+        {"1e", -1, 0, 0},
+        {"1e+", -1, 0, 0},
+        {"+1", -1, 0, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ens__lex lx;
+        ens__lex_num n;
+        int64_t v = 42;
+        ens__lex_init(&lx, cases[i].json, strlen(cases[i].json));
+        if (!ens__lex_number(&lx, &n)) {
+            if (cases[i].ok != -1)
+                fail_msg("%s: refused", cases[i].json);
+            assert_non_null(lx.bad);
+            continue;
+        }
+        if (cases[i].ok == -1)
+            fail_msg("%s: accepted", cases[i].json);
+        assert_int_equal(lx.p - lx.start, cases[i].taken);
+        assert_int_equal(ens__lex_int64(&n, &v), cases[i].ok == 1);
+        if (cases[i].ok == 1 && v != cases[i].want)
+            fail_msg("%s: %lld", cases[i].json, (long long)v);
+    }
+}
+
+/* Skipping a value already found valid, without checking it again. */
+static void test_lex_skip_valid(void **state)
+{
+    static const char body[] = "{\"a\":[\"x]\\\"}\",{\"b\":{}}],\"c\":-12.5e1 ,\"d\":\"\\\\\"}";
+    ens__lex lx;
+    bool more;
+    size_t values = 0;
+    (void)state;
+
+    ens__lex_init(&lx, body, sizeof(body) - 1);
+    assert_true(ens__lex_skip(&lx, 0));
+    assert_true(ens__lex_finish(&lx));
+    ens__lex_init(&lx, body, sizeof(body) - 1);
+    assert_true(ens__lex_open(&lx, &more));
+    for (; more; values++) {
+        assert_true(ens__lex_key(&lx, NULL, 0, NULL));
+        assert_true(ens__lex_skip_valid(&lx));
+        assert_true(ens__lex_next(&lx, true, &more));
+    }
+    assert_int_equal(values, 3);
+    assert_ptr_equal(lx.p, lx.end);
+    /* Cut short: refused rather than read past the end. */
+    ens__lex_init(&lx, "[1,[2", 5);
+    assert_false(ens__lex_skip_valid(&lx));
+    ens__lex_init(&lx, "\"ab\\", 4);
+    assert_false(ens__lex_skip_valid(&lx));
+}
+
+/* ----------------------------------------------------------------------- */
 /* Copies                                                                  */
 
 static void test_copy(void **state)
@@ -1297,6 +1515,11 @@ int main(void)
         cmocka_unit_test(test_differential_inline),
         cmocka_unit_test(test_duplicates_and_keys),
         cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_lex_members),
+        cmocka_unit_test(test_lex_keys_and_errors),
+        cmocka_unit_test(test_lex_string_policy),
+        cmocka_unit_test(test_lex_numbers),
+        cmocka_unit_test(test_lex_skip_valid),
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_copy_sparse_and_errors),
         cmocka_unit_test(test_copy_page_100),

@@ -1,14 +1,12 @@
-/* Internal: body -> typed response (step "parser"), and error bodies. */
+/* Internal: what lib/json/ offers the rest of the library besides the public
+ * ens_describe_response_parse() (json/page.c, over the lexer of json/lex.h):
+ * reading service error documents (json/error_doc.c). */
 #ifndef ENS_LIB_PARSER_H
 #define ENS_LIB_PARSER_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-#include <time.h>
 
-#include "ensclient/types.h"
+#include "ensclient/common.h"
 
 /* Interprets an HTTP error answer (status >= 400, or any non-2xx).  body need
  * not be NUL-terminated and may be NULL when len is 0.  Fills err (status,
@@ -22,84 +20,5 @@
  * (RequestId is still copied when a JSON object carried one), ENS_ENOMEM when
  * jansson ran out of memory.  err may be NULL (the status is still returned). */
 ens_status ens__parse_error_body(const char *body, size_t len, long http_status, ens_error *err);
-
-/* The enum of a Status text ("Creating", "Activated", "Deleting"; exact,
- * case-sensitive); ENS_PEER_STATUS_UNKNOWN for NULL or any other text. */
-ens_peer_status ens__peer_status_from_text(const char *s);
-
-/*
- * Single-block layout, shared by the response parser and
- * ens_peer_connection_copy().  A builder walks its source twice: first with
- * base == NULL, when the calls only add up sizes (and return NULL), then,
- * after ens__layout_start_fill(), over one block of ens__layout_total()
- * bytes, when they hand out memory and copy strings.  (The copy walks with
- * the same code both times; the response parser's first pass adds up its
- * sizes while validating the body, and sets obj and str from them.)
- * Aligned objects (structs, pointer arrays) come first, string bytes after.
- */
-typedef struct ens__layout {
-    char *base;    /* NULL while measuring */
-    size_t obj;    /* next offset in the object region */
-    size_t str;    /* next offset for string bytes (relative while measuring) */
-    bool overflow; /* a size did not fit size_t */
-} ens__layout;
-
-#define ENS__LAYOUT_INIT {NULL, 0, 0, false}
-
-/* Reserves size bytes aligned to align (a power of two).  NULL while measuring. */
-static inline void *ens__layout_obj(ens__layout *l, size_t size, size_t align)
-{
-    size_t off = (l->obj + (align - 1)) & ~(align - 1);
-    if (off < l->obj || off + size < off) {
-        l->overflow = true;
-        return NULL;
-    }
-    l->obj = off + size;
-    return l->base ? l->base + off : NULL;
-}
-
-/* Reserves n pointers; NULL while measuring (or on overflow). */
-static inline const char **ens__layout_ptrs(ens__layout *l, size_t n)
-{
-    if (n > SIZE_MAX / sizeof(const char *)) {
-        l->overflow = true;
-        return NULL;
-    }
-    return (const char **)ens__layout_obj(l, n * sizeof(const char *), _Alignof(const char *));
-}
-
-/* Reserves len + 1 bytes and, when filling, copies s[0..len) and a NUL there. */
-static inline const char *ens__layout_str(ens__layout *l, const char *s, size_t len)
-{
-    size_t off = l->str;
-    if (len > SIZE_MAX - 1 - off) {
-        l->overflow = true;
-        return NULL;
-    }
-    l->str = off + len + 1;
-    if (!l->base)
-        return NULL;
-    if (len)
-        memcpy(l->base + off, s, len);
-    l->base[off + len] = '\0';
-    return l->base + off;
-}
-
-/* Total bytes measured; 0 on overflow. */
-static inline size_t ens__layout_total(const ens__layout *l)
-{
-    if (l->overflow || l->str > SIZE_MAX - l->obj)
-        return 0;
-    return l->obj + l->str;
-}
-
-/* Switches a measured layout to filling block (ens__layout_total() bytes,
- * aligned as malloc aligns). */
-static inline void ens__layout_start_fill(ens__layout *l, char *block)
-{
-    l->base = block;
-    l->str = l->obj;
-    l->obj = 0;
-}
 
 #endif

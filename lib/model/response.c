@@ -1,12 +1,14 @@
 /*
- * Ownership of parsed responses.  A response is one block (see parser.c and
- * ens__layout in parser.h), and so is a copied connection: each is released
- * with a single ens__free.
+ * Ownership of parsed responses.  A response is one block (see json/page.c
+ * and ens__layout in model/model.h), and so is a copied connection: each is
+ * released with a single ens__free.  The copy walks the connection's table
+ * (model/schema.h), so a member added there is copied too.
  */
 #include <string.h>
 
+#include "model/model.h"
+#include "model/schema.h"
 #include "util/alloc.h"
-#include "json/parser.h"
 
 ENS_EXTERN void ens_describe_response_free(ens_describe_response *resp)
 {
@@ -19,39 +21,53 @@ static const char *copy_str(ens__layout *l, const char *s)
     return s ? ens__layout_str(l, s, strlen(s)) : NULL;
 }
 
-static void copy_network(ens__layout *l, ens_network_info *dst, const ens_network_info *src)
+/* A STRINGS member: its pointer array and strings.  false for a count
+ * without an array, which would have us read through NULL. */
+static bool copy_strings(ens__layout *l, const ens__field *row, char *dst, const char *src)
 {
+    const char *const *from = *(const char *const *const *)(const void *)(src + row->at);
+    size_t n = *(const size_t *)(const void *)(src + row->count_at);
     const char **arr = NULL;
-    size_t n = src->ipv4_cidrs_count;
 
-    dst->present = src->present;
-    dst->network_id = copy_str(l, src->network_id);
+    if (n && !from)
+        return false;
     if (n)
         arr = ens__layout_ptrs(l, n);
     for (size_t i = 0; i < n; i++) {
-        const char *s = copy_str(l, src->ipv4_cidrs[i]);
+        const char *s = copy_str(l, from[i]);
         if (arr)
             arr[i] = s;
     }
-    dst->ipv4_cidrs = arr;
-    dst->ipv4_cidrs_count = n;
+    *(const char *const **)(void *)(dst + row->at) = arr;
+    return true;
 }
 
-/* One walk: measures while l->base is NULL (dst is then scratch), fills otherwise. */
-static void copy_connection(ens__layout *l, ens_peer_connection *dst, const ens_peer_connection *src)
+/* One walk over an object of shape sh: measures while l->base is NULL (dst
+ * is then scratch), fills otherwise.  The members no row names (the derived
+ * status and creation_time_epoch, present flags, counts) are copied as they
+ * are; strings and arrays are copied into the block. */
+static bool copy_object(ens__layout *l, const ens__shape *sh, char *dst, const char *src)
 {
-    dst->instance_id = copy_str(l, src->instance_id);
-    dst->creation_time = copy_str(l, src->creation_time);
-    dst->creation_time_epoch = src->creation_time_epoch;
-    dst->name = copy_str(l, src->name);
-    dst->description = copy_str(l, src->description);
-    dst->ens_region_id = copy_str(l, src->ens_region_id);
-    dst->status = src->status;
-    dst->status_text = copy_str(l, src->status_text);
-    dst->network_id = copy_str(l, src->network_id);
-    dst->accepting_network_id = copy_str(l, src->accepting_network_id);
-    copy_network(l, &dst->network, &src->network);
-    copy_network(l, &dst->accepting_network, &src->accepting_network);
+    memcpy(dst, src, sh->size);
+    for (size_t r = 0; r < sh->count; r++) {
+        const ens__field *row = &sh->fields[r];
+        switch (row->kind) {
+        case ENS__F_TEXT:
+            *(const char **)(void *)(dst + row->at) = copy_str(l, *(const char *const *)(const void *)(src + row->at));
+            break;
+        case ENS__F_COUNT: break;
+        case ENS__F_OBJECT:
+            if (!copy_object(l, row->of, dst + row->at, src + row->at))
+                return false;
+            break;
+        case ENS__F_STRINGS:
+            if (!copy_strings(l, row, dst, src))
+                return false;
+            break;
+        case ENS__F_LIST: return false; /* only in the page itself, never copied */
+        }
+    }
+    return true;
 }
 
 ENS_EXTERN ens_status ens_peer_connection_copy(ens_peer_connection **out, const ens_peer_connection *src)
@@ -63,13 +79,9 @@ ENS_EXTERN ens_status ens_peer_connection_copy(ens_peer_connection **out, const 
 
     if (!out || !src)
         return ENS_EINVAL;
-    /* A count without an array would have us read through NULL. */
-    if ((src->network.ipv4_cidrs_count && !src->network.ipv4_cidrs) ||
-        (src->accepting_network.ipv4_cidrs_count && !src->accepting_network.ipv4_cidrs))
-        return ENS_EINVAL;
-
     ens__layout_obj(&l, sizeof(scratch), _Alignof(ens_peer_connection));
-    copy_connection(&l, &scratch, src);
+    if (!copy_object(&l, &ens__connection_shape, (char *)&scratch, (const char *)src))
+        return ENS_EINVAL;
     total = ens__layout_total(&l);
     block = total ? ens__malloc(total) : NULL;
     if (!block)
@@ -77,7 +89,7 @@ ENS_EXTERN ens_status ens_peer_connection_copy(ens_peer_connection **out, const 
 
     ens__layout_start_fill(&l, block);
     conn = ens__layout_obj(&l, sizeof(*conn), _Alignof(ens_peer_connection));
-    copy_connection(&l, conn, src);
+    copy_object(&l, &ens__connection_shape, (char *)conn, (const char *)src);
     *out = conn;
     return ENS_OK;
 }

@@ -1,41 +1,21 @@
 /*
- * Reference parser for tests and fuzzing only: NOT part of the library.
- *
- * This is the jansson-based ens_describe_response_parse() that
- * lib/json/parser.c replaced with a direct scanner: it loads the body into a DOM
- * (json_loadb, flags 0) and walks the tree twice (measure, then fill one
- * ens__layout block).  test/test_parser.c and fuzz/fuzz_parser_diff.c
- * #include this file and run both parsers on the same bodies
- * (ens__parsers_agree below).  It is kept out of ens_sources so the shipped
- * library does not carry a second parser.
- *
- * Differences from the scanner, by design (ens__parsers_agree lets exactly
- * these through):
- * - jansson refuses the whole document when any number overflows (an integer
- *   beyond int64, or a real beyond double), reporting "number too large"; the
- *   scanner only converts the numbers it reads (PageNumber, PageSize,
- *   TotalCount, which then fail naming the field) and accepts any other
- *   number the JSON grammar allows.
- * - jansson 2.14 silently drops a raw NUL byte that directly follows a number
- *   or true/false/null ("[1\0]" loads as [1]): its reader pushes the byte
- *   after a token back into a NUL-terminated one-character buffer and then
- *   takes the NUL for an empty buffer.  The scanner refuses the stray byte,
- *   as it refuses a NUL anywhere else outside a string.
+ * The jansson-based reference parser and the differential check (see
+ * parser_dom.h for why it is written by hand).  It loads the body into a DOM
+ * (json_loadb, flags 0) and walks the tree twice: measure, then fill one
+ * ens__layout block.
  */
+#include "parser_dom.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/model.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "json/parser.h"
 #include "util/utctime.h"
-
-ens_status ens__describe_response_parse_dom(ens_describe_response **out, const char *body, size_t body_len,
-                                            ens_error *err);
-bool ens__parsers_agree(const char *body, size_t body_len, char *why, size_t why_cap);
 
 typedef struct dom_walker {
     ens__layout lay;
@@ -432,17 +412,7 @@ static char *without_dropped_nuls(const char *body, size_t body_len, size_t *len
     return copy;
 }
 
-/*
- * Runs the library's parser and the reference parser on the same body and
- * returns true when their outcomes agree (same_outcome).  Two classes of
- * bodies are let through, because jansson, not the scanner, is at odds with
- * JSON there (see the top of this file):
- * - jansson refused a number too large: the scanner may succeed or fail;
- * - jansson dropped a NUL byte after a number or literal: the scanner must
- *   refuse the body as invalid JSON, jansson must have read the body without
- *   those bytes as it read the body, and the two parsers must agree on it.
- * On a disagreement, why says what differed.
- */
+/* See parser_dom.h. */
 bool ens__parsers_agree(const char *body, size_t body_len, char *why, size_t why_cap)
 {
     outcome mine, ref;
