@@ -59,7 +59,10 @@ static ens_status script_send(void *ctx, const ens_http_request *req, ens_http_r
     const step *st;
     size_t i;
     (void)err;
-    assert_true(s->sends < s->count);
+    if (s->sends >= s->count) { /* (no assertion: this may run on a server thread) */
+        s->sends++;
+        return ENS_EINTERNAL; /* the test's checks of sends and statuses fail */
+    }
     st = &s->steps[s->sends];
     for (i = 0; i < req->header_count; i++)
         if (strcmp(req->headers[i].name, "x-acs-signature-nonce") == 0)
@@ -169,7 +172,6 @@ static void attach(ens_client_options *o, const ens_transport_vtable *vt, void *
         assert_non_null(g_wire);
     }
     o->endpoint = wire_server_url(g_wire);
-    o->connect_timeout_ms = 300; /* how long a step that times out takes */
 }
 
 static bool script_stalls(void *ctx)
@@ -179,14 +181,17 @@ static bool script_stalls(void *ctx)
            !s->steps[s->sends].status_before_fail;
 }
 
-static bool script_has_tls_failure(const script *s)
+static bool script_fails_with(const script *s, ens_status st)
 {
     int i;
     for (i = 0; i < s->count; i++)
-        if (s->steps[i].fail == ENS_ETLS)
+        if (s->steps[i].fail == st)
             return true;
     return false;
 }
+
+static bool script_has_tls_failure(const script *s) { return script_fails_with(s, ENS_ETLS); }
+static bool script_has_timeout(const script *s) { return script_fails_with(s, ENS_ETIMEOUT); }
 
 typedef struct done_box {
     int calls;
@@ -261,6 +266,8 @@ static ens_client *make(script *s, ens_client_options *o)
         o = &local;
     }
     attach(o, &script_vt, s, script_stalls, script_has_tls_failure(s));
+    if (g_driver == ASYNC && script_has_timeout(s))
+        o->connect_timeout_ms = 1000; /* how long a step that times out takes over the wire */
     assert_int_equal(ens_credentials_provider_static_new(&o->credentials, "id", "secret", NULL), ENS_OK);
     if (!o->retry_base_delay_ms)
         o->retry_base_delay_ms = 1;

@@ -274,6 +274,24 @@ out:
     free(r);
 }
 
+/* Closes a connection without a reset: our answer is sent in full and the
+ * client closes first (whatever it still sends, a TLS alert say, is read
+ * and dropped), for at most 2 s. */
+static void close_gently(int fd)
+{
+    char sink[4096];
+    struct pollfd p = {fd, POLLIN, 0};
+    int rounds = 200;
+    shutdown(fd, SHUT_WR);
+    while (rounds-- > 0 && poll(&p, 1, 10) >= 0) {
+        if (p.revents && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) == 0)
+            break;
+        if (p.revents & (POLLERR | POLLNVAL))
+            break;
+    }
+    close(fd);
+}
+
 static void *server_main(void *arg)
 {
     wire_server *w = arg;
@@ -298,7 +316,7 @@ static void *server_main(void *arg)
             int fd = accept(w->listen_fd, NULL, NULL);
             if (fd >= 0) {
                 serve(w, fd);
-                close(fd);
+                close_gently(fd);
             }
         }
     }
