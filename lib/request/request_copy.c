@@ -44,6 +44,10 @@ ens_status ens__request_copy(const ens_describe_request *src, ens_describe_reque
         return ENS_ENOMEM;
     *dst = *src;
     dst->version = ENS_DESCRIBE_REQUEST_VERSION;
+    dst->network_ids = NULL; /* never the caller's array */
+    *block = b;
+    if (!b)
+        return ENS_OK; /* no string, no network id */
     ids = (char **)(void *)b;
     p = b + n * sizeof(char *);
     dst->instance_id = put(&p, src->instance_id);
@@ -51,7 +55,7 @@ ens_status ens__request_copy(const ens_describe_request *src, ens_describe_reque
     dst->name = put(&p, src->name);
     for (i = 0; i < n; i++)
         ids[i] = (char *)put(&p, src->network_ids[i]);
-    dst->network_ids = n ? (const char *const *)ids : NULL;
-    *block = b;
+    if (n)
+        dst->network_ids = (const char *const *)ids;
     return ENS_OK;
 }
