@@ -50,6 +50,14 @@ static ens__call_step timed_out(ens__call *c)
     return finish(c, ENS_ETIMEOUT);
 }
 
+/* Every wait the call asks for (rate limit, backoff) goes through here. */
+static ens__call_step wait_then(ens__call *c, ens__call_phase then, long wait, long *ms)
+{
+    c->phase = then;
+    *ms = wait;
+    return ENS__CALL_WAIT;
+}
+
 static ens__call_step send_now(ens__call *c, long remaining, long *ms)
 {
     c->attempt++;
@@ -76,11 +84,8 @@ static ens__call_step top(ens__call *c, long *ms)
                        "timed out: the client-side rate limit would delay the call past its deadline");
         return finish(c, ENS_ETIMEOUT);
     }
-    if (wait > 0) {
-        c->phase = ENS__CALL_RATE;
-        *ms = wait;
-        return ENS__CALL_WAIT;
-    }
+    if (wait > 0)
+        return wait_then(c, ENS__CALL_RATE, wait, ms);
     return send_now(c, remaining, ms);
 }
 
@@ -104,9 +109,7 @@ ens__call_step ens__call_next(ens__call *c, long *ms)
     }
     switch (c->phase) {
     case ENS__CALL_RETRY:
-        c->phase = ENS__CALL_BACKOFF;
-        *ms = c->wait_ms;
-        return ENS__CALL_WAIT;
+        return wait_then(c, ENS__CALL_BACKOFF, c->wait_ms, ms);
     case ENS__CALL_RATE:
         remaining = (long)(c->deadline - ens__now_ms());
         if (remaining <= 0)
