@@ -1,5 +1,12 @@
-/* Retries, backoff, deadlines, cancellation and the client-side rate limit,
- * over an in-test transport that plays a scripted sequence of answers. */
+/* Retries, backoff, deadlines, cancellation, the client-side rate limit and
+ * credential refresh, over an in-test transport that plays a scripted
+ * sequence of answers.
+ *
+ * Every scenario runs through both drivers of the call engine, with the same
+ * assertions: the blocking call, with the script as the client's transport,
+ * and the asynchronous engine (driven by a poll(2) loop), with the same
+ * script answering over loopback HTTP (wire_server.h), since the engine only
+ * speaks libcurl.  The two must agree. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +19,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "async/async_loop.h"
 #include "ensclient/ensclient.h"
+#include "wire_server.h"
 
 /* Scripts below list only the fields that matter for each step. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -50,7 +59,10 @@ static ens_status script_send(void *ctx, const ens_http_request *req, ens_http_r
     const step *st;
     size_t i;
     (void)err;
-    assert_true(s->sends < s->count);
+    if (s->sends >= s->count) { /* (no assertion: this may run on a server thread) */
+        s->sends++;
+        return ENS_EINTERNAL; /* the test's checks of sends and statuses fail */
+    }
     st = &s->steps[s->sends];
     for (i = 0; i < req->header_count; i++)
         if (strcmp(req->headers[i].name, "x-acs-signature-nonce") == 0)
@@ -80,6 +92,172 @@ static ens_status script_send(void *ctx, const ens_http_request *req, ens_http_r
 
 static const ens_transport_vtable script_vt = {ENS_TRANSPORT_VTABLE_VERSION, script_send, NULL};
 
+/* ---- the two drivers ---------------------------------------------------- */
+
+typedef enum driver { BLOCKING, ASYNC } driver;
+
+static driver g_driver;
+static wire_server *g_wire; /* ASYNC: the server of the client made last */
+static int vetoes;
+
+/* What the client logged (INFO and up; the first MAX_LINES lines of a test). */
+#define MAX_LINES 32
+static char g_lines[MAX_LINES][1024];
+static size_t g_nlines;
+
+static int use_blocking(void **state)
+{
+    (void)state;
+    g_driver = BLOCKING;
+    vetoes = 0;
+    g_nlines = 0;
+    return 0;
+}
+
+static int use_async(void **state)
+{
+    (void)state;
+    g_driver = ASYNC;
+    vetoes = 0;
+    g_nlines = 0;
+    return 0;
+}
+
+/* true when a logged line contains both a and b. */
+static bool logged(const char *a, const char *b)
+{
+    size_t i;
+    for (i = 0; i < g_nlines; i++)
+        if (strstr(g_lines[i], a) && strstr(g_lines[i], b))
+            return true;
+    return false;
+}
+
+static int stop_wire(void **state)
+{
+    (void)state;
+    wire_server_stop(g_wire);
+    g_wire = NULL;
+    return 0;
+}
+
+static void harness_log(void *payload, ens_log_level level, const char *message)
+{
+    (void)payload;
+    (void)level;
+    if (g_nlines < MAX_LINES)
+        snprintf(g_lines[g_nlines++], sizeof(g_lines[0]), "%s", message);
+    /* ASYNC: the attempt that was to time out did; the server may go on. */
+    if (g_wire && strstr(message, "timed out") && wire_server_stalled(g_wire))
+        wire_server_release(g_wire);
+}
+
+/* Gives the client its transport: the answering function itself (BLOCKING),
+ * or the default libcurl transport and a loopback server answering with
+ * that function (ASYNC).  stalls tells the server which step is to time out
+ * before any answer; tls serves https (every handshake fails). */
+static void attach(ens_client_options *o, const ens_transport_vtable *vt, void *ctx,
+                   bool (*stalls)(void *), bool tls)
+{
+    o->log_fn = harness_log;
+    o->log_level = ENS_LOG_INFO;
+    if (g_driver == BLOCKING) {
+        assert_int_equal(ens_transport_new(&o->transport, vt, ctx), ENS_OK);
+        return;
+    }
+    {
+        wire_options wo = {vt, ctx, stalls, tls};
+        wire_server_stop(g_wire);
+        g_wire = wire_server_start(&wo);
+        assert_non_null(g_wire);
+    }
+    o->endpoint = wire_server_url(g_wire);
+}
+
+static bool script_stalls(void *ctx)
+{
+    const script *s = ctx;
+    return s->sends < s->count && s->steps[s->sends].fail == ENS_ETIMEOUT &&
+           !s->steps[s->sends].status_before_fail;
+}
+
+static bool script_fails_with(const script *s, ens_status st)
+{
+    int i;
+    for (i = 0; i < s->count; i++)
+        if (s->steps[i].fail == st)
+            return true;
+    return false;
+}
+
+static bool script_has_tls_failure(const script *s) { return script_fails_with(s, ENS_ETLS); }
+static bool script_has_timeout(const script *s) { return script_fails_with(s, ENS_ETIMEOUT); }
+
+typedef struct done_box {
+    int calls;
+    ens_status st;
+    ens_describe_response *resp;
+    ens_error err;
+} done_box;
+
+static void on_done(ens_async_call *call, ens_status st, ens_describe_response *resp,
+                    const ens_error *err, void *user)
+{
+    done_box *b = user;
+    (void)call;
+    b->calls++;
+    b->st = st;
+    b->resp = resp;
+    b->err = *err;
+}
+
+/* The asynchronous call, driven to its end by a poll(2) loop, with the
+ * blocking call's contract: *out set on success, err filled on failure. */
+static ens_status describe_async(ens_client *c, const ens_describe_request *req,
+                                 const ens_call_options *co, ens_describe_response **out,
+                                 ens_error *err)
+{
+    ens__async_loop loop = ENS__ASYNC_LOOP_INIT;
+    ens_async_options ao = ENS_ASYNC_OPTIONS_INIT;
+    ens_async *a = NULL;
+    done_box b;
+    ens_status st;
+    memset(&b, 0, sizeof(b));
+    ao.socket_fn = ens__async_loop_socket;
+    ao.timer_fn = ens__async_loop_timer;
+    ao.payload = &loop;
+    assert_int_equal(ens_async_new(&a, c, &ao, NULL), ENS_OK);
+    st = ens_async_describe(a, req, co, on_done, &b, NULL, err);
+    while (st == ENS_OK && ens_async_pending(a) > 0)
+        assert_int_equal(ens__async_loop_run_once(&loop, a, -1), ENS_OK);
+    ens_async_free(a);
+    ens__async_loop_free(&loop);
+    if (st != ENS_OK) { /* refused at the start, as the blocking call refuses */
+        assert_int_equal(b.calls, 0);
+        return st;
+    }
+    assert_int_equal(b.calls, 1);
+    assert_int_equal(b.err.status, b.st);
+    if (b.st == ENS_OK) {
+        *out = b.resp;
+        return ENS_OK;
+    }
+    assert_null(b.resp);
+    if (err)
+        *err = b.err;
+    return b.st;
+}
+
+static ens_status describe_ex(ens_client *c, const ens_describe_request *req,
+                              const ens_call_options *co, ens_describe_response **out, ens_error *err)
+{
+    if (g_driver == BLOCKING)
+        return ens_describe_peer_connections_ex(c, req, co, out, err);
+    return describe_async(c, req, co, out, err);
+}
+
+/* ---- scenarios ---------------------------------------------------------- */
+
 static ens_client *make(script *s, ens_client_options *o)
 {
     ens_client *c = NULL;
@@ -87,7 +265,9 @@ static ens_client *make(script *s, ens_client_options *o)
     if (!o) {
         o = &local;
     }
-    assert_int_equal(ens_transport_new(&o->transport, &script_vt, s), ENS_OK);
+    attach(o, &script_vt, s, script_stalls, script_has_tls_failure(s));
+    if (g_driver == ASYNC && script_has_timeout(s))
+        o->connect_timeout_ms = 1000; /* how long a step that times out takes over the wire */
     assert_int_equal(ens_credentials_provider_static_new(&o->credentials, "id", "secret", NULL), ENS_OK);
     if (!o->retry_base_delay_ms)
         o->retry_base_delay_ms = 1;
@@ -101,7 +281,7 @@ static ens_status call(ens_client *c, ens_error *err)
 {
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
-    ens_status st = ens_describe_peer_connections(c, &req, &resp, err);
+    ens_status st = describe_ex(c, &req, NULL, &resp, err);
     ens_describe_response_free(resp);
     return st;
 }
@@ -187,6 +367,8 @@ static void test_network_failures(void **state)
     /* failures before any response are retried */
     assert_int_equal(call(c, &err), ENS_OK);
     assert_int_equal(s.sends, 3);
+    assert_true(logged("attempt 1/5 failed", "network error"));
+    assert_true(logged("attempt 2/5 failed", ": timed out")); /* over the wire: a connect timeout */
     /* a failure after the response started is not */
     assert_int_equal(call(c, &err), ENS_ENETWORK);
     assert_int_equal(s.sends, 4);
@@ -196,13 +378,20 @@ static void test_network_failures(void **state)
 
 static void test_tls_and_parse_not_retried(void **state)
 {
-    script s = {.count = 2, .steps = {{0, NULL, NULL, ENS_ETLS}, {200, "<html>"}}};
+    script s = {.count = 1, .steps = {{0, NULL, NULL, ENS_ETLS}}};
     ens_client *c = make(&s, NULL);
     ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(call(c, &err), ENS_ETLS);
+    assert_int_equal(s.sends, 1);
+    ens_client_free(c);
+    /* (a client of its own: over the wire, the TLS failure needs https) */
+    memset(&s, 0, sizeof(s));
+    s.count = 1;
+    s.steps[0] = (step){200, "<html>"};
+    c = make(&s, NULL);
     assert_int_equal(call(c, &err), ENS_EPARSE);
-    assert_int_equal(s.sends, 2);
+    assert_int_equal(s.sends, 1);
     ens_client_free(c);
 }
 
@@ -221,7 +410,6 @@ static void test_max_attempts_one_disables(void **state)
     ens_client_free(c);
 }
 
-static int vetoes;
 static bool veto(void *payload, unsigned int attempt, const ens_error *err)
 {
     (void)payload;
@@ -276,6 +464,7 @@ static void test_deadline_bounds_all_attempts(void **state)
     ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
     ens_client *c;
     ens_error err = ENS_ERROR_INIT;
+    ens_status st;
     double t0, took;
     int i;
     (void)state;
@@ -287,14 +476,27 @@ static void test_deadline_bounds_all_attempts(void **state)
     o.retry_max_delay_ms = 100;
     c = make(&s, &o);
     t0 = now_ms();
-    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    st = call(c, &err);
     took = now_ms() - t0;
+    if (g_driver == BLOCKING) {
+        assert_int_equal(st, ENS_ESERVICE);
+    } else {
+        /* The script answers after 40 ms whatever the attempt's budget;
+           libcurl gives up when the budget is spent, so a last attempt that
+           started with less than that left times out instead. */
+        assert_true(st == ENS_ESERVICE || st == ENS_ETIMEOUT);
+        assert_int_equal(err.http_status, st == ENS_ESERVICE ? 503 : 0);
+    }
     assert_true(err.attempts >= 2);
     assert_true(err.attempts < MAX_STEPS);
     assert_true(took < 3000.0);
-    /* each attempt gets only what is left of the deadline */
-    assert_true(s.timeouts[0] <= 300);
-    assert_true(s.timeouts[1] < s.timeouts[0]);
+    /* each attempt gets only what is left of the deadline (seen by the
+       transport; over the wire it is libcurl's own timeout, and test_call
+       checks the budget the engine hands to either driver) */
+    if (g_driver == BLOCKING) {
+        assert_true(s.timeouts[0] <= 300);
+        assert_true(s.timeouts[1] < s.timeouts[0]);
+    }
     ens_client_free(c);
 }
 
@@ -310,14 +512,15 @@ static void test_per_call_deadline(void **state)
     co.timeout_ms = 1234;
     /* the scripted transport ignores timeouts; check what it was told */
     s.steps[0].delay_ms = 0;
-    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_OK);
+    assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_OK);
     ens_describe_response_free(resp);
-    assert_true(s.timeouts[0] <= 1234 && s.timeouts[0] > 1000);
+    if (g_driver == BLOCKING) /* see test_deadline_bounds_all_attempts */
+        assert_true(s.timeouts[0] <= 1234 && s.timeouts[0] > 1000);
     co.version = 99;
-    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_EINVAL);
+    assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_EINVAL);
     co.version = ENS_CALL_OPTIONS_VERSION;
     co.timeout_ms = -1;
-    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_EINVAL);
+    assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_EINVAL);
     ens_client_free(c);
 }
 
@@ -358,7 +561,7 @@ static void test_cancel_during_backoff_and_during_send(void **state)
     /* sleeping 10 s between attempts: the cancel wakes it at once */
     pthread_create(&th, NULL, cancel_later, &k);
     t0 = now_ms();
-    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
+    assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
     took = now_ms() - t0;
     pthread_join(th, NULL);
     assert_true(took < 5000.0);
@@ -369,19 +572,19 @@ static void test_cancel_during_backoff_and_during_send(void **state)
     /* inside the transport */
     ens_cancel_reset(k.cancel);
     pthread_create(&th, NULL, cancel_later, &k);
-    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
+    assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
     pthread_join(th, NULL);
     assert_int_equal(s.sends, 2);
 
     /* an already triggered token sends nothing */
     assert_true(ens_cancel_is_triggered(k.cancel));
-    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
+    assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
     assert_int_equal(s.sends, 2);
     assert_int_equal(err.attempts, 0);
 
     ens_cancel_reset(k.cancel);
     assert_false(ens_cancel_is_triggered(k.cancel));
-    assert_int_equal(ens_describe_peer_connections_ex(c, &req, &co, &resp, &err), ENS_OK);
+    assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_OK);
     ens_describe_response_free(resp);
     ens_cancel_free(k.cancel);
     ens_client_free(c);
@@ -494,7 +697,7 @@ static void test_expired_token_refreshes_once(void **state)
     ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_new(&o.credentials, &rot_vt, &r), ENS_OK);
-    assert_int_equal(ens_transport_new(&o.transport, &tok_vt, &t), ENS_OK);
+    attach(&o, &tok_vt, &t, NULL, false);
     o.max_attempts = 1; /* the refresh retry is on top of the retry policy */
     assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
     assert_int_equal(call(c, &err), ENS_OK);
@@ -509,7 +712,7 @@ static void test_expired_token_refreshes_once(void **state)
     memset(&t, 0, sizeof(t));
     ens_client_options_init(&o);
     assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "id", "secret", "token-dead"), ENS_OK);
-    assert_int_equal(ens_transport_new(&o.transport, &tok_vt, &t), ENS_OK);
+    attach(&o, &tok_vt, &t, NULL, false);
     assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
     assert_int_equal(call(c, &err), ENS_EAUTH);
     assert_string_equal(err.code, "InvalidSecurityToken.Expired");
@@ -518,24 +721,106 @@ static void test_expired_token_refreshes_once(void **state)
     ens_client_free(c);
 }
 
+/* Numbers of milliseconds (a random backoff, a duration) become "#". */
+static void normalize(char *dst, size_t cap, const char *src)
+{
+    size_t o = 0;
+    while (*src && o + 1 < cap) {
+        size_t n = strspn(src, "0123456789");
+        if (n && strncmp(src + n, " ms", 3) == 0) {
+            dst[o++] = '#';
+            src += n;
+        } else if (n) {
+            size_t k = n < cap - 1 - o ? n : cap - 1 - o;
+            memcpy(dst + o, src, k);
+            o += k;
+            src += n;
+        } else {
+            dst[o++] = *src++;
+        }
+    }
+    dst[o] = '\0';
+}
+
+/* The same scenarios log the same lines through either driver: retries,
+ * the credential refresh, the successes and the failure, word for word. */
+static void test_drivers_log_alike(void **state)
+{
+    static const ens_credentials_provider_vtable rot_vt = {
+        .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = rot_get, .invalidate = rot_invalidate};
+    static const ens_transport_vtable tok_vt = {.version = ENS_TRANSPORT_VTABLE_VERSION, .send = token_send};
+    static const char *const expected[] = {
+        "DescribeNetworkPeerConnections: attempt 1/4 failed, retrying in # ms: "
+        "service error Throttling.User (HTTP 400): slow down [RequestId: T]",
+        "DescribeNetworkPeerConnections: attempt 2/4 failed, retrying in # ms: "
+        "service error ServiceUnavailable (HTTP 503): later [RequestId: U]",
+        "DescribeNetworkPeerConnections: HTTP 200, 0 connection(s), RequestId R, 3 attempt(s), # ms",
+        "DescribeNetworkPeerConnections: service error InvalidParameter.Name (HTTP 400): no [RequestId: P]",
+        "DescribeNetworkPeerConnections: InvalidSecurityToken.Expired; refreshing the credentials and "
+        "retrying once",
+        "DescribeNetworkPeerConnections: HTTP 200, 0 connection(s), RequestId R, 2 attempt(s), # ms",
+    };
+    char seen[2][MAX_LINES][1024];
+    size_t n[2], i;
+    int d;
+    (void)state;
+    for (d = 0; d < 2; d++) {
+        script s = {.count = 4, .steps = {{400, throttled}, {503, unavailable}, {200, ok_body}, {400, bad_param}}};
+        rotating r = {0, 0};
+        token_script t = {0};
+        ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+        ens_client *c;
+        ens_error err = ENS_ERROR_INIT;
+        g_driver = d ? ASYNC : BLOCKING;
+        g_nlines = 0;
+        o.max_attempts = 4;
+        c = make(&s, &o);
+        assert_int_equal(call(c, &err), ENS_OK);
+        assert_int_equal(call(c, &err), ENS_ESERVICE);
+        ens_client_free(c);
+
+        ens_client_options_init(&o);
+        assert_int_equal(ens_credentials_provider_new(&o.credentials, &rot_vt, &r), ENS_OK);
+        attach(&o, &tok_vt, &t, NULL, false);
+        assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+        assert_int_equal(call(c, &err), ENS_OK);
+        ens_client_free(c);
+        stop_wire(NULL);
+
+        n[d] = g_nlines;
+        for (i = 0; i < g_nlines; i++)
+            normalize(seen[d][i], sizeof(seen[d][i]), g_lines[i]);
+    }
+    assert_int_equal(n[0], sizeof(expected) / sizeof(expected[0]));
+    assert_int_equal(n[1], n[0]);
+    for (i = 0; i < n[0]; i++) {
+        assert_string_equal(seen[0][i], expected[i]);
+        assert_string_equal(seen[1][i], seen[0][i]);
+    }
+}
+
 int main(void)
 {
+/* Each scenario once per driver. */
+#define BOTH(t) {#t, t, use_blocking, stop_wire, NULL}, {#t " (async)", t, use_async, stop_wire, NULL}
+
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_retryable_then_success),
-        cmocka_unit_test(test_proxy_5xx_page_is_retried),
-        cmocka_unit_test(test_default_is_three_attempts),
-        cmocka_unit_test(test_other_4xx_not_retried),
-        cmocka_unit_test(test_network_failures),
-        cmocka_unit_test(test_tls_and_parse_not_retried),
-        cmocka_unit_test(test_max_attempts_one_disables),
-        cmocka_unit_test(test_retry_callback_can_stop),
-        cmocka_unit_test(test_retry_after_honoured_within_cap),
-        cmocka_unit_test(test_deadline_bounds_all_attempts),
-        cmocka_unit_test(test_per_call_deadline),
-        cmocka_unit_test(test_cancel_during_backoff_and_during_send),
-        cmocka_unit_test(test_rate_limit),
+        BOTH(test_retryable_then_success),
+        BOTH(test_proxy_5xx_page_is_retried),
+        BOTH(test_default_is_three_attempts),
+        BOTH(test_other_4xx_not_retried),
+        BOTH(test_network_failures),
+        BOTH(test_tls_and_parse_not_retried),
+        BOTH(test_max_attempts_one_disables),
+        BOTH(test_retry_callback_can_stop),
+        BOTH(test_retry_after_honoured_within_cap),
+        BOTH(test_deadline_bounds_all_attempts),
+        BOTH(test_per_call_deadline),
+        BOTH(test_cancel_during_backoff_and_during_send),
+        BOTH(test_rate_limit),
         cmocka_unit_test(test_bad_retry_options),
-        cmocka_unit_test(test_expired_token_refreshes_once),
+        BOTH(test_expired_token_refreshes_once),
+        cmocka_unit_test_teardown(test_drivers_log_alike, stop_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,16 +1,12 @@
-/* The asynchronous engine: the blocking call's loop (client.c) turned into a
- * state machine per call, driven by the host's event loop through libcurl's
+/* The asynchronous engine: the event-loop driver of the call engine
+ * (lib/call/call.h), driven by the host's event loop through libcurl's
  * multi-socket interface.  See include/ensclient/async.h for the contract.
  *
- * A call moves through these states:
- *   TOP      the head of the blocking loop: cancellation and deadline checks,
- *            a rate-limit token; due at `due`
- *   RATE     waiting for the rate limiter; due at `due`
- *   XFER     its easy handle is in the multi handle
- *   BACKOFF  sleeping between attempts; due at `due`, then TOP
- * and ends in finish(), which runs the completion callback and frees it.
- * Each step mirrors a line of ens_describe_peer_connections_ex(), with the
- * same messages, so that both give the same results. */
+ * The engine decides every step of a call (attempts, waits, the result, its
+ * details and log lines); this file only carries them out: a WAIT becomes
+ * the call's `due` time (one timer for the whole engine, see
+ * update_timer()), a SEND becomes a libcurl easy transfer in the multi
+ * handle, and DONE runs the completion callback and frees the call. */
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,34 +15,26 @@
 #include "util/alloc.h"
 #include "transport/curl_xfer.h"
 #include "util/cancel.h"
+#include "call/call.h"
 #include "call/client_internal.h"
+#include "call/describe.h"
 #include "util/error.h"
-#include "call/retry.h"
 #include "ensclient/async.h"
-
-enum call_state { ST_TOP, ST_RATE, ST_XFER, ST_BACKOFF, ST_DONE };
 
 struct ens_async_call {
     ens_async *engine;
     ens_async_call *prev, *next;
-    enum call_state state;
-    long long due;            /* monotonic ms of the next step (TOP/RATE/BACKOFF), -1 = none */
+    ens__call call;           /* the policy: what to do next */
+    long long due;            /* monotonic ms when the engine is to be asked again, -1 = none */
     ens_async_done_fn done;
     void *user;
-    ens_describe_request req; /* deep copy; its strings live in req_block */
-    char *req_block;
-    const ens_cancel *cancel; /* borrowed */
-    long timeout_ms;
-    long long start, deadline;
-    unsigned int attempt;
-    bool refreshed;           /* credentials refreshed after InvalidSecurityToken */
-    ens_status st;            /* status of the last attempt (the loop's `st`) */
-    ens_error e;              /* the loop's `e` */
+    char *query;              /* the request's canonical query */
     ens_http_response *resp;  /* reused between attempts */
-    ens_describe_response *out;
+    void *out;                /* the successful attempt's result (c->call.op's) */
     /* the attempt in flight */
     ens__exchange x;
     bool have_x;
+    bool in_xfer;             /* its easy handle is (or was, until xfer_done) in the multi handle */
     CURL *easy;
     ens__curl_xfer xfer;      /* headers, callbacks' state, error text */
     bool xfer_done;
@@ -97,58 +85,12 @@ static void unlink_call(ens_async *a, ens_async_call *c)
     a->pending--;
 }
 
-/* ---- the request copy (one allocation) -------------------------------- */
-
-static ens_status copy_request(ens_async_call *c, const ens_describe_request *req)
-{
-    const char *strs[3] = {req->instance_id, req->ens_region_id, req->name};
-    size_t i, n = req->network_ids_count, bytes = n * sizeof(char *), len;
-    char *p, **ids;
-
-    for (i = 0; i < 3; i++)
-        if (strs[i])
-            bytes += strlen(strs[i]) + 1;
-    for (i = 0; i < n; i++)
-        bytes += strlen(req->network_ids[i]) + 1;
-    c->req = *req;
-    c->req.version = ENS_DESCRIBE_REQUEST_VERSION;
-    if (bytes == 0)
-        return ENS_OK;
-    c->req_block = ens__malloc(bytes);
-    if (!c->req_block)
-        return ENS_ENOMEM;
-    ids = (char **)(void *)c->req_block;
-    p = c->req_block + n * sizeof(char *);
-    for (i = 0; i < 3; i++) {
-        const char *copy = NULL;
-        if (strs[i]) {
-            len = strlen(strs[i]) + 1;
-            memcpy(p, strs[i], len);
-            copy = p;
-            p += len;
-        }
-        if (i == 0)
-            c->req.instance_id = copy;
-        else if (i == 1)
-            c->req.ens_region_id = copy;
-        else
-            c->req.name = copy;
-    }
-    for (i = 0; i < n; i++) {
-        len = strlen(req->network_ids[i]) + 1;
-        memcpy(p, req->network_ids[i], len);
-        ids[i] = p;
-        p += len;
-    }
-    c->req.network_ids = n ? (const char *const *)ids : NULL;
-    return ENS_OK;
-}
-
 static void call_free(ens_async_call *c)
 {
     ens_http_response_free(c->resp);
-    ens_describe_response_free(c->out);
-    ens__free(c->req_block);
+    if (c->out)
+        c->call.op->free_result(c->out);
+    ens__free(c->query);
     ens__free(c);
 }
 
@@ -196,12 +138,13 @@ static void xfer_release(ens_async_call *c)
         c->have_x = false;
     }
     c->xfer_done = false;
+    c->in_xfer = false;
 }
 
 /* Takes the call's easy handle out of the multi handle (if it is there). */
 static void xfer_abort(ens_async_call *c)
 {
-    if (c->state == ST_XFER && c->easy && !c->xfer_done)
+    if (c->in_xfer && c->easy && !c->xfer_done)
         curl_multi_remove_handle(c->engine->multi, c->easy);
     xfer_release(c);
 }
@@ -227,232 +170,126 @@ static ens_status xfer_setup(ens_async_call *c, ens_error *e)
 
 /* The outcome of a finished transfer, as the libcurl transport reports it
  * (ens_transport_send() included): ENS_OK with the status set in c->resp, or
- * the error with c->e filled. */
+ * the error with the attempt's details filled. */
 static ens_status xfer_result(ens_async_call *c)
 {
-    return ens__curl_xfer_result(c->easy, c->xfer_rc, &c->xfer, &c->x.http, &c->e);
+    return ens__curl_xfer_result(c->easy, c->xfer_rc, &c->xfer, &c->x.http,
+                                 ens__call_attempt_error(&c->call));
 }
 
-/* ---- the state machine ------------------------------------------------ */
+/* ---- carrying out the engine's steps -------------------------------- */
 
-/* Ends the call with st (c->e holds the details when st is an error): runs
- * the completion callback, then frees the call.  c is gone afterwards. */
-static void finish(ens_async_call *c, ens_status st)
+/* Ends the finished call: runs the completion callback, then frees the call.
+ * c is gone afterwards. */
+static void finish(ens_async_call *c)
 {
     ens_async *a = c->engine;
-    ens_client *client = a->client;
+    ens_status st = ens__call_status(&c->call);
     ens_describe_response *out = NULL;
 
     xfer_abort(c);
     unlink_call(a, c);
-    c->state = ST_DONE;
     if (st == ENS_OK) {
         out = c->out;
         c->out = NULL;
-        ens__client_log(client, ENS_LOG_INFO,
-                        "%s: HTTP %ld, %zu connection(s), RequestId %s, %u attempt(s), %lld ms",
-                        ENS_ACTION, ens_http_response_status(c->resp), out->connections_count,
-                        out->request_id ? out->request_id : "-", c->attempt,
-                        ens__now_ms() - c->start);
-        ens_error_init(&c->e);
-        c->e.http_status = ens_http_response_status(c->resp);
-    } else {
-        ens__client_log(client, ENS_LOG_ERROR, "%s: %s", ENS_ACTION, c->e.description);
     }
-    c->e.status = st;
-    c->e.attempts = c->attempt;
     a->depth++;
-    c->done(c, st, out, &c->e, c->user);
+    c->done(c, st, out, ens__call_error(&c->call), c->user);
     a->depth--;
     call_free(c);
 }
 
-static void finish_canceled(ens_async_call *c, const char *why)
+static void cancel_call(ens_async_call *c, const char *why)
 {
-    if (c->state == ST_XFER)
-        ens__error_set(&c->e, ENS_ECANCELED, "canceled%s during attempt %u", why, c->attempt);
-    else
-        ens__error_set(&c->e, ENS_ECANCELED, "canceled%s after %u attempt(s)", why, c->attempt);
-    finish(c, ENS_ECANCELED);
+    ens__call_cancel(&c->call, why);
+    finish(c);
 }
 
-static void begin_attempt(ens_async_call *c, long remaining);
-
-/* What follows an attempt that ended with st (the tail of the blocking loop). */
-static void after_attempt(ens_async_call *c, ens_status st)
-{
-    ens_client *client = c->engine->client;
-    long wait, remaining;
-
-    xfer_release(c);
-    c->state = ST_TOP;
-    c->st = st;
-    if (st == ENS_OK) {
-        finish(c, ENS_OK);
-        return;
-    }
-    if (st == ENS_ECANCELED || ens_cancel_is_triggered(c->cancel)) {
-        ens__error_set(&c->e, ENS_ECANCELED, "canceled during attempt %u", c->attempt);
-        finish(c, ENS_ECANCELED);
-        return;
-    }
-    if (st == ENS_EAUTH && !c->refreshed && strncmp(c->e.code, "InvalidSecurityToken", 20) == 0) {
-        /* The STS token expired or was revoked: drop cached credentials,
-           fetch fresh ones and try once more, at once (from the loop). */
-        c->refreshed = true;
-        ens_credentials_provider_invalidate(client->credentials);
-        ens__client_log(client, ENS_LOG_INFO, "%s: %s; refreshing the credentials and retrying once",
-                        ENS_ACTION, c->e.code);
-        c->due = ens__now_ms();
-        return;
-    }
-    if (c->attempt >= client->max_attempts + (c->refreshed ? 1u : 0u) ||
-        !ens__retry_is_retryable(st, &c->e, c->resp)) {
-        finish(c, st);
-        return;
-    }
-    c->e.status = st;
-    c->e.attempts = c->attempt;
-    if (client->retry_fn) {
-        bool go;
-        c->engine->depth++;
-        go = client->retry_fn(client->retry_payload, c->attempt, &c->e);
-        c->engine->depth--;
-        if (!go) {
-            finish(c, st);
-            return;
-        }
-    }
-    wait = ens__retry_delay_ms(c->attempt, client->retry_base_ms, client->retry_cap_ms, c->resp);
-    remaining = (long)(c->deadline - ens__now_ms());
-    if (wait >= remaining) {
-        ens__client_log(client, ENS_LOG_INFO, "%s: not retrying, the deadline is too close: %s",
-                        ENS_ACTION, c->e.description);
-        finish(c, st);
-        return;
-    }
-    ens__client_log(client, ENS_LOG_INFO, "%s: attempt %u/%u failed, retrying in %ld ms: %s",
-                    ENS_ACTION, c->attempt, client->max_attempts, wait, c->e.description);
-    c->state = ST_BACKOFF;
-    c->due = ens__now_ms() + wait;
-}
-
-static void begin_attempt(ens_async_call *c, long remaining)
+/* Starts the transfer of one attempt with budget_ms.  false when it could
+ * not start (the attempt has then been reported to the engine). */
+static bool begin_attempt(ens_async_call *c, long budget_ms)
 {
     ens_async *a = c->engine;
+    ens_error *e = ens__call_attempt_error(&c->call);
     ens_status st;
     CURLMcode mc;
 
-    c->attempt++;
-    c->due = -1;
-    ens_error_init(&c->e);
-    st = ens__exchange_prepare(a->client, &c->req, remaining, c->cancel, &c->x, &c->e);
-    if (st != ENS_OK) {
-        after_attempt(c, st);
-        return;
-    }
+    st = ens__exchange_prepare(a->client, c->call.op, c->query, budget_ms, c->call.cancel, &c->x, e);
+    if (st != ENS_OK)
+        goto fail;
     c->have_x = true;
     ens_http_response_reset(c->resp);
     c->easy = curl_easy_init();
     if (!c->easy) {
-        ens__error_set(&c->e, ENS_ENOMEM, "out of memory: cannot create a libcurl handle");
-        after_attempt(c, ENS_ENOMEM);
-        return;
+        st = ens__error_set(e, ENS_ENOMEM, "out of memory: cannot create a libcurl handle");
+        goto fail;
     }
-    if ((st = xfer_setup(c, &c->e)) != ENS_OK) {
-        after_attempt(c, st);
-        return;
-    }
+    if ((st = xfer_setup(c, e)) != ENS_OK)
+        goto fail;
     mc = curl_multi_add_handle(a->multi, c->easy);
     if (mc != CURLM_OK) {
         st = mc == CURLM_OUT_OF_MEMORY ? ENS_ENOMEM : ENS_ETRANSPORT;
-        ens__error_set(&c->e, st, "%s: libcurl refused the transfer: %s", ens_strerror(st),
+        ens__error_set(e, st, "%s: libcurl refused the transfer: %s", ens_strerror(st),
                        curl_multi_strerror(mc));
-        after_attempt(c, st);
-        return;
+        goto fail;
     }
-    c->state = ST_XFER;
+    c->in_xfer = true;
+    return true;
+
+fail:
+    xfer_release(c);
+    ens__call_attempt_done(&c->call, st, c->resp, NULL);
+    return false;
 }
 
-/* The head of the blocking loop. */
-static void top(ens_async_call *c)
+/* Asks the engine what to do until the call waits, has a transfer under way
+ * or is finished (then c is gone). */
+static void advance(ens_async_call *c)
 {
-    long remaining = (long)(c->deadline - ens__now_ms()), wait;
-    if (ens_cancel_is_triggered(c->cancel)) {
-        finish_canceled(c, "");
-        return;
-    }
-    if (remaining <= 0) {
-        if (c->attempt == 0 || c->e.status == ENS_OK) {
-            ens__error_set(&c->e, ENS_ETIMEOUT, "timed out: the %ld ms deadline passed",
-                           c->timeout_ms);
-            c->st = ENS_ETIMEOUT;
+    long ms;
+    c->due = -1;
+    for (;;) {
+        switch (ens__call_next(&c->call, &ms)) {
+        case ENS__CALL_DONE:
+            finish(c);
+            return;
+        case ENS__CALL_WAIT:
+            c->due = ens__now_ms() + ms;
+            return;
+        case ENS__CALL_SEND:
+            if (begin_attempt(c, ms))
+                return;
+            break; /* it failed at once: ask again */
         }
-        finish(c, c->st);
-        return;
     }
-    wait = ens__ratelimit_reserve(&c->engine->client->ratelimit, remaining);
-    if (wait < 0) {
-        ens__error_set(&c->e, ENS_ETIMEOUT,
-                       "timed out: the client-side rate limit would delay the call past its deadline");
-        finish(c, ENS_ETIMEOUT);
-        return;
-    }
-    if (wait > 0) {
-        c->state = ST_RATE;
-        c->due = ens__now_ms() + wait;
-        return;
-    }
-    begin_attempt(c, remaining);
-}
-
-static void rate_done(ens_async_call *c)
-{
-    long remaining = (long)(c->deadline - ens__now_ms());
-    if (remaining <= 0) {
-        ens__error_set(&c->e, ENS_ETIMEOUT, "timed out: the %ld ms deadline passed", c->timeout_ms);
-        finish(c, ENS_ETIMEOUT);
-        return;
-    }
-    begin_attempt(c, remaining);
 }
 
 static bool needs_step(const ens_async_call *c, long long now)
 {
-    if (c->state == ST_DONE)
-        return false;
-    if (ens_cancel_is_triggered(c->cancel))
+    if (ens_cancel_is_triggered(c->call.cancel))
         return true;
-    if (c->state == ST_XFER)
+    if (c->in_xfer)
         return c->xfer_done;
     return c->due >= 0 && c->due <= now;
 }
 
 static void step(ens_async_call *c)
 {
-    if (ens_cancel_is_triggered(c->cancel)) {
-        finish_canceled(c, "");
+    if (ens_cancel_is_triggered(c->call.cancel)) {
+        cancel_call(c, "");
         return;
     }
-    switch (c->state) {
-    case ST_TOP:
-    case ST_BACKOFF:
-        c->state = ST_TOP;
-        top(c);
-        break;
-    case ST_RATE:
-        rate_done(c);
-        break;
-    case ST_XFER: {
+    if (c->in_xfer) {
         ens_status st = xfer_result(c);
+        void *out = NULL;
         if (st == ENS_OK)
-            st = ens__exchange_interpret(c->engine->client, c->resp, &c->out, &c->e);
-        after_attempt(c, st);
-        break;
+            st = ens__exchange_interpret(c->engine->client, c->call.op, c->resp, &out,
+                                         ens__call_attempt_error(&c->call));
+        xfer_release(c);
+        c->out = out;
+        ens__call_attempt_done(&c->call, st, c->resp, out);
     }
-    case ST_DONE:
-        break;
-    }
+    advance(c);
 }
 
 /* Collects finished transfers from libcurl. */
@@ -480,9 +317,9 @@ static void update_timer(ens_async *a)
     long long next = a->curl_due, now = ens__now_ms();
     bool tokens = false;
     for (c = a->head; c; c = c->next) {
-        if (c->cancel)
+        if (c->call.cancel)
             tokens = true;
-        if (c->state != ST_XFER && c->due >= 0 && (next < 0 || c->due < next))
+        if (!c->in_xfer && c->due >= 0 && (next < 0 || c->due < next))
             next = c->due;
     }
     if (!tokens)
@@ -588,7 +425,7 @@ ENS_EXTERN void ens_async_free(ens_async *engine)
     engine->closing = true;
     engine->depth++;
     while (engine->head)
-        finish_canceled(engine->head, ": the engine was freed");
+        cancel_call(engine->head, ": the engine was freed");
     curl_multi_cleanup(engine->multi);
     engine->depth--;
     if (engine->host_due >= 0)
@@ -612,29 +449,26 @@ ENS_EXTERN ens_status ens_async_describe(ens_async *engine, const ens_describe_r
         st = ens__error_set(&e, ENS_EINVAL, "invalid argument: the engine is being freed");
         goto fail;
     }
-    if (opts && (opts->version == 0 || opts->version > ENS_CALL_OPTIONS_VERSION || opts->timeout_ms < 0)) {
-        st = ens__error_set(&e, ENS_EINVAL, "invalid argument: bad ens_call_options");
-        goto fail;
-    }
-    if ((st = ens_describe_request_validate(req, &e)) != ENS_OK)
+    if ((st = ens__call_check_options(opts, &e)) != ENS_OK ||
+        (st = ens_describe_request_validate(req, &e)) != ENS_OK)
         goto fail;
     c = ens__calloc(1, sizeof(*c));
-    if (!c || copy_request(c, req) != ENS_OK ||
-        ens_http_response_new(&c->resp, engine->client->max_response_bytes) != ENS_OK) {
+    if (!c) {
+        st = ens__error_set(&e, ENS_ENOMEM, "out of memory: starting the call");
+        goto fail;
+    }
+    /* The request is needed no more: the query is all its attempts send. */
+    if ((st = ens__describe_query(req, &c->query, &e)) != ENS_OK)
+        goto fail;
+    if (ens_http_response_new(&c->resp, engine->client->max_response_bytes) != ENS_OK) {
         st = ens__error_set(&e, ENS_ENOMEM, "out of memory: starting the call");
         goto fail;
     }
     c->engine = engine;
     c->done = done;
     c->user = user;
-    c->cancel = opts ? opts->cancel : NULL;
-    c->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : engine->client->timeout_ms;
-    c->start = ens__now_ms();
-    c->deadline = c->start + c->timeout_ms;
-    c->state = ST_TOP;
-    c->st = ENS_OK;
-    c->due = c->start; /* the first attempt starts from the loop */
-    ens_error_init(&c->e);
+    ens__call_start(&c->call, engine->client, &ens__describe_op, opts);
+    c->due = c->call.start; /* the first attempt starts from the loop */
     link_call(engine, c);
     if (engine->depth == 0)
         update_timer(engine);
@@ -645,22 +479,17 @@ ENS_EXTERN ens_status ens_async_describe(ens_async *engine, const ens_describe_r
 fail:
     if (c)
         call_free(c);
-    e.status = st;
-    if (engine)
-        ens__client_log(engine->client, ENS_LOG_ERROR, "%s: %s", ENS_ACTION, e.description);
-    if (err)
-        *err = e;
-    return st;
+    return ens__call_refuse(engine ? engine->client : NULL, &ens__describe_op, st, &e, err);
 }
 
 ENS_EXTERN ens_status ens_async_cancel(ens_async_call *call)
 {
     ens_async *a;
-    if (!call || call->state == ST_DONE)
+    if (!call || ens__call_finished(&call->call))
         return ENS_EINVAL;
     a = call->engine;
     a->depth++;
-    finish_canceled(call, " by ens_async_cancel()");
+    cancel_call(call, " by ens_async_cancel()");
     a->depth--;
     if (a->depth == 0)
         update_timer(a);

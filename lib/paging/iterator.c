@@ -10,6 +10,8 @@
 #include "util/alloc.h"
 #include "async/async_loop.h"
 #include "call/client_internal.h"
+#include "call/describe.h"
+#include "request/request_copy.h"
 #include "util/error.h"
 #include "ensclient/async.h"
 #include "ensclient/iterator.h"
@@ -133,8 +135,7 @@ typedef struct prefetch {
 struct ens_page_iterator {
     ens_client *client;             /* borrowed */
     ens_describe_request req;       /* owned copy; req.page_number is the page to fetch next */
-    char *instance_id, *ens_region_id, *name;
-    char **network_ids;             /* network_ids_count owned strings */
+    char *req_block;                /* the copy's strings (ens__request_copy) */
     uint64_t max_items, max_pages;  /* 0 = no limit */
     int64_t offset;                 /* entries before the first page: (first page - 1) * size */
     int64_t seen;                   /* distinct items met so far (NULL ids each count) */
@@ -166,18 +167,6 @@ static void release_current(ens_page_iterator *it)
     memset(&it->view, 0, sizeof(it->view));
 }
 
-static void free_request_copy(ens_page_iterator *it)
-{
-    size_t i;
-    ens__free(it->instance_id);
-    ens__free(it->ens_region_id);
-    ens__free(it->name);
-    if (it->network_ids)
-        for (i = 0; i < it->req.network_ids_count; i++)
-            ens__free(it->network_ids[i]);
-    ens__free(it->network_ids);
-}
-
 /* Drops every page fetched ahead; calls in flight complete (cancelled) and
  * their slots are cleared. */
 static void drop_prefetch(ens_page_iterator *it)
@@ -204,43 +193,8 @@ ENS_EXTERN void ens_page_iterator_free(ens_page_iterator *it)
     ens__free(it->slots);
     release_current(it);
     set_free(&it->ids);
-    free_request_copy(it);
+    ens__free(it->req_block);
     ens__free(it);
-}
-
-static bool dup_opt(char **dst, const char *src)
-{
-    if (!src)
-        return true;
-    *dst = ens__strdup(src);
-    return *dst != NULL;
-}
-
-static ens_status copy_request(ens_page_iterator *it, const ens_describe_request *req)
-{
-    size_t i, n = req->network_ids_count;
-
-    if (!dup_opt(&it->instance_id, req->instance_id) ||
-        !dup_opt(&it->ens_region_id, req->ens_region_id) || !dup_opt(&it->name, req->name))
-        return ENS_ENOMEM;
-    it->req = *req;
-    it->req.version = ENS_DESCRIBE_REQUEST_VERSION;
-    it->req.instance_id = it->instance_id;
-    it->req.ens_region_id = it->ens_region_id;
-    it->req.name = it->name;
-    it->req.network_ids = NULL;
-    it->req.network_ids_count = 0;
-    if (n) {
-        it->network_ids = ens__calloc(n, sizeof(*it->network_ids));
-        if (!it->network_ids)
-            return ENS_ENOMEM;
-        it->req.network_ids_count = n; /* every slot is freed, NULL or not */
-        for (i = 0; i < n; i++)
-            if (!(it->network_ids[i] = ens__strdup(req->network_ids[i])))
-                return ENS_ENOMEM;
-        it->req.network_ids = (const char *const *)it->network_ids;
-    }
-    return ENS_OK;
 }
 
 ENS_EXTERN void ens_iterator_options_init(ens_iterator_options *opts)
@@ -289,7 +243,7 @@ ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client 
     it = ens__calloc(1, sizeof(*it));
     if (!it)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: allocating the page iterator");
-    if (copy_request(it, &eff) != ENS_OK) {
+    if (ens__request_copy(&eff, &it->req, &it->req_block) != ENS_OK) {
         ens_page_iterator_free(it);
         return ens__error_set(err, ENS_ENOMEM, "out of memory: copying the request");
     }
@@ -630,7 +584,7 @@ static ens_status fetch_page(ens_page_iterator *it, ens_describe_response **resp
                 ens__client_log(it->client, ENS_LOG_INFO,
                                 "%s: parallel page fetch needs the default libcurl transport; "
                                 "walking one page at a time",
-                                ENS_ACTION);
+                                ENS__DESCRIBE_ACTION);
                 it->parallel = 0;
                 ens_error_init(e);
             } else if (st != ENS_OK) {
