@@ -1,6 +1,7 @@
 /* The response object a transport fills. */
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/alloc.h"
 #include "transport/http_response.h"
@@ -167,4 +168,13 @@ ENS_EXTERN ens_status ens_http_response_header_at(const ens_http_response *resp,
     if (value)
         *value = resp->headers[index].value;
     return ENS_OK;
+}
+
+const char *ens__header_find(const ens_http_header *h, size_t n, const char *name)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (h[i].name && strcasecmp(h[i].name, name) == 0)
+            return h[i].value;
+    return NULL;
 }

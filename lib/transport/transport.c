@@ -1,5 +1,4 @@
 /* The transport object: a vtable plus a context (util/vobj.h). */
-#include <strings.h>
 
 #include "util/error.h"
 #include "util/vobj.h"
@@ -53,13 +52,4 @@ ENS_EXTERN void ens_transport_free(ens_transport *transport)
 void *ens__transport_ctx_if(const ens_transport *t, const ens_transport_vtable *vtable)
 {
     return ens__vobj_ctx_if(t ? &t->o : NULL, vtable);
-}
-
-const char *ens__header_find(const ens_http_header *h, size_t n, const char *name)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (h[i].name && strcasecmp(h[i].name, name) == 0)
-            return h[i].value;
-    return NULL;
 }
