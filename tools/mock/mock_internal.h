@@ -2,7 +2,8 @@
  * server's contract).  One file per concern: mock_util.c (buffers, hashing,
  * percent-encoding, the nonce set), mock_auth.c (ACS3 verification),
  * mock_describe.c (the DescribeNetworkPeerConnections operation),
- * ens_mock.c (HTTP handling, replies, start/stop, statistics).
+ * mock_request.c (log lines, error replies, the query string),
+ * ens_mock.c (HTTP handling, sending replies, start/stop, statistics).
  *
  * Threading: libmicrohttpd runs one thread per connection plus a listening
  * thread.  Everything shared and mutable (counters, faults, nonce set) is
@@ -135,9 +136,14 @@ void mock_pct_encode(sbuf *b, const char *s, size_t n);
 int mock_nonce_insert(nonce_set *ns, const char *s);
 void mock_nonce_free(nonce_set *ns);
 
-/* ens_mock.c */
+/* mock_request.c: logging, error replies, the decoded query */
 void mock_log(const ensmock_server *srv, const char *fmt, ...) MOCK_PRINTF(2, 3);
 void mock_set_error(reqctx *c, int status, const char *code, const char *fmt, ...) MOCK_PRINTF(4, 5);
+/* Decodes and sorts the query q (may be NULL) into c->params; false when it
+ * is malformed. */
+bool mock_parse_query(reqctx *c, const char *q);
+void mock_free_params(reqctx *c);
+/* The decoded value of parameter name, or NULL. */
 const char *mock_param(const reqctx *c, const char *name);
 
 /* mock_auth.c: checks the request's ACS3 signature and headers; false after
