@@ -6,7 +6,8 @@
 #      against the mock server (the default, both, is the main build's
 #      install test);
 #   2. the parent project test/install/parent, with this tree as its
-#      subproject, static then shared: the parent's program links
+#      subproject built static, then shared (subproject('ensclient',
+#      default_options: ['default_library=...'])): the parent's program links
 #      libensclient that way and runs; the subproject registers no test and
 #      builds no test, mock server, benchmark, example or CLI.
 #
@@ -43,16 +44,16 @@ done
 echo "== as a subproject"
 parent=$work/parent
 mkdir -p "$parent/subprojects"
-cp "$src/test/install/parent/meson.build" "$parent/"
+cp "$src/test/install/parent/meson.build" "$src/test/install/parent/meson_options.txt" "$parent/"
 cp "$src/test/install/consumer.c" "$work/"
 # ../consumer.c from the parent's directory
 ln -sfn "$src" "$parent/subprojects/ensclient"
 for kind in static shared; do
   b=$work/parent-$kind
-  meson setup "$b" "$parent" -Ddefault_library=$kind >"$work/parent-$kind.log" ||
+  meson setup "$b" "$parent" -Densclient_library=$kind >"$work/parent-$kind.log" ||
     { cat "$work/parent-$kind.log"; fail "parent setup ($kind)"; }
   ninja -C "$b" >>"$work/parent-$kind.log" || { cat "$work/parent-$kind.log"; fail "parent build ($kind)"; }
-  tests=$(meson test -C "$b" --list 2>/dev/null)
+  tests=$(meson test -C "$b" --no-rebuild --list 2>/dev/null)
   [ "$tests" = "parent-consumer" ] || fail "the parent runs tests other than its own: $(echo $tests)"
   built=$(cd "$b/subprojects/ensclient" && find . -type f \( -name 'test_*' -o -name 'bench_*' \
             -o -name 'ens-mock-server' -o -name 'ens-peer-connections' -o -name 'list_all' \) -perm -u+x)
