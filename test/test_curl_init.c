@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libcurl's global initialisation: curl_global_init() runs once per process,
  * however many libcurl transports are created and from however many threads
  * at once (before libcurl 7.84 the function is not thread-safe), and a failed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the Debian packages (debian/) from this source tree and checks them:
 #   1. dpkg-buildpackage -b in a copy of the tree (WORK_DIR/ensclient-VERSION;
 #      the checkout is never written to): libensclient0, libensclient-dev,

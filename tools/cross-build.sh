@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Cross-builds libensclient for a Debian ARM target and runs the whole test
 # suite under qemu-user:
 #   1. prepares a target sysroot from Debian's archive (mmdebstrap, variant

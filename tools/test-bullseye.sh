@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds libensclient and runs its whole test suite against Debian 11
 # (bullseye)'s own packages: gcc 10, meson 0.56, libcurl 7.74, jansson 2.13,
 # libsodium 1.0.18, libmicrohttpd 0.9.72, cmocka 1.1.5 -- the oldest versions

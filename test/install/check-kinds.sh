@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # default_library respected, and libensclient as a meson subproject:
 #   1. shared only and static only: a build of each (no tests, no benchmarks)
 #      installed and checked by check-install.sh (ENS_DEFAULT_LIBRARY): only
