@@ -26,14 +26,20 @@ for f in "$so" "$static_prog" "$shared_prog"; do
 done
 
 # The static program must not need libensclient.so; the shared one must.
-needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
+needed() { "${READELF:-readelf}" -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
 static_needed=$(needed "$static_prog")
 shared_needed=$(needed "$shared_prog")
 case "$static_needed" in *libensclient*) echo "footprint: $static_prog links libensclient.so" >&2; exit 1 ;; esac
 case "$shared_needed" in *libensclient*) ;; *) echo "footprint: $shared_prog does not link libensclient.so" >&2; exit 1 ;; esac
-# Both must load and run.
-"$static_prog" --version >/dev/null
-LD_LIBRARY_PATH="$(dirname "$so")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$shared_prog" --version >/dev/null
+# Both must load and run (under a cross build through MESON_EXE_WRAPPER, e.g.
+# qemu-user; STRIP and READELF are then the target's, set by meson.build).
+read -r -a wrap <<<"${MESON_EXE_WRAPPER:-}"
+if [ -n "${ENS_CROSS:-}" ] && [ ${#wrap[@]} -eq 0 ]; then
+    echo "footprint: cross build without a runner: the programs are not run"
+else
+    "${wrap[@]}" "$static_prog" --version >/dev/null
+    LD_LIBRARY_PATH="$(dirname "$so")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "${wrap[@]}" "$shared_prog" --version >/dev/null
+fi
 
 so_raw=$(size_of "$so")
 so_str=$(size_of "$tmp/$(basename "$so")")
@@ -48,7 +54,7 @@ echo "    (libensclient.a linked in; dynamic: $static_needed)"
 echo "  same program against the shared object: $sh_str bytes ($(kib "$sh_str") KiB) stripped"
 echo "    (library code pulled into the static program: $((st_str - sh_str)) bytes)"
 # Section sizes of the stripped shared object, for where the bytes go.
-if command -v size >/dev/null; then
+if [ -z "${ENS_CROSS:-}" ] && command -v size >/dev/null; then
     echo "  size(1) of the stripped shared object (text data bss):"
     size "$tmp/$(basename "$so")" | sed 's/^/    /'
 fi

@@ -8,11 +8,12 @@
 #     with tools/update-abi.sh (see the README, "ABI and soname").
 #
 #   check-symbols.sh LIBRARY [SYMBOL_LIST]
+# NM names the nm to use (the target's in a cross build, set by meson.build).
 set -euo pipefail
 lib=$1
 list=${2:-$(dirname "$0")/../abi/libensclient.symbols}
 
-all=$(nm -D --defined-only "$lib")
+all=$("${NM:-nm}" -D --defined-only "$lib")
 syms=$(awk '$2 ~ /^[TDBRVWi]$/ {print $3}' <<<"$all" | LC_ALL=C sort -u)
 [ -n "$syms" ] || { echo "no exported symbols found in $lib"; exit 1; }
 bad=$(sed 's/@.*//' <<<"$syms" | grep -v '^ens_' || true)

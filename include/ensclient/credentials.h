@@ -209,7 +209,11 @@ ENS_EXTERN ens_status ens_credentials_provider_callback_new(ens_credentials_prov
 /** @brief Returns the value of environment variable @p name, or NULL when unset. */
 typedef const char *(*ens_getenv_fn)(void *payload, const char *name);
 
-/** @brief Returns the current time (UTC seconds since the epoch). */
+/**
+ * @brief A clock: returns the current time (UTC seconds since the epoch).
+ * Must be thread-safe.  Used by the providers below and by signables
+ * (ens_signable_set_clock()).
+ */
 typedef time_t (*ens_clock_fn)(void *payload);
 
 /** @brief Current version of ::ens_credentials_provider_options. */

@@ -31,8 +31,8 @@ extern "C" {
  */
 typedef struct ens_signable ens_signable;
 
-/** @brief A clock: UTC seconds since the epoch.  Must be thread-safe. */
-typedef time_t (*ens_clock_fn)(void *payload);
+/* ens_clock_fn (the clock a signable reads) comes from credentials.h: a
+   typedef repeated in two headers is a C11 feature, an error in C99. */
 /**
  * @brief A nonce source: writes a fresh value of 1..64 characters from
  * `[0-9A-Za-z_-]` plus a NUL into @p out.  Must be thread-safe.

@@ -192,10 +192,13 @@ static void put_digits(char *p, unsigned long n, int width)
 int ens__acs3_date(time_t t, char out[32])
 {
     struct tm tm;
+    /* Compared as long long: with a 32-bit time_t the upper bound is always
+       true, which -Wtype-limits reports on the time_t itself. */
+    long long tl = (long long)t;
     /* 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z computed directly (no
        gmtime_r lock, no strftime); anything else through the C library. */
-    if (t >= 0 && (long long)t <= 253402300799LL) {
-        unsigned long long secs = (unsigned long long)t;
+    if (tl >= 0 && tl <= 253402300799LL) {
+        unsigned long long secs = (unsigned long long)tl;
         unsigned long days = (unsigned long)(secs / 86400), sod = (unsigned long)(secs % 86400);
         /* Civil date from a day count: count from 0000-03-01 so that the leap
            day ends a year, split into 400-year cycles of 146097 days, then

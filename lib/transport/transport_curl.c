@@ -224,7 +224,9 @@ static ens_status map_curl(CURLcode rc)
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
+#if LIBCURL_VERSION_NUM >= 0x074d00 /* 7.77.0 */
     case CURLE_SSL_CLIENTCERT:
+#endif
     case CURLE_USE_SSL_FAILED:
         return ENS_ETLS;
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -257,7 +259,11 @@ static ens_status setup_fixed(CURL *h, ens__curl_xfer *x, const ens__curl_config
                               ens_error *e)
 {
     SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0: the bitmask option is deprecated from here on */
     SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SETOPT(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
     SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
@@ -481,6 +487,28 @@ static void curl_destroy(void *ctxp)
     ens__free(c);
 }
 
+/* curl_global_init() once per process, whatever the libcurl version: before
+ * 7.84 it is not thread-safe, and calling it for every transport would also
+ * pile up reference counts that nothing releases.  A failed attempt is
+ * retried by the next transport creation.  The library never calls
+ * curl_global_cleanup(): another part of the process may still use libcurl. */
+static pthread_mutex_t global_init_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool global_init_done;
+
+static ens_status curl_global_init_once(void)
+{
+    ens_status st = ENS_OK;
+    pthread_mutex_lock(&global_init_lock);
+    if (!global_init_done) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+            global_init_done = true;
+        else
+            st = ENS_ETRANSPORT;
+    }
+    pthread_mutex_unlock(&global_init_lock);
+    return st;
+}
+
 static const ens_transport_vtable curl_vtable = {ENS_TRANSPORT_VTABLE_VERSION, curl_send,
                                                  curl_destroy};
 
@@ -492,7 +520,7 @@ ENS_EXTERN ens_status ens_transport_curl_new(ens_transport **out,
     size_t i;
     if (!out || (opts && (opts->version == 0 || opts->version > ENS_CURL_TRANSPORT_OPTIONS_VERSION)))
         return ENS_EINVAL;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (curl_global_init_once() != ENS_OK)
         return ENS_ETRANSPORT;
     c = ens__calloc(1, sizeof(*c));
     if (!c)

@@ -1,9 +1,13 @@
-/* The public headers used from C11: every initialiser macro, and calls that
+/* The public headers used from C11 (and C99): every initialiser macro, and calls that
  * prove the declarations match the library (the program is linked with it). */
 #include <ensclient/ensclient.h>
 
 #include <stdio.h>
 #include <string.h>
+
+#ifndef ENS_HEADERS_STD
+#define ENS_HEADERS_STD "C11"
+#endif
 
 int main(void)
 {
@@ -36,6 +40,6 @@ int main(void)
         fputs("validation from C\n", stderr);
         return 1;
     }
-    puts("public headers OK from C11");
+    puts("public headers OK from " ENS_HEADERS_STD);
     return 0;
 }
