@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -1086,6 +1087,58 @@ static void test_fault_delay(void **state)
     call_reset(&c);
 }
 
+/* A request already inside the server when the faults change counts under
+ * the new faults: ensmock_set_faults({unavailable_first_n = 1}) while a
+ * delayed request is in flight gives that request the 503 (it used to take
+ * the fault's sequence number yet answer with its stale, fault-free copy, so
+ * no request at all saw the 503). */
+typedef struct inflight {
+    const char *url;
+    call c;
+} inflight;
+
+static void *inflight_main(void *arg)
+{
+    inflight *in = arg;
+    CURL *h = curl_easy_init();
+    perform(h, in->url, &in->c);
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static void test_faults_set_mid_request(void **state)
+{
+    fixture *f = *state;
+    ensmock_faults fl = {.delay_ms = 400};
+    inflight in;
+    ensmock_stats st;
+    pthread_t t;
+    double t0;
+    memset(&in, 0, sizeof in);
+    in.url = ensmock_url(f->srv);
+    assert_int_equal(ensmock_set_faults(f->srv, &fl), ENSMOCK_OK);
+    ensmock_stats_reset(f->srv);
+    assert_int_equal(pthread_create(&t, NULL, inflight_main, &in), 0);
+    t0 = now_s();
+    do {
+        ensmock_stats_get(f->srv, &st);
+    } while (st.requests == 0 && now_s() - t0 < 5);
+    assert_int_equal(st.requests, 1);
+    fl.delay_ms = 0;
+    fl.unavailable_first_n = 1;
+    assert_int_equal(ensmock_set_faults(f->srv, &fl), ENSMOCK_OK);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    expect_error(&in.c, 503, "ServiceUnavailable");
+    ensmock_stats_get(f->srv, &st);
+    assert_int_equal(st.unavailable, 1);
+    call c = {0};
+    perform(f->h, ensmock_url(f->srv), &c);
+    expect_ok(&c);
+    assert_int_equal(ensmock_set_faults(f->srv, NULL), ENSMOCK_OK);
+    call_reset(&c);
+    call_reset(&in.c);
+}
+
 /* ensmock_stop() returns promptly while a request sits in a long delay. */
 static void test_stop_during_delay(void **state)
 {
@@ -1231,6 +1284,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_oversize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_grow_total, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_delay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_faults_set_mid_request, setup, teardown),
         cmocka_unit_test(test_stop_during_delay),
         cmocka_unit_test_setup_teardown(test_parallel, setup, teardown),
     };

@@ -156,11 +156,14 @@ static void handle(reqctx *c, const char *method)
         return;
     }
 
+    /* The counters and the limits they are compared with are read together:
+       a request that began before ensmock_set_faults() holds the old faults
+       in c->faults, but its sequence number counts under the new ones. */
     pthread_mutex_lock(&srv->lock);
     unsigned long seq = ++srv->fault_seq;
-    bool throttle = seq <= c->faults.throttle_first_n;
+    bool throttle = seq <= srv->faults.throttle_first_n;
     bool unavailable = !throttle &&
-                       seq <= (unsigned long)c->faults.throttle_first_n + c->faults.unavailable_first_n;
+                       seq <= (unsigned long)srv->faults.throttle_first_n + srv->faults.unavailable_first_n;
     if (throttle)
         srv->stats.throttled++;
     if (unavailable)
