@@ -1339,11 +1339,15 @@ typedef struct thread_result {
     int ok, failed, expired, saw_old, saw_new;
 } thread_result;
 
+/* 25 gets 20 ms apart; then, if the new credentials have not shown up yet
+ * (a refresh that takes longer on a slow or loaded machine, or under
+ * valgrind), more gets until they do, for at most 20 s. */
 static void *getter(void *arg)
 {
     thread_result *r = arg;
+    double until = ts_now_ms() + 20000;
     int i;
-    for (i = 0; i < 25; i++) {
+    for (i = 0; i < 25 || (r->saw_new == 0 && ts_now_ms() < until); i++) {
         ens_credentials *c = NULL;
         ens_error err = ENS_ERROR_INIT;
         if (ens_credentials_provider_get(r->p, &c, &err) != ENS_OK) {
@@ -1398,7 +1402,8 @@ static void test_threads_single_flight_refresh(void **state)
     for (i = 0; i < NTHREADS; i++) {
         assert_int_equal(res[i].failed, 0);
         assert_int_equal(res[i].expired, 0);
-        assert_int_equal(res[i].ok, 25);
+        assert_true(res[i].ok >= 25);
+        assert_true(res[i].saw_new > 0); /* every thread gets the refreshed ones in the end */
         old += res[i].saw_old;
         neu += res[i].saw_new;
     }
