@@ -1,4 +1,5 @@
-/* Allocation failure: a full describe call and a full iterator walk, both on
+/* Allocation failure: a full describe call, the same call through the
+ * generic RPC call, and a full iterator walk, all on
  * the replay transport, are run again and again with the k-th allocation of
  * the library failing, for every k until a run needs no failure.  Every run
  * must end in ENS_ENOMEM, never a crash or another status; leaks are caught by
@@ -42,6 +43,38 @@ static ens_status describe_once(long k)
         assert_int_equal(err.status, st);
     }
     ens_describe_response_free(resp);
+    ens_client_free(c);
+    ens_replay_free(r);
+    return st;
+}
+
+/* The same call through the generic RPC call (k < 0: no failure). */
+static ens_status rpc_once(long k)
+{
+    ens_replay *r = NULL;
+    ens_client *c;
+    ens_rpc_request req = ENS_RPC_REQUEST_INIT;
+    ens_rpc_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st;
+    req.action = "DescribeNetworkPeerConnections";
+    req.api_version = "2017-11-10";
+    ts_alloc_arm(k);
+    c = replay_client("cassettes/single_page.json", &r);
+    if (!c) {
+        ts_alloc_disarm();
+        return ENS_ENOMEM;
+    }
+    st = ens_rpc_call(c, &req, NULL, &resp, &err);
+    ts_alloc_disarm();
+    if (st == ENS_OK) {
+        assert_non_null(ens_rpc_response_json(resp));
+        assert_string_equal(ens_rpc_response_request_id(resp), "A2EC80D9-A466-46A2-80A6-0DC70F86F79D");
+    } else {
+        assert_null(resp);
+        assert_int_equal(err.status, st);
+    }
+    ens_rpc_response_free(resp);
     ens_client_free(c);
     ens_replay_free(r);
     return st;
@@ -97,6 +130,27 @@ static void test_describe_every_allocation(void **state)
     assert_true(points > 20);
 }
 
+static void test_rpc_every_allocation(void **state)
+{
+    long k, points = 0;
+    ens_status st;
+    (void)state;
+    assert_int_equal(ens_set_allocator(&ts_failing_allocator), ENS_OK);
+    for (k = 0;; k++) {
+        st = rpc_once(k);
+        if (ts_alloc.failures == 0) {
+            assert_int_equal(st, ENS_OK);
+            break;
+        }
+        points++;
+        if (st != ENS_ENOMEM)
+            fail_msg("allocation %ld failed: got %s", k, ens_strerror(st));
+    }
+    assert_int_equal(ens_set_allocator(NULL), ENS_OK);
+    print_message("generic RPC call: %ld allocation points failed in turn\n", points);
+    assert_true(points > 20);
+}
+
 static void test_walk_every_allocation(void **state)
 {
     long k, points = 0;
@@ -140,6 +194,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_describe_every_allocation),
+        cmocka_unit_test(test_rpc_every_allocation),
         cmocka_unit_test(test_walk_every_allocation),
         cmocka_unit_test(test_allocator_rules),
     };

@@ -18,17 +18,20 @@
 #include "call/call.h"
 #include "call/client_internal.h"
 #include "call/describe.h"
+#include "call/rpc_internal.h"
 #include "util/error.h"
 #include "ensclient/async.h"
+#include "ensclient/rpc.h"
 
 struct ens_async_call {
     ens_async *engine;
     ens_async_call *prev, *next;
     ens__call call;           /* the policy: what to do next */
     long long due;            /* monotonic ms when the engine is to be asked again, -1 = none */
-    ens_async_done_fn done;
+    ens_async_done_fn done;   /* a typed call's callback, or NULL */
+    ens_rpc_done_fn rpc_done; /* a generic call's callback, or NULL */
     void *user;
-    char *query;              /* the request's canonical query */
+    ens__rpc_plan plan;       /* what every attempt sends; call.op is plan.op */
     ens_http_response *resp;  /* reused between attempts */
     void *out;                /* the successful attempt's result (c->call.op's) */
     /* the attempt in flight */
@@ -87,10 +90,11 @@ static void unlink_call(ens_async *a, ens_async_call *c)
 
 static void call_free(ens_async_call *c)
 {
+    ens_http_response_reset(c->resp); /* wipes the body: it may have been a credentials document */
     ens_http_response_free(c->resp);
     if (c->out)
-        c->call.op->free_result(c->out);
-    ens__free(c->query);
+        c->plan.op.free_result(c->out);
+    ens__rpc_plan_clear(&c->plan);
     ens__free(c);
 }
 
@@ -185,7 +189,7 @@ static void finish(ens_async_call *c)
 {
     ens_async *a = c->engine;
     ens_status st = ens__call_status(&c->call);
-    ens_describe_response *out = NULL;
+    void *out = NULL;
 
     xfer_abort(c);
     unlink_call(a, c);
@@ -194,7 +198,10 @@ static void finish(ens_async_call *c)
         c->out = NULL;
     }
     a->depth++;
-    c->done(c, st, out, ens__call_error(&c->call), c->user);
+    if (c->rpc_done)
+        c->rpc_done(c, st, out, ens__call_error(&c->call), c->user);
+    else
+        c->done(c, st, out, ens__call_error(&c->call), c->user);
     a->depth--;
     call_free(c);
 }
@@ -214,7 +221,7 @@ static bool begin_attempt(ens_async_call *c, long budget_ms)
     ens_status st;
     CURLMcode mc;
 
-    st = ens__exchange_prepare(a->client, c->call.op, c->query, budget_ms, c->call.cancel, &c->x, e);
+    st = ens__exchange_prepare(a->client, &c->plan, budget_ms, c->call.cancel, &c->x, e);
     if (st != ENS_OK)
         goto fail;
     c->have_x = true;
@@ -433,6 +440,37 @@ ENS_EXTERN void ens_async_free(ens_async *engine)
     ens__free(engine);
 }
 
+/* Starts a call of the plan in *c (a new call, its plan and callback set,
+ * owned from now on by the engine, also on failure).  What both the typed
+ * and the generic call start with. */
+static ens_status start_call(ens_async *engine, ens_async_call *c, const ens_call_options *opts,
+                             ens_async_call **handle, ens_error *e)
+{
+    if (ens_http_response_new(&c->resp, engine->client->max_response_bytes) != ENS_OK) {
+        call_free(c);
+        return ens__error_set(e, ENS_ENOMEM, "out of memory: starting the call");
+    }
+    c->engine = engine;
+    ens__call_start(&c->call, engine->client, &c->plan.op, opts);
+    c->due = c->call.start; /* the first attempt starts from the loop */
+    link_call(engine, c);
+    if (engine->depth == 0)
+        update_timer(engine);
+    if (handle)
+        *handle = c;
+    return ENS_OK;
+}
+
+/* The checks every start makes before anything is built. */
+static ens_status check_start(ens_async *engine, bool args, const ens_call_options *opts, ens_error *e)
+{
+    if (!engine || !args)
+        return ens__error_set(e, ENS_EINVAL, "invalid argument: NULL engine, request or completion callback");
+    if (engine->closing)
+        return ens__error_set(e, ENS_EINVAL, "invalid argument: the engine is being freed");
+    return ens__call_check_options(opts, e);
+}
+
 ENS_EXTERN ens_status ens_async_describe(ens_async *engine, const ens_describe_request *req,
                                          const ens_call_options *opts, ens_async_done_fn done,
                                          void *user, ens_async_call **handle, ens_error *err)
@@ -441,15 +479,7 @@ ENS_EXTERN ens_status ens_async_describe(ens_async *engine, const ens_describe_r
     ens_async_call *c = NULL;
     ens_status st;
 
-    if (!engine || !req || !done) {
-        st = ens__error_set(&e, ENS_EINVAL, "invalid argument: NULL engine, request or completion callback");
-        goto fail;
-    }
-    if (engine->closing) {
-        st = ens__error_set(&e, ENS_EINVAL, "invalid argument: the engine is being freed");
-        goto fail;
-    }
-    if ((st = ens__call_check_options(opts, &e)) != ENS_OK ||
+    if ((st = check_start(engine, req && done, opts, &e)) != ENS_OK ||
         (st = ens_describe_request_validate(req, &e)) != ENS_OK)
         goto fail;
     c = ens__calloc(1, sizeof(*c));
@@ -457,29 +487,48 @@ ENS_EXTERN ens_status ens_async_describe(ens_async *engine, const ens_describe_r
         st = ens__error_set(&e, ENS_ENOMEM, "out of memory: starting the call");
         goto fail;
     }
-    /* The request is needed no more: the query is all its attempts send. */
-    if ((st = ens__describe_query(req, &c->query, &e)) != ENS_OK)
+    /* The request is needed no more: the plan is all its attempts send. */
+    if ((st = ens__describe_plan(req, &c->plan, &e)) != ENS_OK) {
+        ens__free(c);
         goto fail;
-    if (ens_http_response_new(&c->resp, engine->client->max_response_bytes) != ENS_OK) {
+    }
+    c->done = done;
+    c->user = user;
+    if ((st = start_call(engine, c, opts, handle, &e)) == ENS_OK)
+        return ENS_OK;
+
+fail:
+    return ens__call_refuse(engine ? engine->client : NULL, &ens__describe_op, st, &e, err);
+}
+
+ENS_EXTERN ens_status ens_rpc_call_async(ens_async *engine, const ens_rpc_request *req,
+                                         const ens_call_options *opts, ens_rpc_done_fn done,
+                                         void *user, ens_async_call **handle, ens_error *err)
+{
+    ens_error e = ENS_ERROR_INIT;
+    ens_async_call *c = NULL;
+    ens__rpc_op refused;
+    ens_status st;
+
+    if ((st = check_start(engine, req && done, opts, &e)) != ENS_OK)
+        goto fail;
+    c = ens__calloc(1, sizeof(*c));
+    if (!c) {
         st = ens__error_set(&e, ENS_ENOMEM, "out of memory: starting the call");
         goto fail;
     }
-    c->engine = engine;
-    c->done = done;
+    if ((st = ens__rpc_plan_from_request(engine->client, req, &c->plan, &e)) != ENS_OK) {
+        ens__free(c);
+        goto fail;
+    }
+    c->rpc_done = done;
     c->user = user;
-    ens__call_start(&c->call, engine->client, &ens__describe_op, opts);
-    c->due = c->call.start; /* the first attempt starts from the loop */
-    link_call(engine, c);
-    if (engine->depth == 0)
-        update_timer(engine);
-    if (handle)
-        *handle = c;
-    return ENS_OK;
+    if ((st = start_call(engine, c, opts, handle, &e)) == ENS_OK)
+        return ENS_OK;
 
 fail:
-    if (c)
-        call_free(c);
-    return ens__call_refuse(engine ? engine->client : NULL, &ens__describe_op, st, &e, err);
+    refused = ens__rpc_refused_op(req);
+    return ens__call_refuse(engine ? engine->client : NULL, &refused, st, &e, err);
 }
 
 ENS_EXTERN ens_status ens_async_cancel(ens_async_call *call)

@@ -7,9 +7,10 @@
 #include "util/cancel.h"
 #include "util/error.h"
 
-ens_status ens__call_blocking(ens_client *client, const ens__rpc_op *op, const char *query,
-                              const ens_call_options *opts, void **result, ens_error *err)
+ens_status ens__call_blocking(ens_client *client, const ens__rpc_plan *plan, const ens_call_options *opts,
+                              void **result, ens_error *err)
 {
+    const ens__rpc_op *op = &plan->op;
     ens_http_response *resp = NULL;
     void *out = NULL;
     ens__call call;
@@ -32,7 +33,7 @@ ens_status ens__call_blocking(ens_client *client, const ens__rpc_op *op, const c
             /* One attempt: sign afresh, send, interpret (resp is reused). */
             ens_error *e = ens__call_attempt_error(&call);
             ens__exchange x;
-            ens_status st = ens__exchange_prepare(client, op, query, ms, call.cancel, &x, e);
+            ens_status st = ens__exchange_prepare(client, plan, ms, call.cancel, &x, e);
             if (st == ENS_OK) {
                 st = ens_transport_send(client->transport, &x.http, resp, e);
                 if (st == ENS_OK)
@@ -42,6 +43,7 @@ ens_status ens__call_blocking(ens_client *client, const ens__rpc_op *op, const c
             ens__call_attempt_done(&call, st, resp, out);
         }
     }
+    ens_http_response_reset(resp); /* wipes the body: it may have been a credentials document */
     ens_http_response_free(resp);
     if (ens__call_status(&call) == ENS_OK) {
         *result = out;

@@ -37,6 +37,15 @@ void ens__client_log(const ens_client *c, ens_log_level level, const char *fmt, 
     c->log_fn(c->log_payload, level, line);
 }
 
+ens_status ens__client_endpoint_allowed(const ens_client *c, const ens__endpoint *ep, ens_error *err)
+{
+    if (ep->https || ep->loopback || c->allow_insecure_http)
+        return ENS_OK;
+    return ens__error_set(err, ENS_EINVAL,
+                          "invalid argument: plain http to a host that is not loopback would expose "
+                          "credentials; use https or set allow_insecure_http");
+}
+
 static void release_owned(const ens_client_options *opts)
 {
     if (!opts)
@@ -128,12 +137,9 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
     st = ens__endpoint_parse(opts->endpoint ? opts->endpoint : ENS_DEFAULT_ENDPOINT, &c->endpoint, err);
     if (st != ENS_OK)
         goto fail;
-    if (!c->endpoint.https && !c->endpoint.loopback && !opts->allow_insecure_http) {
-        st = ens__error_set(err, ENS_EINVAL,
-                            "invalid argument: plain http to a host that is not loopback would expose "
-                            "credentials; use https or set allow_insecure_http");
+    c->allow_insecure_http = opts->allow_insecure_http;
+    if ((st = ens__client_endpoint_allowed(c, &c->endpoint, err)) != ENS_OK)
         goto fail;
-    }
     if (!c->endpoint.https && !c->endpoint.loopback)
         ens__client_log(c, ENS_LOG_WARN, "allow_insecure_http: signed requests go over plain http to %s",
                    c->endpoint.host_header);

@@ -28,7 +28,12 @@ struct ens_client {
     ens_retry_fn retry_fn;
     void *retry_payload;
     ens__ratelimit ratelimit;
+    bool allow_insecure_http;
 };
+
+/* ENS_OK when the client may send signed requests to ep: https, a loopback
+ * host, or allow_insecure_http; else ENS_EINVAL with err filled. */
+ens_status ens__client_endpoint_allowed(const ens_client *c, const ens__endpoint *ep, ens_error *err);
 
 void ens__client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -7,14 +7,40 @@
 
 #include "call/client_internal.h"
 #include "json/parser.h"
+#include "sign/acs3.h"
 #include "sign/signable.h"
+#include "util/alloc.h"
 #include "util/error.h"
+
+static const ens__endpoint *endpoint_of(const ens_client *c, const ens__rpc_op *op)
+{
+    return op->endpoint ? op->endpoint : &c->endpoint;
+}
+
+ens_status ens__rpc_plan_set_query(ens__rpc_plan *p, ens__query *q, ens_error *e)
+{
+    ens_status st = ens__query_canonical(q, &p->query);
+    if (st == ENS_OK && ens__query_has_secret(q))
+        st = ens__query_shown(q, &p->shown_query);
+    if (st != ENS_OK)
+        return ens__error_set(e, st, "%s: building the query", ens_strerror(st));
+    return ENS_OK;
+}
+
+void ens__rpc_plan_clear(ens__rpc_plan *p)
+{
+    ens__free_wipe_str(p->query);
+    ens__free(p->shown_query);
+    ens__free(p->names);
+    ens__endpoint_free(&p->endpoint);
+    memset(p, 0, sizeof(*p));
+}
 
 static ens_status build_signable(ens_client *c, const ens__rpc_op *op, const char *query,
                                  ens_signable **out, ens_error *err)
 {
     ens_signable *s = NULL;
-    ens_status st = ens_signable_new(&s, "POST", c->endpoint.host_header, "/", query);
+    ens_status st = ens_signable_new(&s, "POST", endpoint_of(c, op)->host_header, "/", query);
     if (st != ENS_OK)
         return ens__error_set(err, st, "%s: building the request", ens_strerror(st));
     if ((st = ens_signable_set_header(s, "x-acs-action", op->action)) != ENS_OK ||
@@ -32,6 +58,21 @@ static ens_status build_signable(ens_client *c, const ens__rpc_op *op, const cha
     return ENS_OK;
 }
 
+/* Anonymous mode: the date and nonce a signed request carries, no
+ * credentials, no Authorization. */
+static ens_status stamp(ens_signable *s, ens_error *err)
+{
+    char date[32], nonce[65];
+    ens_status st;
+    if (ens__acs3_date(ens_signable_now(s), date) < 0)
+        return ens__error_set(err, ENS_EINVAL, "invalid argument: the clock returned an unusable time");
+    if ((st = ens_signable_nonce(s, nonce)) != ENS_OK ||
+        (st = ens_signable_set_header(s, "x-acs-date", date)) != ENS_OK ||
+        (st = ens_signable_set_header(s, "x-acs-signature-nonce", nonce)) != ENS_OK)
+        return ens__error_set(err, st, "%s: stamping the anonymous request", ens_strerror(st));
+    return ENS_OK;
+}
+
 /* Everything before the transport: build, resolve credentials, sign. */
 static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *query, ens_signable **out,
                           ens_error *err)
@@ -42,6 +83,14 @@ static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *quer
 
     if ((st = build_signable(c, op, query, &s, err)) != ENS_OK)
         return st;
+    if (op->anonymous) {
+        if ((st = stamp(s, err)) != ENS_OK) {
+            ens_signable_free(s);
+            return st;
+        }
+        *out = s;
+        return ENS_OK;
+    }
     st = ens_credentials_provider_get(c->credentials, &creds, err);
     if (st == ENS_OK) {
         st = ens_signer_sign(c->signer, s, creds, err);
@@ -57,12 +106,14 @@ static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *quer
     return ENS_OK;
 }
 
-static void log_request(const ens_client *c, const ens_signable *s, const char *url)
+static void log_request(const ens_client *c, const ens__rpc_plan *plan, const ens_signable *s)
 {
     size_t i, n = ens_signable_header_count(s);
+    const char *query = plan->shown_query ? plan->shown_query : plan->query;
     if (!c->log_fn || c->log_level < ENS_LOG_DEBUG)
         return;
-    ens__client_log(c, ENS_LOG_DEBUG, "> POST %s", url);
+    ens__client_log(c, ENS_LOG_DEBUG, "> POST %s/%s%s", endpoint_of(c, &plan->op)->base, *query ? "?" : "",
+                    query);
     for (i = 0; i < n; i++) {
         const char *name, *value;
         ens_signable_header_at(s, i, &name, &value);
@@ -75,23 +126,26 @@ static void log_request(const ens_client *c, const ens_signable *s, const char *
 
 void ens__exchange_clear(ens__exchange *x)
 {
-    ens__buf_free(&x->url);
+    ens__buf_wipe_free(&x->url); /* its query may hold a secret parameter */
     ens_signable_free(x->signable);
     memset(x, 0, sizeof(*x));
 }
 
-ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_op *op, const char *query, long budget_ms,
+ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_plan *plan, long budget_ms,
                                  const ens_cancel *cancel, ens__exchange *x, ens_error *e)
 {
+    const char *base = endpoint_of(c, &plan->op)->base, *query;
     ens_status st;
     memset(x, 0, sizeof(*x));
-    if ((st = prepare(c, op, query, &x->signable, e)) != ENS_OK)
+    if ((st = prepare(c, &plan->op, plan->query, &x->signable, e)) != ENS_OK)
         return st;
-    ens__buf_puts(&x->url, c->endpoint.base);
+    query = ens_signable_canonical_query(x->signable);
+    ens__buf_grow(&x->url, strlen(base) + 2 + strlen(query)); /* once: no copy of a secret left behind */
+    ens__buf_puts(&x->url, base);
     ens__buf_puts(&x->url, "/");
-    if (*ens_signable_canonical_query(x->signable)) {
+    if (*query) {
         ens__buf_putc(&x->url, '?');
-        ens__buf_puts(&x->url, ens_signable_canonical_query(x->signable));
+        ens__buf_puts(&x->url, query);
     }
     if (x->url.oom) {
         ens__exchange_clear(x);
@@ -106,7 +160,7 @@ ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_op *op, const cha
     x->http.timeout_ms = budget_ms;
     x->http.max_response_bytes = c->max_response_bytes;
     x->http.cancel = cancel;
-    log_request(c, x->signable, x->http.url);
+    log_request(c, plan, x->signable);
     return ENS_OK;
 }
 
@@ -122,7 +176,7 @@ ens_status ens__exchange_interpret(ens_client *c, const ens__rpc_op *op, const e
                     body_len, rid ? rid : "-");
     if (status < 200 || status > 299)
         return ens__parse_error_body(body, body_len, status, e);
-    st = op->decode(body, body_len, out, e);
+    st = op->decode(resp, out, e);
     if (st != ENS_OK && e)
         e->http_status = status;
     return st;

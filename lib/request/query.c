@@ -41,18 +41,27 @@ int ens__percent_encode(ens__buf *b, const char *s, size_t len)
     return 0;
 }
 
+/* The encoding of s in a new string.  Sized once (at most three bytes per
+ * byte), so that no grown-out block of a secret is left behind. */
 static char *encode_dup(const char *s)
 {
     ens__buf b = ENS__BUF_INIT;
+    size_t len = strlen(s);
     char *p = NULL;
-    if (ens__percent_encode(&b, s, strlen(s)) == 0)
+    if (len <= SIZE_MAX / 3 - 1 && ens__buf_grow(&b, len * 3) == 0 && ens__percent_encode(&b, s, len) == 0)
         p = ens__buf_detach(&b);
     if (!p)
         ens__buf_free(&b);
     return p;
 }
 
-ens_status ens__query_add(ens__query *q, const char *name, const char *value)
+static void param_free(ens__param *p)
+{
+    ens__free(p->name);
+    ens__free_wipe_str(p->value);
+}
+
+static ens_status add(ens__query *q, const char *name, const char *value, bool secret)
 {
     ens__param p;
 
@@ -71,13 +80,32 @@ ens_status ens__query_add(ens__query *q, const char *name, const char *value)
     }
     p.name = encode_dup(name);
     p.value = encode_dup(value);
+    p.secret = secret;
     if (!p.name || !p.value) {
-        ens__free(p.name);
-        ens__free(p.value);
+        param_free(&p);
         return ENS_ENOMEM;
     }
     q->items[q->count++] = p;
     return ENS_OK;
+}
+
+ens_status ens__query_add(ens__query *q, const char *name, const char *value)
+{
+    return add(q, name, value, false);
+}
+
+ens_status ens__query_add_secret(ens__query *q, const char *name, const char *value)
+{
+    return add(q, name, value, true);
+}
+
+bool ens__query_has_secret(const ens__query *q)
+{
+    size_t i;
+    for (i = 0; q && i < q->count; i++)
+        if (q->items[i].secret)
+            return true;
+    return false;
 }
 
 /* A parameter with its original position, so that sorting is stable. */
@@ -95,9 +123,42 @@ static int cmp_entry(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Writes "n1=v1&n2=v2" of q as it is ordered (secret values as [redacted]
+ * when shown) into *out, sized once. */
+static ens_status join(const ens__query *q, bool shown, char **out)
+{
+    static const char redacted[] = "[redacted]";
+    ens__buf b = ENS__BUF_INIT;
+    size_t i, total = 0;
+    for (i = 0; i < q->count; i++)
+        total += strlen(q->items[i].name) + 2 +
+                 (shown && q->items[i].secret ? sizeof(redacted) : strlen(q->items[i].value));
+    ens__buf_grow(&b, total);
+    for (i = 0; i < q->count; i++) {
+        if (i)
+            ens__buf_putc(&b, '&');
+        ens__buf_puts(&b, q->items[i].name);
+        ens__buf_putc(&b, '=');
+        ens__buf_puts(&b, shown && q->items[i].secret ? redacted : q->items[i].value);
+    }
+    /* Appends after an oom are no-ops; detach reports it. */
+    *out = ens__buf_detach(&b);
+    if (!*out) {
+        ens__buf_free(&b);
+        return ENS_ENOMEM;
+    }
+    return ENS_OK;
+}
+
+ens_status ens__query_shown(const ens__query *q, char **out)
+{
+    if (!q || !out)
+        return ENS_EINVAL;
+    return join(q, true, out);
+}
+
 ens_status ens__query_canonical(ens__query *q, char **out)
 {
-    ens__buf b = ENS__BUF_INIT;
     size_t i;
 
     if (!q || !out)
@@ -115,20 +176,7 @@ ens_status ens__query_canonical(ens__query *q, char **out)
             q->items[i] = tmp[i].param;
         ens__free(tmp);
     }
-    for (i = 0; i < q->count; i++) {
-        if (i)
-            ens__buf_putc(&b, '&');
-        ens__buf_puts(&b, q->items[i].name);
-        ens__buf_putc(&b, '=');
-        ens__buf_puts(&b, q->items[i].value);
-    }
-    /* Appends after an oom are no-ops; detach reports it. */
-    *out = ens__buf_detach(&b);
-    if (!*out) {
-        ens__buf_free(&b);
-        return ENS_ENOMEM;
-    }
-    return ENS_OK;
+    return join(q, false, out);
 }
 
 void ens__query_free(ens__query *q)
@@ -136,10 +184,8 @@ void ens__query_free(ens__query *q)
     size_t i;
     if (!q)
         return;
-    for (i = 0; i < q->count; i++) {
-        ens__free(q->items[i].name);
-        ens__free(q->items[i].value);
-    }
+    for (i = 0; i < q->count; i++)
+        param_free(&q->items[i]);
     ens__free(q->items);
     q->items = NULL;
     q->count = q->cap = 0;
@@ -148,11 +194,8 @@ void ens__query_free(ens__query *q)
 /* Drops the parameters added after position keep. */
 static void query_truncate(ens__query *q, size_t keep)
 {
-    while (q->count > keep) {
-        q->count--;
-        ens__free(q->items[q->count].name);
-        ens__free(q->items[q->count].value);
-    }
+    while (q->count > keep)
+        param_free(&q->items[--q->count]);
 }
 
 static ens_status add_int(ens__query *q, const char *name, int32_t v)

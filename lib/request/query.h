@@ -2,6 +2,7 @@
 #ifndef ENS_LIB_QUERY_H
 #define ENS_LIB_QUERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/buf.h"
@@ -10,7 +11,8 @@
 /* One encoded parameter. */
 typedef struct ens__param {
     char *name;  /* RFC 3986-encoded */
-    char *value; /* RFC 3986-encoded */
+    char *value; /* RFC 3986-encoded; wiped when freed */
+    bool secret; /* never shown (ens__query_shown()) */
 } ens__param;
 
 typedef struct ens__query {
@@ -28,10 +30,22 @@ int ens__percent_encode(ens__buf *b, const char *s, size_t len);
  * or ENS_ENOMEM. */
 ens_status ens__query_add(ens__query *q, const char *name, const char *value);
 
+/* As ens__query_add(), for a value that is a secret (a token): it is wiped
+ * when freed and never shown. */
+ens_status ens__query_add_secret(ens__query *q, const char *name, const char *value);
+
+/* true when q holds a secret parameter. */
+bool ens__query_has_secret(const ens__query *q);
+
 /* Sorts the parameters by encoded name (byte order; stable for equal names)
  * and writes "n1=v1&n2=v2" into *out (caller frees with ens__free; "" when empty).
  * ENS_OK, ENS_EINVAL (NULL argument) or ENS_ENOMEM. */
 ens_status ens__query_canonical(ens__query *q, char **out);
+
+/* The query as ens__query_canonical() wrote it (call that first: it sorts),
+ * with every secret value written as "[redacted]": what a log line may show.
+ * ENS_OK, ENS_EINVAL or ENS_ENOMEM. */
+ens_status ens__query_shown(const ens__query *q, char **out);
 
 void ens__query_free(ens__query *q);
 

@@ -113,7 +113,7 @@ ENS_EXTERN void ens_signable_free(ens_signable *s)
     ens__free(s->method);
     ens__free(s->host);
     ens__free(s->path);
-    ens__free(s->query);
+    ens__free_wipe_str(s->query); /* it may carry a secret parameter (an OIDC token) */
     if (s->body) {
         sodium_memzero(s->body, s->body_len);
         ens__free(s->body);
