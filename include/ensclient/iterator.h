@@ -114,7 +114,8 @@
  *   an item.
  * The concurrent requests run on an asynchronous engine (see async.h) owned
  * by the iterator, driven by poll(2) inside `_next` (which blocks as in the
- * sequential walk; each page has the client's own deadline and retries).
+ * sequential walk; each page has its own deadline, page_timeout_ms or the
+ * client's, and the client's retries).
  * Requests in flight progress only while a `_next` runs, and their deadlines
  * keep running in between: a caller that pauses for longer than the client's
  * timeout between items may see some of those pages fail with ::ENS_ETIMEOUT
