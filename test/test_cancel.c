@@ -434,7 +434,7 @@ static void test_buffered_items_wait_for_reset(void **state)
  * fails that page only. */
 static void deadline_walk(unsigned parallel)
 {
-    ensmock_faults slow = {.delay_ms = 400}, fast = {0};
+    ensmock_faults slow = {.delay_ms = 400}, slower = {.delay_ms = 2000}, fast = {0};
     ts_mock_options mo = {.faults = &slow};
     ensmock_server *srv = ts_mock_start(&mo);
     ts_client_options tco = {.max_attempts = 1, .timeout_ms = 30000};
@@ -467,10 +467,11 @@ static void deadline_walk(unsigned parallel)
     assert_string_equal(again.description, err.description);
     ens_peer_iterator_free(it);
 
-    /* a page deadline: that page fails, the walk goes on afterwards */
-    assert_int_equal(ensmock_set_faults(srv, &slow), ENSMOCK_OK);
+    /* a page deadline: that page fails, the walk goes on afterwards (a
+       deadline generous enough for a fast page even under valgrind) */
+    assert_int_equal(ensmock_set_faults(srv, &slower), ENSMOCK_OK);
     io.timeout_ms = 0;
-    io.page_timeout_ms = 100;
+    io.page_timeout_ms = 1000;
     n = 0;
     assert_int_equal(ens_peer_iterator_new(&it, client, &req, &io, &err), ENS_OK);
     assert_int_equal(ens_peer_iterator_next(it, &pc, &err), ENS_ETIMEOUT);
