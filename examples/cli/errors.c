@@ -33,7 +33,6 @@ static const struct {
     const char *remedy;
 } remedies[] = {
     {"timeout_ms", "give it more time with --timeout-ms MS"},
-    {"walk_timeout_ms", "give the walk more time, or narrow it with filters or --max"},
     {"connect_timeout_ms", "check that the endpoint is reachable (--endpoint) and any proxy"},
     {"max_response_bytes", "raise the cap with --max-response-bytes BYTES, or use a smaller --page-size"},
     {"ca_file", "check the server's certificate, or name the CA that signed it with --ca-file PATH"},
@@ -58,12 +57,12 @@ static bool has(const ens_error *e, const char *text)
 
 const char *cli_error_setting(const ens_error *e)
 {
-    /* TODO when ens_error carries the governing setting's name: return it
-       first, and keep the inference below for errors that carry none. */
+    /* Until ens_error carries the name of the setting that governs a
+       failure, it is inferred from the status and the description; once it
+       does, return that field first (for an ens_error of that version) and
+       keep this inference for errors that carry none. */
     switch (e->status) {
     case ENS_ETIMEOUT:
-        if (has(e, "walk's deadline"))
-            return "walk_timeout_ms";
         if (has(e, "connect"))
             return "connect_timeout_ms";
         return "timeout_ms";
