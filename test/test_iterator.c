@@ -919,6 +919,83 @@ static void test_allocation_failures(void **state)
     assert_int_equal(ens_set_allocator(NULL), ENS_OK);
 }
 
+/* Options version 3: a token triggered before a _next stops it before
+ * anything is sent, for pages and for items already fetched; reset, the walk
+ * resumes exactly; negative timeouts are refused; a version-2 structure
+ * ignores the fields it does not have. */
+static void test_cancel_token(void **state)
+{
+    rig r;
+    seq got;
+    ens_error err = ENS_ERROR_INIT;
+    ens_describe_request req = req_size(10);
+    ens_iterator_options o = ENS_ITERATOR_OPTIONS_INIT;
+    ens_peer_iterator *it = NULL;
+    ens_page_iterator *pit = NULL;
+    const ens_peer_connection *pc;
+    const ens_describe_response *page;
+    ens_cancel *c = NULL;
+    ens_status st;
+    (void)state;
+    assert_int_equal(ens_cancel_new(&c), ENS_OK);
+    rig_open(&r, "several_pages");
+
+    o.cancel = c;
+    o.timeout_ms = -1;
+    assert_int_equal(ens_peer_iterator_new(&it, r.client, &req, &o, &err), ENS_EINVAL);
+    assert_non_null(strstr(err.description, "timeout_ms"));
+    o.timeout_ms = 0;
+    o.page_timeout_ms = -5;
+    assert_int_equal(ens_page_iterator_new(&pit, r.client, &req, &o, &err), ENS_EINVAL);
+    assert_non_null(strstr(err.description, "page_timeout_ms"));
+    o.page_timeout_ms = 0;
+
+    memset(&got, 0, sizeof(got));
+    ens_cancel_trigger(c);
+    assert_int_equal(ens_peer_iterator_new(&it, r.client, &req, &o, &err), ENS_OK);
+    assert_int_equal(ens_peer_iterator_next(it, &pc, &err), ENS_ECANCELED);
+    assert_int_equal(err.status, ENS_ECANCELED);
+    assert_int_equal(ens_replay_unused_count(r.replay), 4); /* nothing was sent */
+    assert_null(ens_peer_iterator_page(it));
+    ens_cancel_reset(c);
+    assert_int_equal(ens_peer_iterator_next(it, &pc, &err), ENS_OK);
+    seq_add(&got, pc->instance_id);
+    ens_cancel_trigger(c); /* items of page 1 are fetched but not yielded */
+    assert_int_equal(ens_peer_iterator_next(it, &pc, &err), ENS_ECANCELED);
+    assert_int_equal(ens_peer_iterator_next(it, &pc, &err), ENS_ECANCELED);
+    ens_cancel_reset(c);
+    while ((st = ens_peer_iterator_next(it, &pc, &err)) == ENS_OK)
+        seq_add(&got, pc->instance_id);
+    assert_int_equal(st, ENS_ITEROVER);
+    assert_seq(&got, range(1, 34));
+    ens_peer_iterator_free(it);
+    rig_close(&r, 0);
+
+    /* page iterator: cancelled between pages, resumed */
+    rig_open(&r, "several_pages");
+    assert_int_equal(ens_page_iterator_new(&pit, r.client, &req, &o, &err), ENS_OK);
+    assert_int_equal(ens_page_iterator_next(pit, &page, &err), ENS_OK);
+    ens_cancel_trigger(c);
+    assert_int_equal(ens_page_iterator_next(pit, &page, &err), ENS_ECANCELED);
+    assert_int_equal(ens_replay_unused_count(r.replay), 3);
+    ens_cancel_reset(c);
+    while ((st = ens_page_iterator_next(pit, &page, &err)) == ENS_OK)
+        ;
+    assert_int_equal(st, ENS_ITEROVER);
+    ens_page_iterator_free(pit);
+    rig_close(&r, 0);
+
+    /* version 2 has no token: a triggered one is not looked at */
+    rig_open(&r, "several_pages");
+    ens_cancel_trigger(c);
+    o.version = 2;
+    o.timeout_ms = -1; /* not read either */
+    assert_int_equal(walk_items(r.client, &req, &o, &got, &err), ENS_ITEROVER);
+    assert_seq(&got, range(1, 34));
+    rig_close(&r, 0);
+    ens_cancel_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -944,6 +1021,7 @@ int main(void)
         cmocka_unit_test(test_err_untouched_on_iterover),
         cmocka_unit_test(test_einval_from_call_is_final),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_cancel_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

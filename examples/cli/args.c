@@ -1,6 +1,7 @@
 /* ens-peer-connections: command-line options and --help. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ void cli_usage(FILE *f)
           "  --name NAME          connection name (Name)\n"
           "  --network-id ID      network on either side (NetworkIds); repeatable\n"
           "  --page N             page number, from 1 (PageNumber)\n"
-          "  --page-size N        entries per page, 10..100 (PageSize)\n"
+          "  --page-size N        entries per page, 10 to 100 (PageSize)\n"
           "  --all                walk every page from --page on (PageSize 100 unless\n"
           "                       --page-size is given) and print every connection\n"
           "  --max N              stop after N connections (implies --all)\n"
@@ -31,11 +32,13 @@ void cli_usage(FILE *f)
           "  --timeout-ms N       deadline of each call, retries included (default 30000)\n"
           "  --max-attempts N     attempts per call (default 3; 1 disables retries)\n"
           "  --ca-file PATH       CA bundle used to verify the server\n"
+          "  --max-response-bytes N  largest response accepted, in bytes (default 8388608)\n"
           "\n"
           "Output:\n"
           "  --json               one JSON object with the API's own field names\n"
           "  --json-lines         one JSON object per connection, one per line\n"
-          "  --wide               do not shorten long table cells\n"
+          "  --wide               do not shorten long table cells (on a terminal the table\n"
+          "                       is otherwise fitted to its width)\n"
           "  --verbose            log each request and answer to stderr (secrets redacted)\n"
           "  --help               this text\n"
 #ifdef ENS_HAVE_MOCK
@@ -59,18 +62,33 @@ void cli_usage(FILE *f)
           "  5. ALIBABA_CLOUD_CREDENTIALS_URI\n"
           "\n"
           "Exit status: 0 success, 1 other error, 2 usage, 3 credentials,\n"
-          "4 network/timeout/TLS, 5 service or HTTP error, 6 unparseable response.\n",
+          "4 network/timeout/TLS, 5 service or HTTP error, 6 unparseable or too large\n"
+          "response, 130 interrupted (Ctrl-C).\n",
           f);
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
+/* A usage error: one line, and where to read more. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs(CLI_NAME ": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry '" CLI_NAME " --help' for more information.\n", stderr);
+    return -1;
+}
+
+/* A whole number from lo to hi, or a usage error naming the option. */
+static int number(const char *opt, const char *s, long long lo, long long hi, long long *out)
 {
     char *end;
-    long v;
+    long long v;
     errno = 0;
-    v = strtol(s, &end, 10);
+    v = strtoll(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
+        return usage_error("%s must be a whole number from %lld to %lld, not '%s'", opt, lo, hi, s);
     *out = v;
     return 0;
 }
@@ -78,7 +96,8 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 int cli_parse_args(int argc, char **argv, cli *c)
 {
     enum { O_ENDPOINT = 256, O_REGION, O_INSTANCE, O_NAME, O_NETWORK, O_PAGE, O_PAGE_SIZE,
-           O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS, O_JSON_LINES, O_WIDE, O_VERBOSE, O_PARALLEL };
+           O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS, O_JSON_LINES,
+           O_WIDE, O_VERBOSE, O_PARALLEL, O_MAX_RESPONSE };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"region", required_argument, NULL, O_REGION},
@@ -89,6 +108,7 @@ int cli_parse_args(int argc, char **argv, cli *c)
         {"page-size", required_argument, NULL, O_PAGE_SIZE},
         {"timeout-ms", required_argument, NULL, O_TIMEOUT},
         {"ca-file", required_argument, NULL, O_CA},
+        {"max-response-bytes", required_argument, NULL, O_MAX_RESPONSE},
         {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, O_HELP},
         {"all", no_argument, NULL, O_ALL},
@@ -102,42 +122,42 @@ int cli_parse_args(int argc, char **argv, cli *c)
         {NULL, 0, NULL, 0},
     };
     int o;
-    long v;
-    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    long long v;
+    opterr = 0; /* this function words the messages */
+    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (o) {
         case O_ENDPOINT: c->endpoint = optarg; break;
         case O_REGION: c->req.ens_region_id = optarg; break;
         case O_INSTANCE: c->req.instance_id = optarg; break;
         case O_NAME: c->req.name = optarg; break;
         case O_NETWORK:
-            if (c->req.network_ids_count == MAX_NETWORK_IDS) {
-                fprintf(stderr, "ens-peer-connections: at most %d --network-id\n", MAX_NETWORK_IDS);
-                return -1;
-            }
+            if (c->req.network_ids_count == MAX_NETWORK_IDS)
+                return usage_error("--network-id may be given at most %d times", MAX_NETWORK_IDS);
             c->network_ids[c->req.network_ids_count++] = optarg;
             break;
         case O_PAGE:
-            if (parse_long(optarg, 1, INT32_MAX, &v) < 0) {
-                fprintf(stderr, "ens-peer-connections: --page needs a number >= 1\n");
+            if (number("--page", optarg, 1, INT32_MAX, &v) < 0)
                 return -1;
-            }
             c->req.page_number = (int32_t)v;
             break;
         case O_PAGE_SIZE:
-            if (parse_long(optarg, 1, INT32_MAX, &v) < 0) {
-                fprintf(stderr, "ens-peer-connections: --page-size needs a positive number\n");
+            /* The service's own range: one rule, one message, whatever the input. */
+            if (number("--page-size", optarg, 10, 100, &v) < 0)
                 return -1;
-            }
             c->req.page_size = (int32_t)v;
             break;
         case O_TIMEOUT:
-            if (parse_long(optarg, 1, 86400000L, &v) < 0) {
-                fprintf(stderr, "ens-peer-connections: --timeout-ms needs a positive number\n");
+            if (number("--timeout-ms", optarg, 1, 86400000L, &v) < 0)
                 return -1;
-            }
-            c->timeout_ms = v;
+            c->timeout_ms = (long)v;
             break;
         case O_CA: c->ca_file = optarg; break;
+        case O_MAX_RESPONSE:
+            if (number("--max-response-bytes", optarg, 1,
+                       SIZE_MAX > INT64_MAX ? INT64_MAX : (long long)SIZE_MAX, &v) < 0)
+                return -1;
+            c->max_response_bytes = (size_t)v;
+            break;
         case O_JSON: c->json = 1; break;
         case O_ALL: c->all = 1; break;
         case O_JSON_LINES: c->json_lines = 1; break;
@@ -149,41 +169,35 @@ int cli_parse_args(int argc, char **argv, cli *c)
             c->all = 1;
             break;
 #else
-            fprintf(stderr, "ens-peer-connections: this build has no mock server (needs libmicrohttpd)\n");
-            return -1;
+            return usage_error("--demo is not available: this build has no mock server");
 #endif
         case O_MAX_ATTEMPTS:
-            if (parse_long(optarg, 1, 100, &v) < 0) {
-                fprintf(stderr, "ens-peer-connections: --max-attempts needs a number from 1 to 100\n");
+            if (number("--max-attempts", optarg, 1, 100, &v) < 0)
                 return -1;
-            }
-            c->max_attempts = v;
+            c->max_attempts = (long)v;
             break;
         case O_MAX:
-            if (parse_long(optarg, 1, INT32_MAX, &v) < 0) {
-                fprintf(stderr, "ens-peer-connections: --max needs a positive number\n");
+            if (number("--max", optarg, 1, INT32_MAX, &v) < 0)
                 return -1;
-            }
             c->max = (size_t)v;
             c->all = 1;
             break;
         case O_PARALLEL:
-            if (parse_long(optarg, 1, ENS_ITERATOR_MAX_PARALLEL, &v) < 0) {
-                fprintf(stderr, "ens-peer-connections: --parallel needs a number from 1 to %d\n",
-                        ENS_ITERATOR_MAX_PARALLEL);
+            if (number("--parallel", optarg, 1, ENS_ITERATOR_MAX_PARALLEL, &v) < 0)
                 return -1;
-            }
             c->parallel = (unsigned int)v;
             break;
         case 'h':
         case O_HELP: cli_usage(stdout); exit(EXIT_OK);
-        default: return -1;
+        case ':': return usage_error("%s needs a value", argv[optind - 1]);
+        default:
+            if (optopt)
+                return usage_error("unknown option '-%c'", optopt);
+            return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "ens-peer-connections: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
     if (c->req.network_ids_count)
         c->req.network_ids = c->network_ids;
     return 0;

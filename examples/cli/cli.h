@@ -1,14 +1,18 @@
 /* ens-peer-connections: the command-line tool's shared declarations.  One
- * file per concern: args.c (options and --help), output.c (table, JSON and
- * error lines), walk.c (--all), main.c (the client and the dispatch). */
+ * file per concern: args.c (options and --help), output.c (table and JSON),
+ * width.c (display width of text), errors.c (error lines and their
+ * remedies), walk.c (--all), main.c (the client, Ctrl-C and the dispatch). */
 #ifndef ENS_CLI_H
 #define ENS_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <ensclient/ensclient.h>
+
+#define CLI_NAME "ens-peer-connections"
 
 enum exit_code {
     EXIT_OK = 0,
@@ -18,6 +22,7 @@ enum exit_code {
     EXIT_NETWORK = 4,
     EXIT_SERVICE = 5,
     EXIT_PARSE = 6,
+    EXIT_INTERRUPTED = 130, /* 128 + SIGINT, as shells report it */
 };
 
 #define MAX_NETWORK_IDS 64
@@ -26,8 +31,9 @@ typedef struct cli {
     const char *endpoint;
     const char *ca_file;
     long timeout_ms;
+    size_t max_response_bytes; /* --max-response-bytes N (0 = library default) */
     int json;
-    int all;     /* --all: walk every page with the peer iterator */
+    int all;     /* --all: walk every page with the page iterator */
     int demo;    /* --demo: start the local mock server and walk it */
     int json_lines; /* --json-lines: one compact JSON object per connection per line */
     int wide;    /* --wide: table cells are never shortened */
@@ -37,21 +43,56 @@ typedef struct cli {
     unsigned int parallel; /* --parallel N: pages fetched at once by --all (0 = 1) */
     const char *network_ids[MAX_NETWORK_IDS];
     ens_describe_request req;
+    ens_cancel *stop; /* triggered by Ctrl-C */
 } cli;
 
 /* args.c */
 void cli_usage(FILE *f);
-/* Fills c from argv; -1 after printing a message to stderr.  --help prints
- * the usage and exits. */
+/* Fills c from argv; -1 after printing a one-line message and a hint at
+ * --help to stderr.  --help prints the usage and exits. */
 int cli_parse_args(int argc, char **argv, cli *c);
 
-/* output.c */
+/* errors.c */
 int cli_exit_for(ens_status st);
+/* Prints the error line and, when one is known, what to do about it (naming
+ * the CLI's own flags). */
 void cli_print_error(const ens_error *e);
+/* The name of the client setting that governs the failure e ("timeout_ms",
+ * "ca_file", ...), or NULL. */
+const char *cli_error_setting(const ens_error *e);
+/* What a user of this CLI does about a failure governed by setting (see
+ * cli_error_setting()), or NULL when there is no advice. */
+const char *cli_setting_remedy(const char *setting);
 void cli_log_to_stderr(void *payload, ens_log_level level, const char *message);
+
+/* output.c */
 int cli_print_json_line(const ens_peer_connection *p);
 int cli_print_json(const ens_describe_response *r);
-void cli_print_table(const ens_describe_response *r, bool wide);
+/* --all --json: the walk's own figures. */
+typedef struct cli_walk_summary {
+    int64_t total_count;     /* latest TotalCount the server sent, -1 = none */
+    uint64_t pages;          /* pages fetched */
+    int32_t page_size;
+    const char *const *request_ids; /* one per page */
+} cli_walk_summary;
+int cli_print_json_walk(const ens_peer_connection *rows, size_t n, const cli_walk_summary *w);
+/* The table; width = columns to fit in (0 = no limit, cells of more than 32
+ * columns shortened), wide = never shorten.  footer: the last line. */
+void cli_print_table(const ens_peer_connection *rows, size_t n, int width, bool wide,
+                     const char *footer);
+/* Columns of the terminal on stdout, or 0 when stdout is not a terminal. */
+int cli_terminal_width(void);
+
+/* width.c */
+#define CLI_BAD_CHAR 0xFFFFFFFFu
+/* Decodes one character at s (not at its end); CLI_BAD_CHAR for a byte that
+ * does not start valid UTF-8.  Returns the bytes used (>= 1). */
+size_t cli_utf8_next(const char *s, uint32_t *cp);
+int cli_char_width(uint32_t cp);
+int cli_text_width(const char *s); /* NULL is "-" */
+/* Prints s (NULL = "-") in at most width columns, shortened with an
+ * ellipsis, padded with spaces to width when pad.  Returns the columns used. */
+int cli_print_cell(FILE *f, const char *s, int width, bool pad);
 
 /* walk.c: --all; returns the exit code. */
 int cli_run_all(ens_client *client, const cli *c);

@@ -1,29 +1,14 @@
-/* ens-peer-connections: output as a table, as JSON, and error lines. */
+/* ens-peer-connections: output as a table and as JSON. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cli.h"
-
-int cli_exit_for(ens_status st)
-{
-    switch (st) {
-    case ENS_OK: return EXIT_OK;
-    case ENS_EINVAL: return EXIT_USAGE;
-    case ENS_ECREDENTIALS: return EXIT_CREDENTIALS;
-    case ENS_ENETWORK:
-    case ENS_ETIMEOUT:
-    case ENS_ETLS: return EXIT_NETWORK;
-    case ENS_ESERVICE:
-    case ENS_EAUTH:
-    case ENS_EHTTP: return EXIT_SERVICE;
-    case ENS_EPARSE:
-    case ENS_ETOOLARGE: return EXIT_PARSE;
-    default: return EXIT_OTHER;
-    }
-}
 
 static json_t *jstr(const char *s) { return s ? json_string(s) : json_null(); }
 
@@ -69,111 +54,155 @@ int cli_print_json_line(const ens_peer_connection *p)
     return rc;
 }
 
-void cli_log_to_stderr(void *payload, ens_log_level level, const char *message)
+static int dump(json_t *root)
 {
-    static const char *names[] = {"error", "warn", "info", "debug"};
-    (void)payload;
-    fprintf(stderr, "[%s] %s\n", names[level <= ENS_LOG_DEBUG ? level : ENS_LOG_DEBUG], message);
-}
-
-int cli_print_json(const ens_describe_response *r)
-{
-    json_t *root = json_object(), *arr = json_array();
-    size_t i;
-    int rc;
-    json_object_set_new(root, "RequestId", jstr(r->request_id));
-    json_object_set_new(root, "PageNumber", jint(r->page_number));
-    json_object_set_new(root, "PageSize", jint(r->page_size));
-    json_object_set_new(root, "TotalCount", jint(r->total_count));
-    for (i = 0; i < r->connections_count; i++)
-        json_array_append_new(arr, connection_json(&r->connections[i]));
-    json_object_set_new(root, "NetworkPeerConnects", arr);
-    rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(root);
     return rc;
 }
 
-/* Columns wider than this are cut with an ellipsis unless --wide. */
+static json_t *connections_json(const ens_peer_connection *rows, size_t n)
+{
+    json_t *arr = json_array();
+    size_t i;
+    for (i = 0; i < n; i++)
+        json_array_append_new(arr, connection_json(&rows[i]));
+    return arr;
+}
+
+int cli_print_json(const ens_describe_response *r)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "RequestId", jstr(r->request_id));
+    json_object_set_new(root, "PageNumber", jint(r->page_number));
+    json_object_set_new(root, "PageSize", jint(r->page_size));
+    json_object_set_new(root, "TotalCount", jint(r->total_count));
+    json_object_set_new(root, "NetworkPeerConnects",
+                        connections_json(r->connections, r->connections_count));
+    return dump(root);
+}
+
+int cli_print_json_walk(const ens_peer_connection *rows, size_t n, const cli_walk_summary *w)
+{
+    json_t *root = json_object(), *ids = json_array();
+    uint64_t i;
+    for (i = 0; i < w->pages; i++)
+        json_array_append_new(ids, jstr(w->request_ids[i]));
+    /* The walk's own figures: no PageNumber (a walk spans pages). */
+    json_object_set_new(root, "TotalCount", jint(w->total_count));
+    json_object_set_new(root, "Count", json_integer((json_int_t)n));
+    json_object_set_new(root, "PageSize", jint(w->page_size));
+    json_object_set_new(root, "PageCount", json_integer((json_int_t)w->pages));
+    json_object_set_new(root, "RequestIds", ids);
+    json_object_set_new(root, "NetworkPeerConnects", connections_json(rows, n));
+    return dump(root);
+}
+
+int cli_terminal_width(void)
+{
+    struct winsize ws;
+    const char *cols;
+    if (!isatty(STDOUT_FILENO))
+        return 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    cols = getenv("COLUMNS");
+    if (cols && atoi(cols) > 0)
+        return atoi(cols);
+    return 80;
+}
+
+/* Off a terminal, cells wider than this are shortened unless --wide. */
 #define MAX_CELL 32
+/* Fitting to a terminal never makes a column narrower than this. */
+#define MIN_CELL 6
+#define GAP 2
+enum { NCOL = 7 };
 
-/* Prints s for a table cell, at most width code points (cut with an
- * ellipsis); control characters become '?'. */
-static void cell(const char *s, int width, int last)
+static void row_cells(const ens_peer_connection *p, const char *v[NCOL])
 {
-    int n = 0, total = 0;
-    const char *p;
-    if (!s)
-        s = "-";
-    for (p = s; *p; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80)
-            total++;
-    for (; *s; s++) {
-        bool lead = ((unsigned char)*s & 0xC0) != 0x80;
-        if (lead && total > width && n == width - 1) {
-            fputs("\xe2\x80\xa6", stdout); /* U+2026 */
-            n++;
-            break;
-        }
-        if (lead)
-            n++;
-        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
+    v[0] = p->instance_id;
+    v[1] = p->name;
+    v[2] = p->status_text;
+    v[3] = p->ens_region_id;
+    v[4] = p->network_id;
+    v[5] = p->accepting_network_id;
+    v[6] = p->creation_time;
+}
+
+static void print_row(const char *const v[NCOL], const int w[NCOL])
+{
+    int c;
+    for (c = 0; c < NCOL; c++) {
+        cli_print_cell(stdout, v[c], w[c], c < NCOL - 1); /* no trailing blanks */
+        if (c < NCOL - 1)
+            fputs("  ", stdout);
     }
-    if (!last)
-        for (; n < width + 2; n++)
-            fputc(' ', stdout);
+    fputc('\n', stdout);
 }
 
-/* Display width in code points (good enough for an aligned table). */
-static int width_of(const char *s)
+/* The widest column above MIN_CELL, among the protected ones or the others;
+ * -1 when there is none. */
+static int widest(const int w[NCOL], bool protected_cols)
 {
-    int n = 0;
-    if (!s)
-        return 1;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
+    int c, best = -1;
+    for (c = 0; c < NCOL; c++) {
+        bool prot = c == 0 || c == 2; /* INSTANCE ID and STATUS: what a row is */
+        if (prot == protected_cols && w[c] > MIN_CELL && (best < 0 || w[c] > w[best]))
+            best = c;
+    }
+    return best;
 }
 
-void cli_print_table(const ens_describe_response *r, bool wide)
+/* Narrows the widest columns, one column at a time, until the row fits;
+ * INSTANCE ID and STATUS only once every other column is down to MIN_CELL. */
+static void fit(int w[NCOL], int width)
 {
-    static const char *heads[] = {"INSTANCE ID", "NAME", "STATUS", "ENS REGION", "NETWORK",
-                                  "ACCEPTING NETWORK", "CREATED"};
-    enum { NCOL = 7 };
+    int total = GAP * (NCOL - 1), c;
+    for (c = 0; c < NCOL; c++)
+        total += w[c];
+    while (total > width) {
+        if ((c = widest(w, false)) < 0 && (c = widest(w, true)) < 0)
+            break; /* cannot fit: the terminal is narrower than the minimum */
+        w[c]--;
+        total--;
+    }
+}
+
+void cli_print_table(const ens_peer_connection *rows, size_t n, int width, bool wide,
+                     const char *footer)
+{
+    static const char *heads[NCOL] = {"INSTANCE ID", "NAME", "STATUS", "ENS REGION", "NETWORK",
+                                      "ACCEPTING NETWORK", "CREATED"};
     int w[NCOL];
+    const char *v[NCOL];
     size_t i;
     int c;
     for (c = 0; c < NCOL; c++)
-        w[c] = (int)strlen(heads[c]);
-    for (i = 0; i < r->connections_count; i++) {
-        const ens_peer_connection *p = &r->connections[i];
-        const char *v[NCOL] = {p->instance_id, p->name, p->status_text, p->ens_region_id,
-                               p->network_id, p->accepting_network_id, p->creation_time};
+        w[c] = cli_text_width(heads[c]);
+    for (i = 0; i < n; i++) {
+        row_cells(&rows[i], v);
         for (c = 0; c < NCOL; c++)
-            if (width_of(v[c]) > w[c])
-                w[c] = width_of(v[c]);
+            if (cli_text_width(v[c]) > w[c])
+                w[c] = cli_text_width(v[c]);
     }
-    if (!wide)
+    if (!wide && width > 0)
+        fit(w, width);
+    else if (!wide)
         for (c = 0; c < NCOL; c++)
             if (w[c] > MAX_CELL)
                 w[c] = MAX_CELL;
-    for (c = 0; c < NCOL; c++)
-        cell(heads[c], w[c], c == NCOL - 1);
-    fputc('\n', stdout);
-    for (i = 0; i < r->connections_count; i++) {
-        const ens_peer_connection *p = &r->connections[i];
-        const char *v[NCOL] = {p->instance_id, p->name, p->status_text, p->ens_region_id,
-                               p->network_id, p->accepting_network_id, p->creation_time};
-        for (c = 0; c < NCOL; c++)
-            cell(v[c], w[c], c == NCOL - 1);
+    print_row(heads, w);
+    for (i = 0; i < n; i++) {
+        row_cells(&rows[i], v);
+        print_row(v, w);
+    }
+    if (footer) {
+        if (!wide && width > 0)
+            cli_print_cell(stdout, footer, width, false);
+        else
+            fputs(footer, stdout);
         fputc('\n', stdout);
     }
-    printf("Page %lld, %zu shown, %lld in total (RequestId %s)\n", (long long)r->page_number,
-           r->connections_count, (long long)r->total_count, r->request_id ? r->request_id : "-");
-}
-
-void cli_print_error(const ens_error *e)
-{
-    fprintf(stderr, "ens-peer-connections: %s\n", e->description);
 }

@@ -90,8 +90,10 @@
  * iterator adds no retries to those the client itself makes for one call;
  * back off as the error suggests (Throttling, ServiceUnavailable) before
  * calling `_next` again.
- * ::ENS_EPAGINATION, and ::ENS_EINVAL reported by the describe call, are
- * final: every later `_next` returns the same status and the same details.
+ * ::ENS_EPAGINATION, ::ENS_EINVAL reported by the describe call, and
+ * ::ENS_ETIMEOUT for the walk's own deadline (see "Cancellation and
+ * deadlines") are final: every later `_next` returns the same status and the
+ * same details.
  * ::ENS_ITEROVER is final too, and leaves @p err untouched.
  *
  * ## Parallel page fetch
@@ -112,7 +114,8 @@
  *   an item.
  * The concurrent requests run on an asynchronous engine (see async.h) owned
  * by the iterator, driven by poll(2) inside `_next` (which blocks as in the
- * sequential walk; each page has the client's own deadline and retries).
+ * sequential walk; each page has its own deadline, page_timeout_ms or the
+ * client's, and the client's retries).
  * Requests in flight progress only while a `_next` runs, and their deadlines
  * keep running in between: a caller that pauses for longer than the client's
  * timeout between items may see some of those pages fail with ::ENS_ETIMEOUT
@@ -121,6 +124,43 @@
  * transport the walk is sequential whatever N is (an INFO line is logged).
  * The server sees up to N requests at once: mind its rate limits (the
  * client's rate_limit_per_second applies to them all).
+ *
+ * ## Cancellation and deadlines
+ * ens_iterator_options (version 3) bounds a walk in time and lets another
+ * thread or a signal handler stop it:
+ * - `cancel`: once the token is triggered (ens_cancel_trigger(), which is
+ *   async-signal-safe), every `_next` returns ::ENS_ECANCELED ("canceled")
+ *   and changes nothing: a fetch under way ends (at once when it is sleeping
+ *   between retries or, in a parallel walk, waiting for pages; within about
+ *   a second inside the libcurl transport), pages fetched ahead are dropped,
+ *   and even items already fetched are not yielded.  Cancellation is not
+ *   final: after ens_cancel_reset(), `_next` resumes the walk where it
+ *   stopped, neither skipping nor repeating an item.
+ * - `page_timeout_ms`: each page's fetch (all its attempts and backoff) must
+ *   end within it; one that does not fails with ::ENS_ETIMEOUT, retryable as
+ *   any fetch error.
+ * - `timeout_ms`: the whole walk, from the start of the first `_next`,
+ *   including the time the caller spends between `_next` calls.  Each fetch
+ *   gets at most the time left.  Once it has passed, `_next` returns
+ *   ::ENS_ETIMEOUT (the description says it was the walk's deadline), also
+ *   when items already fetched remain; this is final, like ::ENS_EPAGINATION.
+ *
+ * @code
+ * static ens_cancel *stop;
+ * static void on_sigint(int sig) { (void)sig; ens_cancel_trigger(stop); }
+ * ...
+ * ens_iterator_options io = ENS_ITERATOR_OPTIONS_INIT;
+ * ens_cancel_new(&stop);
+ * signal(SIGINT, on_sigint);
+ * io.cancel = stop;
+ * io.timeout_ms = 120000;       // the whole walk: two minutes
+ * ens_peer_iterator_new(&it, client, &req, &io, &err);
+ * while ((st = ens_peer_iterator_next(it, &pc, &err)) == ENS_OK)
+ *     ...;
+ * if (st == ENS_ECANCELED)      // Ctrl-C
+ *     ...;
+ * @endcode
+ * examples/list_all.c stops this way on Ctrl-C.
  *
  * ## Ownership and lifetime
  * An iterator copies the request (every string and the network_ids array
@@ -144,6 +184,7 @@
 
 #include <stddef.h>
 
+#include "cancel.h"
 #include "client.h"
 #include "common.h"
 #include "types.h"
@@ -163,13 +204,18 @@ extern "C" {
  */
 #define ENS_ITERATOR_EXTRA_PAGES 100
 
-/** @brief Current version of ::ens_iterator_options (2 added `parallel`). */
-#define ENS_ITERATOR_OPTIONS_VERSION 2
+/**
+ * @brief Current version of ::ens_iterator_options (2 added `parallel`;
+ * 3 added `cancel`, `page_timeout_ms` and `timeout_ms`).
+ */
+#define ENS_ITERATOR_OPTIONS_VERSION 3
 
 /**
- * @brief Options of a walk.  Caller-owned; read only by `_new` (copied).
- * Initialise with ::ENS_ITERATOR_OPTIONS_INIT or ens_iterator_options_init();
- * fields are only ever added at the end.
+ * @brief Options of a walk.  Caller-owned; read only by `_new` (copied; the
+ * cancel token itself is borrowed).  Initialise with
+ * ::ENS_ITERATOR_OPTIONS_INIT or ens_iterator_options_init(); fields are only
+ * ever added at the end, and a structure of an older version (its `version`
+ * set to 1 or 2) is still accepted: the fields it lacks take their defaults.
  */
 typedef struct ens_iterator_options {
     unsigned int version; /**< ENS_ITERATOR_OPTIONS_VERSION; 0 or an unknown version is ::ENS_EINVAL. */
@@ -182,6 +228,18 @@ typedef struct ens_iterator_options {
         0 or 1 = one page at a time.  Values above ::ENS_ITERATOR_MAX_PARALLEL
         are ::ENS_EINVAL. */
     unsigned int parallel;
+    /** Cancellation token (version >= 3; NULL = none), borrowed: it must
+        outlive the iterator.  See "Cancellation and deadlines". */
+    const ens_cancel *cancel;
+    /** Deadline of each page's fetch, retries and backoff included, in ms
+        (version >= 3); 0 = the client's timeout_ms; negative is ::ENS_EINVAL.
+        It replaces the client's timeout for the walk's calls, as
+        ens_call_options::timeout_ms does for one call. */
+    long page_timeout_ms;
+    /** Deadline of the whole walk in ms, counted from the first `_next`
+        (version >= 3); 0 = none; negative is ::ENS_EINVAL.  See
+        "Cancellation and deadlines". */
+    long timeout_ms;
 } ens_iterator_options;
 
 /** @brief Largest ens_iterator_options::parallel accepted. */
@@ -212,7 +270,8 @@ typedef struct ens_peer_iterator ens_peer_iterator;
  * @param err    may be NULL; filled on failure.
  * @return ::ENS_OK; ::ENS_EINVAL (NULL @p out, @p client or @p req, an
  *         invalid request field, an options version of 0 or unknown, a
- *         `parallel` above ::ENS_ITERATOR_MAX_PARALLEL); ::ENS_ENOMEM.
+ *         `parallel` above ::ENS_ITERATOR_MAX_PARALLEL, a negative
+ *         `page_timeout_ms` or `timeout_ms`); ::ENS_ENOMEM.
  * Thread-safe (creates a new object).
  */
 ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client *client,
@@ -243,7 +302,10 @@ ENS_EXTERN ens_status ens_page_iterator_new(ens_page_iterator **out, ens_client 
  * @return ::ENS_OK (a page was yielded); ::ENS_ITEROVER (the walk is
  *         complete; returned again on every later call); ::ENS_EPAGINATION
  *         (final: wrong PageNumber, repeated page, page budget exhausted);
- *         ::ENS_EINVAL (NULL @p it or @p page: nothing else happens and the
+ *         ::ENS_ECANCELED (options.cancel is triggered: nothing changed,
+ *         resumable after ens_cancel_reset()); ::ENS_ETIMEOUT (a page's
+ *         fetch timed out: retryable; or the walk's timeout_ms passed:
+ *         final); ::ENS_EINVAL (NULL @p it or @p page: nothing else happens and the
  *         iterator is unchanged; or, final, the describe call refused the
  *         request); any error of ens_describe_peer_connections() (the same
  *         page is retried by the next call), including ::ENS_ENOMEM also
@@ -283,7 +345,9 @@ ENS_EXTERN ens_status ens_peer_iterator_new(ens_peer_iterator **out, ens_client 
  * @param err  may be NULL; filled when an error is returned, untouched on
  *             ::ENS_OK and ::ENS_ITEROVER.
  * @return ::ENS_OK; ::ENS_ITEROVER (the walk is complete; returned again on
- *         every later call); ::ENS_EPAGINATION (final); ::ENS_EINVAL (NULL
+ *         every later call); ::ENS_EPAGINATION (final); ::ENS_ECANCELED and
+ *         ::ENS_ETIMEOUT as for ens_page_iterator_next() (checked before an
+ *         item already fetched is yielded); ::ENS_EINVAL (NULL
  *         @p it or @p item, iterator unchanged; or final, as for
  *         ens_page_iterator_next()); any error of
  *         ens_describe_peer_connections() or ::ENS_ENOMEM (retryable: the

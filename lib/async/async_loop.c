@@ -25,7 +25,7 @@ ens_status ens__async_loop_reserve(ens__async_loop *l, size_t more)
     if (!w)
         return ENS_ENOMEM;
     l->watch = w;
-    p = ens__realloc(l->pfds, cap * sizeof(*p));
+    p = ens__realloc(l->pfds, (cap + 1) * sizeof(*p)); /* + the token's descriptor */
     if (!p)
         return ENS_ENOMEM; /* watch keeps its larger block; cap unchanged */
     l->pfds = p;
@@ -100,7 +100,19 @@ ens_status ens__async_loop_run_once(ens__async_loop *l, ens_async *engine, long 
             l->pfds[n].revents = 0;
             n++;
         }
-    rc = poll(l->pfds, (nfds_t)n, wait < 0 ? -1 : (int)(wait > INT_MAX ? INT_MAX : wait));
+    if (l->cancel) {
+        if (ens_cancel_is_triggered(l->cancel))
+            wait = 0;
+        if (l->pfds) {
+            l->pfds[n].fd = ens__cancel_fd(l->cancel);
+            l->pfds[n].events = POLLIN;
+            l->pfds[n].revents = 0;
+        } else if (wait < 0 || wait > ENS_ASYNC_CANCEL_POLL_MS) {
+            wait = ENS_ASYNC_CANCEL_POLL_MS; /* nothing recorded yet: look again soon */
+        }
+    }
+    rc = poll(l->pfds, (nfds_t)(n + (l->cancel && l->pfds ? 1 : 0)),
+              wait < 0 ? -1 : (int)(wait > INT_MAX ? INT_MAX : wait));
     if (rc < 0)
         return errno == EINTR ? ENS_OK : errno == ENOMEM ? ENS_ENOMEM : ENS_ETRANSPORT;
     /* pfds is a snapshot: the engine may change the watch list meanwhile. */

@@ -21,9 +21,13 @@ typedef struct ens__async_loop {
     size_t count, cap;
     long long due;           /* monotonic ms of the engine's timer, -1 = none */
     bool oom;                /* a descriptor could not be recorded */
+    /* A token whose trigger ends a round at once (its descriptor is polled
+       with the engine's, never handed to the engine); NULL = none.  The
+       caller decides what a triggered token means. */
+    const ens_cancel *cancel;
 } ens__async_loop;
 
-#define ENS__ASYNC_LOOP_INIT {NULL, NULL, 0, 0, -1, false}
+#define ENS__ASYNC_LOOP_INIT {NULL, NULL, 0, 0, -1, false, NULL}
 
 /* Makes room for `more` descriptors beyond those recorded, so that the
  * socket callback need not allocate.  ENS_OK or ENS_ENOMEM. */
@@ -35,7 +39,8 @@ void ens__async_loop_socket(int fd, ens_async_poll what, void *payload);
 void ens__async_loop_timer(long timeout_ms, void *payload);
 
 /* One round: waits in poll(2) for at most max_wait_ms (-1 = until a
- * descriptor is ready or the engine's timer is due), then hands what is ready
+ * descriptor is ready, the engine's timer is due or l->cancel is
+ * triggered; a round with a triggered token does not wait), then hands what is ready
  * to the engine (ens_async_socket_action() / ens_async_timeout()).
  * ENS_OK (also after EINTR), ENS_ENOMEM (a descriptor could not be recorded:
  * the engine's transfers may stall; cancel them), ENS_ETRANSPORT (poll
