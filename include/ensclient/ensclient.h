@@ -17,5 +17,6 @@
 #include "iterator.h"
 #include "replay.h"
 #include "async.h"
+#include "metrics.h"
 
 #endif /* ENSCLIENT_ENSCLIENT_H */

@@ -6,6 +6,7 @@
 #include "request/endpoint.h"
 #include "call/retry.h"
 #include "ensclient/client.h"
+#include "metrics/metrics.h" /* metrics */
 
 struct ens_client {
     ens__endpoint endpoint;
@@ -28,6 +29,7 @@ struct ens_client {
     ens_retry_fn retry_fn;
     void *retry_payload;
     ens__ratelimit ratelimit;
+    ens__metrics metrics; /* metrics: counters of every call (lib/metrics/) */
 };
 
 void ens__client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
