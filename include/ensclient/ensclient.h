@@ -18,5 +18,7 @@
 #include "replay.h"
 #include "async.h"
 #include "metrics.h"
+#include "watch.h"
+#include "wait.h"
 
 #endif /* ENSCLIENT_ENSCLIENT_H */
