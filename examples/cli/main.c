@@ -70,8 +70,13 @@ int main(int argc, char **argv)
 #endif
         return cli_exit_for(st);
     }
-    if (c.all) {
-        rc = cli_run_all(client, &c);
+    if (c.all || c.watch || c.wait_for) {
+#ifdef ENS_HAVE_MOCK
+        rc = c.watch || c.wait_for ? cli_run_watch(client, &c, mock) : cli_run_all(client, &c);
+#else
+        rc = c.watch || c.wait_for ? cli_run_watch(client, &c, NULL) : cli_run_all(client, &c);
+#endif
+        cli_print_metrics(client, &c);
         ens_client_free(client);
 #ifdef ENS_HAVE_MOCK
         ensmock_stop(mock);
@@ -83,6 +88,7 @@ int main(int argc, char **argv)
     st = ens_describe_peer_connections(client, &c.req, &resp, &err);
     if (st != ENS_OK) {
         cli_print_error(&err);
+        cli_print_metrics(client, &c);
         ens_client_free(client);
         return cli_exit_for(st);
     }
@@ -99,6 +105,7 @@ int main(int argc, char **argv)
         cli_print_table(resp, c.wide);
     }
     ens_describe_response_free(resp);
+    cli_print_metrics(client, &c);
     ens_client_free(client);
     if (fflush(stdout) != 0)
         rc = EXIT_OTHER;
