@@ -649,6 +649,46 @@ static void test_broken_walks_never_remove(void **state)
     ensmock_stop(srv);
 }
 
+/* 30 connections removed at once: the first walk confirms 16 of them by
+ * lookup (max_lookups), the next removes the 14 it missed again; each
+ * removal reported once. */
+static void test_mass_removal(void **state)
+{
+    ensmock_server *srv = ts_mock_start(NULL);
+    ens_client *c = ts_mock_client(srv, NULL);
+    recorder r;
+    runner run;
+    ens_watch *w;
+    ens_watch_stats s;
+    (void)state;
+
+    rec_init(&r);
+    w = new_watch(c, &r, 10, 100000); /* one walk per run_start */
+    run_start(&run, w);
+    wait_applied(w, 1);
+    run_stop(&run);
+    mock_remove(srv, 30);
+    run_start(&run, w);
+    wait_applied(w, 2);
+    run_stop(&run);
+    s = stats_of(w);
+    assert_int_equal(s.lookups, ENS_WATCH_DEFAULT_MAX_LOOKUPS);
+    assert_int_equal(s.removed, ENS_WATCH_DEFAULT_MAX_LOOKUPS);
+    run_start(&run, w);
+    wait_applied(w, 3);
+    run_stop(&run);
+    s = stats_of(w);
+    assert_int_equal(s.lookups, ENS_WATCH_DEFAULT_MAX_LOOKUPS); /* none more */
+    assert_int_equal(s.removed, 30);
+    assert_int_equal(rec_count(&r, ENS_WATCH_REMOVED), 30);
+    assert_int_equal(s.connections, 27);
+    assert_store_matches(w, c);
+    ens_watch_free(w);
+    rec_free(&r);
+    ens_client_free(c);
+    ensmock_stop(srv);
+}
+
 /* ---- on an event loop ------------------------------------------------------ */
 
 /* Drives the engine until the watch has applied `walks` walks (or stopped). */
@@ -813,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_drifting_pages),
         cmocka_unit_test(test_drift_replace_confirms_removals),
         cmocka_unit_test(test_broken_walks_never_remove),
+        cmocka_unit_test(test_mass_removal),
         cmocka_unit_test(test_event_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

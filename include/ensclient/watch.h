@@ -106,7 +106,8 @@ typedef enum ens_watch_event_kind {
     ENS_WATCH_REMOVED = 3,     /**< A connection is gone: `old_connection`. */
     ENS_WATCH_RESYNC = 4,      /**< Periodic re-delivery of a stored connection: `connection`
                                     (and `old_connection`, the same). */
-    ENS_WATCH_SYNCED = 5,      /**< The first complete walk has been applied (once per watch). */
+    ENS_WATCH_SYNCED = 5,      /**< The first complete walk (consistent or unsettled) has been
+                                    applied (once per watch). */
     ENS_WATCH_WALK_FAILED = 6, /**< A walk failed and changed nothing: `error`, `retry_in_ms`. */
     ENS_WATCH_WALK_DONE = 7    /**< A walk was applied: `retry_in_ms` until the next one;
                                     `error` set when it was unsettled (nothing removed). */
@@ -319,9 +320,10 @@ ENS_EXTERN void ens_watch_stop(ens_watch *w);
 ENS_EXTERN void ens_watch_free(ens_watch *w);
 
 /**
- * @brief true once a complete walk has been applied (the store then holds
- * every connection the query matched at that walk).  Thread-safe; NULL
- * gives false.
+ * @brief true once a complete walk has been applied: the store then holds
+ * every connection the query matched during that walk (when the walk was
+ * unsettled, a connection that moved onto a page already walked may be
+ * missing until a later walk).  Thread-safe; NULL gives false.
  */
 ENS_EXTERN bool ens_watch_has_synced(const ens_watch *w);
 
