@@ -49,7 +49,7 @@ echo "libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2), jansson $(pk
 echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the run)"
 
 status=0
-for b in bench_e2e bench_signer bench_parser bench_iterator bench_memory; do
+for b in bench_e2e bench_signer bench_parser bench_iterator bench_memory bench_watch; do
     echo
     echo "== $b"
     if ! "$builddir/bench/$b"; then

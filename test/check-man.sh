@@ -35,7 +35,7 @@ while read -r line; do
   fn=${line%%@*}
   page=$tmp/man3/$fn.3
   [ -f "$page" ] || fail "exported function $fn has no manual page"
-  grep -A2 '^\.SH NAME' "$page" | grep -q "$fn" || fail "$fn.3 does not name $fn"
+  awk '/^\.SH /{name = ($2 == "NAME")} name' "$page" | grep -qw -- "$fn" || fail "$fn.3 does not name $fn"
   n=$((n + 1))
 done <"$symbols"
 [ $n -gt 50 ] || fail "only $n symbols read from $symbols"

@@ -26,6 +26,16 @@ void cli_usage(FILE *f)
           "  --parallel N         with --all: fetch up to N pages at once, 1..64 (default 1);\n"
           "                       connections are still listed in page order\n"
           "\n"
+          "Watching and waiting:\n"
+          "  --watch              keep watching: one line per connection added, changed or\n"
+          "                       removed (JSON lines with --json-lines) until Ctrl-C\n"
+          "  --interval S         with --watch: seconds between walks (default 10)\n"
+          "  --wait-for STATUS    with --instance-id: wait until the connection has STATUS\n"
+          "                       (Creating, Activated, Deleting) or is gone (gone);\n"
+          "                       --timeout-ms is then the longest wait (default 600000)\n"
+          "  --metrics            print the client's counters (Prometheus text) to stderr\n"
+          "                       at exit"
+          "\n"
           "Connection:\n"
           "  --endpoint URL       https://host[:port] (default https://ens.aliyuncs.com);\n"
           "                       http://127.0.0.1:PORT for a local server\n"
@@ -97,7 +107,7 @@ int cli_parse_args(int argc, char **argv, cli *c)
 {
     enum { O_ENDPOINT = 256, O_REGION, O_INSTANCE, O_NAME, O_NETWORK, O_PAGE, O_PAGE_SIZE,
            O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS, O_JSON_LINES,
-           O_WIDE, O_VERBOSE, O_PARALLEL, O_MAX_RESPONSE };
+           O_WIDE, O_VERBOSE, O_PARALLEL, O_MAX_RESPONSE, O_WATCH, O_INTERVAL, O_WAIT_FOR, O_METRICS };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"region", required_argument, NULL, O_REGION},
@@ -119,10 +129,15 @@ int cli_parse_args(int argc, char **argv, cli *c)
         {"max-attempts", required_argument, NULL, O_MAX_ATTEMPTS},
         {"max", required_argument, NULL, O_MAX},
         {"parallel", required_argument, NULL, O_PARALLEL},
+        {"watch", no_argument, NULL, O_WATCH},
+        {"interval", required_argument, NULL, O_INTERVAL},
+        {"wait-for", required_argument, NULL, O_WAIT_FOR},
+        {"metrics", no_argument, NULL, O_METRICS},
         {NULL, 0, NULL, 0},
     };
     int o;
     long long v;
+    char *end;
     opterr = 0; /* this function words the messages */
     while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (o) {
@@ -187,6 +202,14 @@ int cli_parse_args(int argc, char **argv, cli *c)
                 return -1;
             c->parallel = (unsigned int)v;
             break;
+        case O_WATCH: c->watch = 1; break;
+        case O_INTERVAL:
+            c->interval_s = strtod(optarg, &end);
+            if (end == optarg || *end || !(c->interval_s > 0 && c->interval_s <= 86400))
+                return usage_error("--interval needs seconds, more than 0 and at most 86400");
+            break;
+        case O_WAIT_FOR: c->wait_for = optarg; break;
+        case O_METRICS: c->metrics = 1; break;
         case 'h':
         case O_HELP: cli_usage(stdout); exit(EXIT_OK);
         case ':': return usage_error("%s needs a value", argv[optind - 1]);

@@ -1,7 +1,8 @@
 /* ens-peer-connections: the command-line tool's shared declarations.  One
  * file per concern: args.c (options and --help), output.c (table and JSON),
  * width.c (display width of text), errors.c (error lines and their
- * remedies), walk.c (--all), main.c (the client, Ctrl-C and the dispatch). */
+ * remedies), walk.c (--all), watch.c (--watch, --wait-for, --metrics),
+ * main.c (the client, Ctrl-C and the dispatch). */
 #ifndef ENS_CLI_H
 #define ENS_CLI_H
 
@@ -41,6 +42,10 @@ typedef struct cli {
     long max_attempts; /* --max-attempts N (0 = library default) */
     size_t max;  /* --max N: at most N connections (0 = no limit); implies --all */
     unsigned int parallel; /* --parallel N: pages fetched at once by --all (0 = 1) */
+    int watch;             /* --watch: one line per change until Ctrl-C (watch.c) */
+    double interval_s;     /* --interval S: seconds between the watch's walks (0 = default) */
+    const char *wait_for;  /* --wait-for STATUS|gone with --instance-id (watch.c) */
+    int metrics;           /* --metrics: the client's counters on stderr at exit (watch.c) */
     const char *network_ids[MAX_NETWORK_IDS];
     ens_describe_request req;
     ens_cancel *stop; /* triggered by Ctrl-C */
@@ -96,5 +101,10 @@ int cli_print_cell(FILE *f, const char *s, int width, bool pad);
 
 /* walk.c: --all; returns the exit code. */
 int cli_run_all(ens_client *client, const cli *c);
+
+/* watch.c: --watch and --wait-for (demo: the --demo mock server, or NULL);
+ * returns the exit code.  --metrics: prints the exposition to stderr. */
+int cli_run_watch(ens_client *client, const cli *c, void *demo);
+void cli_print_metrics(const ens_client *client, const cli *c);
 
 #endif

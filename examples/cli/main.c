@@ -33,12 +33,15 @@ static int catch_interrupt(void)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
-    return sigaction(SIGINT, &sa, NULL);
+    if (sigaction(SIGINT, &sa, NULL) != 0)
+        return -1;
+    return sigaction(SIGTERM, &sa, NULL);
 }
 
 static void release_interrupt(void)
 {
     signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     ens_cancel_free(stop_token);
     stop_token = NULL;
 }
@@ -142,7 +145,16 @@ int main(int argc, char **argv)
         cli_print_error(&err);
         rc = cli_exit_for(st);
     } else {
-        rc = c.all ? cli_run_all(client, &c) : run_one(client, &c);
+#ifdef ENS_HAVE_MOCK
+        void *demo = mock;
+#else
+        void *demo = NULL;
+#endif
+        if (c.watch || c.wait_for)
+            rc = cli_run_watch(client, &c, demo);
+        else
+            rc = c.all ? cli_run_all(client, &c) : run_one(client, &c);
+        cli_print_metrics(client, &c);
         ens_client_free(client);
     }
 #ifdef ENS_HAVE_MOCK

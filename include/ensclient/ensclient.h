@@ -18,5 +18,8 @@
 #include "replay.h"
 #include "async.h"
 #include "rpc.h"
+#include "metrics.h"
+#include "watch.h"
+#include "wait.h"
 
 #endif /* ENSCLIENT_ENSCLIENT_H */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "async/async_timer.h"
 #include "transport/curl_xfer.h"
 #include "util/cancel.h"
 #include "call/call.h"
@@ -58,6 +59,7 @@ struct ens_async {
     long long host_due;    /* the timer the host has armed, -1 = none */
     unsigned int depth;    /* > 0 while engine code runs (callbacks, nested calls) */
     bool closing;
+    ens__async_timer *timers; /* armed internal timers (async_timer.h), unordered */
 };
 
 /* ---- list ------------------------------------------------------------- */
@@ -323,12 +325,16 @@ static void update_timer(ens_async *a)
     ens_async_call *c;
     long long next = a->curl_due, now = ens__now_ms();
     bool tokens = false;
+    ens__async_timer *t;
     for (c = a->head; c; c = c->next) {
         if (c->call.cancel)
             tokens = true;
         if (!c->in_xfer && c->due >= 0 && (next < 0 || c->due < next))
             next = c->due;
     }
+    for (t = a->timers; t; t = t->next)
+        if (next < 0 || t->due < next)
+            next = t->due;
     if (!tokens)
         a->token_due = -1;
     else if (a->token_due < 0)
@@ -339,6 +345,53 @@ static void update_timer(ens_async *a)
         return;
     a->host_due = next;
     a->timer_fn(next < 0 ? -1L : (long)(next > now ? next - now : 0), a->payload);
+}
+
+/* ---- internal timers (async_timer.h) ---------------------------------- */
+
+void ens__async_timer_disarm(ens__async_timer *t)
+{
+    ens_async *a = t->engine;
+    if (!a)
+        return;
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        a->timers = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+    t->engine = NULL;
+}
+
+void ens__async_timer_arm(ens_async *a, ens__async_timer *t, long ms, ens__async_timer_fn fire)
+{
+    ens__async_timer_disarm(t);
+    t->due = ens__now_ms() + (ms > 0 ? ms : 0);
+    t->fire = fire;
+    t->engine = a;
+    t->prev = NULL;
+    t->next = a->timers;
+    if (a->timers)
+        a->timers->prev = t;
+    a->timers = t;
+    if (a->depth == 0)
+        update_timer(a);
+}
+
+ens_client *ens__async_client(const ens_async *a) { return a->client; }
+
+/* Fires one timer that is due; false when none is. */
+static bool fire_due_timer(ens_async *a, long long now)
+{
+    ens__async_timer *t;
+    for (t = a->timers; t; t = t->next)
+        if (t->due <= now) {
+            ens__async_timer_disarm(t);
+            t->fire(t);
+            return true;
+        }
+    return false;
 }
 
 /* Runs every step that is due, then re-arms the host's timer. */
@@ -352,8 +405,11 @@ static void process(ens_async *a)
         for (c = a->head; c; c = c->next)
             if (needs_step(c, now))
                 break;
-        if (!c)
-            break;
+        if (!c) {
+            if (!fire_due_timer(a, now))
+                break;
+            continue; /* the timer's callback may have started calls: rescan */
+        }
         step(c); /* may run callbacks that start or cancel calls: rescan */
     }
     a->depth--;
@@ -433,6 +489,8 @@ ENS_EXTERN void ens_async_free(ens_async *engine)
     engine->depth++;
     while (engine->head)
         cancel_call(engine->head, ": the engine was freed");
+    while (engine->timers)
+        ens__async_timer_disarm(engine->timers);
     curl_multi_cleanup(engine->multi);
     engine->depth--;
     if (engine->host_due >= 0)

@@ -41,6 +41,7 @@ static ens__call_step finish(ens__call *c, ens_status st)
     c->e.attempts = c->attempt;
     if (st != ENS_OK)
         ens__client_log(c->client, ENS_LOG_ERROR, "%s: %s", c->op->action, c->e.description);
+    ens__metrics_call_done(&c->client->metrics, st, ens__now_ms() - c->start); /* metrics */
     return ENS__CALL_DONE;
 }
 
@@ -62,6 +63,7 @@ static ens__call_step send_now(ens__call *c, long remaining, long *ms)
 {
     c->attempt++;
     ens_error_init(&c->e);
+    ens__metrics_attempt(&c->client->metrics); /* metrics */
     c->phase = ENS__CALL_SENDING;
     *ms = remaining;
     return ENS__CALL_SEND;
@@ -131,6 +133,7 @@ void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response
 
     if (c->phase != ENS__CALL_SENDING)
         return;
+    ens__metrics_answer(&client->metrics, st, &c->e, resp); /* metrics */
     c->st = st;
     if (st == ENS_OK) {
         char summary[512];
@@ -151,6 +154,7 @@ void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response
         /* The STS token expired or was revoked: drop cached credentials,
            fetch fresh ones and try once more, at once. */
         c->refreshed = true;
+        ens__metrics_retry(&client->metrics, st, &c->e, true); /* metrics */
         ens_credentials_provider_invalidate(client->credentials);
         ens__client_log(client, ENS_LOG_INFO, "%s: %s; refreshing the credentials and retrying once",
                         c->op->action, c->e.code);
@@ -180,6 +184,7 @@ void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response
                     c->op->action, c->attempt, client->max_attempts, wait, c->e.description);
     c->wait_ms = wait;
     c->phase = ENS__CALL_RETRY;
+    ens__metrics_retry(&client->metrics, st, &c->e, false); /* metrics */
 }
 
 void ens__call_cancel(ens__call *c, const char *why)
@@ -206,6 +211,8 @@ ens_status ens__call_refuse(ens_client *client, const ens__rpc_op *op, ens_statu
     e->attempts = 0;
     if (client)
         ens__client_log(client, ENS_LOG_ERROR, "%s: %s", op->action, e->description);
+    if (client)
+        ens__metrics_call_done(&client->metrics, st, 0); /* metrics */
     if (err)
         *err = *e;
     return st;

@@ -6,6 +6,7 @@
 #include "request/endpoint.h"
 #include "call/retry.h"
 #include "ensclient/client.h"
+#include "metrics/metrics.h" /* metrics */
 
 struct ens_client {
     ens__endpoint endpoint;
@@ -29,6 +30,7 @@ struct ens_client {
     void *retry_payload;
     ens__ratelimit ratelimit;
     bool allow_insecure_http;
+    ens__metrics metrics; /* metrics: counters of every call (lib/metrics/) */
 };
 
 /* ENS_OK when the client may send signed requests to ep: https, a loopback

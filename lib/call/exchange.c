@@ -160,6 +160,7 @@ ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_plan *plan, long 
     x->http.timeout_ms = budget_ms;
     x->http.max_response_bytes = c->max_response_bytes;
     x->http.cancel = cancel;
+    ens__metrics_sent(&c->metrics, &x->http); /* metrics */
     log_request(c, plan, x->signable);
     return ENS_OK;
 }

@@ -97,6 +97,8 @@ static enum MHD_Result send_reply(reqctx *c)
     MHD_destroy_response(resp);
 
     pthread_mutex_lock(&srv->lock);
+    if (!truncated)
+        srv->stats.body_bytes += len;
     if (c->status >= 0 && c->status < ENSMOCK_STATUS_MAX)
         srv->stats.http_status[c->status]++;
     if (c->status == 200)
@@ -393,6 +395,7 @@ static int keep_raw_body(ensmock_server *srv, char *raw)
 
 static void free_server(ensmock_server *srv)
 {
+    mock_churn_free(srv->churn);
     for (size_t i = 0; i < srv->nraw; i++)
         free(srv->raw_bodies[i]);
     free(srv->raw_bodies);
@@ -503,6 +506,10 @@ int ensmock_start(const ensmock_options *opts, ensmock_server **out)
     rc = load_data(srv, opts);
     if (rc != ENSMOCK_OK)
         goto fail;
+    if (!(srv->churn = mock_churn_new(srv))) {
+        rc = ENSMOCK_ERR_NOMEM;
+        goto fail;
+    }
 
     if (opts->tls_cert_file) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
@@ -579,7 +586,7 @@ const char *ensmock_url(const ensmock_server *srv)
 
 size_t ensmock_data_count(const ensmock_server *srv)
 {
-    return srv ? json_array_size(srv->data) : 0;
+    return srv ? mock_churn_data_count((ensmock_server *)srv) : 0;
 }
 
 void ensmock_stats_get(const ensmock_server *srv, ensmock_stats *out)

@@ -147,6 +147,8 @@ typedef struct ensmock_stats {
     unsigned long unknown_key;      /* InvalidAccessKeyId.NotFound */
     unsigned long nonce_reused;     /* SignatureNonceUsed */
     unsigned long timestamp_rejected; /* InvalidTimeStamp.* */
+    unsigned long long body_bytes;  /* reply body bytes of the replies sent
+                                       whole (truncated ones left out) */
 } ensmock_stats;
 
 /* Return codes of ensmock_start() / ensmock_set_faults(). */
@@ -188,6 +190,69 @@ int ensmock_set_faults(ensmock_server *srv, const ensmock_faults *faults);
 /* Stop (interrupts pending delays, closes every connection) and free.
  * NULL is a no-op. */
 void ensmock_stop(ensmock_server *srv);
+
+/*
+ * A changing data set (mock_churn.c), for tests of code that follows the
+ * data over time (watches, waits).  Steps change the data set while the
+ * server runs: a step adds a connection (Status "Creating", at a random
+ * position), advances one ("Creating" -> "Activated" -> "Deleting"), or
+ * removes one.  Steps come at a pace (a time interval, and/or every N list
+ * requests, "list request" meaning a DescribeNetworkPeerConnections request
+ * answered 200), or one at a time from ensmock_churn_step().  Every change is
+ * recorded in a journal (ensmock_churn_journal()) in the order it was made.
+ * Drift moves connections between pages while a client walks them, without
+ * changing the set: on every drift_every-th list request for a page > 1
+ * (without an InstanceId filter), alternately the last connection moves to
+ * the front (the following ones shift one place later: a walker meets the
+ * last connection of each page again on the next page, and misses the moved
+ * one) and the first moves to the end (the others shift one place earlier:
+ * a walker misses the first connection of each later page).  With
+ * drift_replace, a drift removes the first connection and adds a new one at
+ * the end instead (two journaled changes; TotalCount stays the same).
+ */
+typedef enum ensmock_change_kind {
+    ENSMOCK_CHANGE_ADDED = 1,
+    ENSMOCK_CHANGE_STATUS = 2,  /* status is the new Status */
+    ENSMOCK_CHANGE_REMOVED = 3,
+    ENSMOCK_CHANGE_MOVED = 4    /* a drift: position only, not a change of the set */
+} ensmock_change_kind;
+
+typedef struct ensmock_change {
+    unsigned long seq;          /* 1, 2, ... in the order the changes were made */
+    ensmock_change_kind kind;
+    char instance_id[64];
+    char status[16];            /* the Status after the change; "" when removed */
+    unsigned long request;      /* list requests served before the change */
+} ensmock_change;
+
+typedef struct ensmock_churn {
+    unsigned long seed;          /* random choices; 0 = 1 */
+    long interval_ms;            /* one step every interval_ms (a thread of the server); 0 = none */
+    unsigned every_requests;     /* one step before every N-th list request (counted
+                                    from ensmock_set_churn()); 0 = none */
+    unsigned add_weight, remove_weight, status_weight; /* odds of each kind; all 0 = 1, 1, 2 */
+    unsigned long max_steps;     /* steps made by the pace, at most; 0 = no limit */
+    unsigned long settle_requests; /* a connection changed is not changed again until this
+                                      many list requests have been served since */
+    size_t min_connections;      /* removals stop at this many connections */
+    size_t max_connections;      /* additions stop at this many; 0 = no limit */
+    unsigned drift_every;        /* see above (counted from ensmock_set_churn()); 0 = no drift */
+    bool drift_replace;          /* see above */
+} ensmock_churn;
+
+/* Sets (or replaces) the churn; NULL stops it (the data set stays as it is,
+ * the journal is kept).  ENSMOCK_OK, ENSMOCK_ERR_INVALID (negative interval),
+ * ENSMOCK_ERR_NOMEM. */
+int ensmock_set_churn(ensmock_server *srv, const ensmock_churn *churn);
+
+/* Makes one step now (the weights and limits of the churn set last, or the
+ * defaults); thread-safe.  ENSMOCK_OK, or ENSMOCK_ERR_INVALID when no
+ * connection could change (none eligible), ENSMOCK_ERR_NOMEM. */
+int ensmock_churn_step(ensmock_server *srv);
+
+/* Copies the first min(cap, count) journal entries to out (may be NULL when
+ * cap is 0) and returns how many the journal holds.  Thread-safe. */
+size_t ensmock_churn_journal(const ensmock_server *srv, ensmock_change *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -121,9 +121,11 @@ void mock_describe(reqctx *c)
             mock_log(srv, "  ignoring malformed parameter \"%s\"", p->name);
     }
 
+    mock_churn_begin(c); /* the data set may change between requests */
     size_t total = json_array_size(srv->data);
     size_t *idx = total ? malloc(total * sizeof *idx) : NULL;
     if (total && !idx) {
+        mock_churn_end(srv);
         free(nets);
         mock_set_error(c, 500, "InternalError", "Out of memory.");
         return;
@@ -166,6 +168,7 @@ void mock_describe(reqctx *c)
                                : synthetic_entry((size_t)i);
         json_array_append_new(list, e);
     }
+    mock_churn_end(srv);
     free(idx);
 
     char pn[24], ps[24], tc[24];

@@ -7,8 +7,9 @@
  *
  * Threading: libmicrohttpd runs one thread per connection plus a listening
  * thread.  Everything shared and mutable (counters, faults, nonce set) is
- * guarded by srv->lock; the data set and the key list are read-only after
- * ensmock_start(). */
+ * guarded by srv->lock; the key list is read-only after ensmock_start(); the
+ * data set changes only under mock_churn.c's lock (readers hold
+ * mock_churn_begin() .. mock_churn_end()). */
 #ifndef ENSMOCK_INTERNAL_H
 #define ENSMOCK_INTERNAL_H
 
@@ -94,6 +95,7 @@ struct ensmock_server {
     char **raw_bodies; /* every raw_body ever set, freed at stop (requests in
                           flight may still read an older one) */
     size_t nraw;
+    struct mock_churn *churn; /* the changing data set (mock_churn.c) */
 };
 
 typedef struct req_state {
@@ -153,5 +155,14 @@ bool mock_authenticate(reqctx *c);
 
 /* mock_describe.c: answers DescribeNetworkPeerConnections into c. */
 void mock_describe(reqctx *c);
+
+/* mock_churn.c: the changing data set.  begin: a list request is about to
+ * read srv->data (the churn's pace and drift run first); it may read until
+ * end.  NULL from mock_churn_new() means out of memory. */
+struct mock_churn *mock_churn_new(ensmock_server *srv);
+void mock_churn_free(struct mock_churn *ch);
+void mock_churn_begin(reqctx *c);
+void mock_churn_end(ensmock_server *srv);
+size_t mock_churn_data_count(ensmock_server *srv);
 
 #endif
