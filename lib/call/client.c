@@ -186,3 +186,11 @@ fail:
     ens_client_free(c);
     return st;
 }
+
+ENS_EXTERN ens_status ens_client_metrics(const ens_client *client, ens_metrics *out)
+{
+    if (!client || !out || out->version == 0 || out->version > ENS_METRICS_VERSION)
+        return ENS_EINVAL;
+    ens__metrics_read(&client->metrics, out);
+    return ENS_OK;
+}

@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-#include "call/client_internal.h"
 
 #define ADD(field, n) atomic_fetch_add_explicit(&(field), (uint64_t)(n), memory_order_relaxed)
 #define GET(field) atomic_load_explicit(&(field), memory_order_relaxed)
@@ -81,15 +80,13 @@ ENS_EXTERN void ens_metrics_init(ens_metrics *m)
     m->version = ENS_METRICS_VERSION;
 }
 
-ENS_EXTERN ens_status ens_client_metrics(const ens_client *client, ens_metrics *out)
+void ens__metrics_read(const ens__metrics *cm, ens_metrics *out)
 {
-    ens__metrics *m;
+    /* reading an atomic needs a non-const object; the counters are not
+       changed here */
+    ens__metrics *m = (ens__metrics *)cm;
     uint64_t cumulative = 0;
     size_t i;
-    if (!client || !out || out->version == 0 || out->version > ENS_METRICS_VERSION)
-        return ENS_EINVAL;
-    /* the counters are written through a const client: they are not its state */
-    m = (ens__metrics *)&client->metrics;
     out->calls = GET(m->calls);
     out->calls_failed = GET(m->calls_failed);
     out->attempts = GET(m->attempts);
@@ -105,7 +102,6 @@ ENS_EXTERN ens_status ens_client_metrics(const ens_client *client, ens_metrics *
         out->latency_buckets[i] = cumulative;
     }
     out->latency_sum_ms = GET(m->latency_sum_ms);
-    return ENS_OK;
 }
 
 ENS_EXTERN long ens_metrics_latency_bound_ms(size_t bucket)

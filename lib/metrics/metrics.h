@@ -22,6 +22,10 @@ typedef struct ens__metrics {
     _Atomic uint64_t latency[ENS_METRICS_LATENCY_BUCKETS];
 } ens__metrics;
 
+/* Copies the counters into out (whose version the caller checked): the
+ * latency buckets made cumulative, as ens_metrics documents. */
+void ens__metrics_read(const ens__metrics *m, ens_metrics *out);
+
 /* A call ended with st after ms milliseconds (0 for a refused call). */
 void ens__metrics_call_done(ens__metrics *m, ens_status st, long long ms);
 
