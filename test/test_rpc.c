@@ -9,67 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "async/async_loop.h"
 #include "support/mock.h"
 
-/* ---- drivers -------------------------------------------------------------- */
-
-typedef struct rpc_box {
-    int calls;
-    ens_status st;
-    ens_rpc_response *resp;
-    ens_error err;
-} rpc_box;
-
-static void on_rpc_done(ens_async_call *call, ens_status st, ens_rpc_response *resp, const ens_error *err,
-                        void *user)
-{
-    rpc_box *b = user;
-    (void)call;
-    b->calls++;
-    b->st = st;
-    b->resp = resp;
-    b->err = *err;
-}
-
-/* ens_rpc_call_async() driven to its end by a poll(2) loop, with the
- * blocking call's contract. */
-static ens_status rpc_async(ens_client *c, const ens_rpc_request *req, ens_rpc_response **out, ens_error *err)
-{
-    ens__async_loop loop = ENS__ASYNC_LOOP_INIT;
-    ens_async_options ao = ENS_ASYNC_OPTIONS_INIT;
-    ens_async *a = NULL;
-    rpc_box b;
-    ens_status st;
-    memset(&b, 0, sizeof(b));
-    ao.socket_fn = ens__async_loop_socket;
-    ao.timer_fn = ens__async_loop_timer;
-    ao.payload = &loop;
-    assert_int_equal(ens_async_new(&a, c, &ao, NULL), ENS_OK);
-    st = ens_rpc_call_async(a, req, NULL, on_rpc_done, &b, NULL, err);
-    while (st == ENS_OK && ens_async_pending(a) > 0)
-        assert_int_equal(ens__async_loop_run_once(&loop, a, -1), ENS_OK);
-    ens_async_free(a);
-    ens__async_loop_free(&loop);
-    if (st != ENS_OK) {
-        assert_int_equal(b.calls, 0);
-        return st;
-    }
-    assert_int_equal(b.calls, 1);
-    assert_int_equal(b.err.status, b.st);
-    if (b.st == ENS_OK) {
-        *out = b.resp;
-        return ENS_OK;
-    }
-    assert_null(b.resp);
-    *err = b.err;
-    return b.st;
-}
-
-static ens_status rpc(bool async, ens_client *c, const ens_rpc_request *req, ens_rpc_response **out,
+static ens_status rpc(int async, ens_client *c, const ens_rpc_request *req, ens_rpc_response **out,
                       ens_error *err)
 {
-    return async ? rpc_async(c, req, out, err) : ens_rpc_call(c, req, NULL, out, err);
+    return ts_rpc_by(async ? TS_ASYNC : TS_BLOCKING, c, req, NULL, out, err);
 }
 
 static ens_rpc_request request(const char *action, const char *version, const ens_rpc_param *p, size_t n)
@@ -553,7 +498,7 @@ static void test_refusals(void **state)
     assert_int_equal(ens_rpc_call(NULL, &req, NULL, &resp, &err), ENS_EINVAL);
     assert_int_equal(ens_rpc_call(c, NULL, NULL, &resp, &err), ENS_EINVAL);
     assert_int_equal(ens_rpc_call(c, &req, NULL, NULL, &err), ENS_EINVAL);
-    assert_int_equal(ens_rpc_call_async(NULL, &req, NULL, on_rpc_done, NULL, NULL, &err), ENS_EINVAL);
+    assert_int_equal(ens_rpc_call_async(NULL, &req, NULL, NULL, NULL, NULL, &err), ENS_EINVAL);
     {
         ens_call_options co = ENS_CALL_OPTIONS_INIT;
         co.timeout_ms = -1;

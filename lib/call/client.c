@@ -41,9 +41,14 @@ ens_status ens__client_endpoint_allowed(const ens_client *c, const ens__endpoint
 {
     if (ep->https || ep->loopback || c->allow_insecure_http)
         return ENS_OK;
-    return ens__error_set(err, ENS_EINVAL,
-                          "invalid argument: plain http to a host that is not loopback would expose "
-                          "credentials; use https or set allow_insecure_http");
+    ens__error_set(err, ENS_EINVAL,
+                   "invalid argument: plain http to a host that is not loopback would expose credentials "
+                   "(%s)",
+                   ep->base);
+    ens__error_remedy(err, NULL, "allow_insecure_http",
+                      "use https:// or a loopback host, or set allow_insecure_http if the network is "
+                      "trusted");
+    return ENS_EINVAL;
 }
 
 static void release_owned(const ens_client_options *opts)

@@ -1,8 +1,8 @@
 /* Scaffolding shared by the tests under test/ (not part of the library):
  * fixture files and scratch directories, a pinned clock and nonce source, a
  * capturing log callback, an allocator that fails on request, client
- * builders and a loopback HTTP server.  The mock server's part is in
- * mock.h beside this file.
+ * builders, both drivers of a call and a loopback HTTP server.  The mock
+ * server's part is in mock.h beside this file.
  *
  * "Fails the test" below means a cmocka failure: call those functions from a
  * running test (outside one, cmocka prints the failure and exits non-zero).
@@ -214,6 +214,28 @@ ens_status ts_cassette_client_try(ens_client **out, ens_replay **replay, const c
 /* As ts_cassette_client_try(); fails the test when the cassette cannot be
  * loaded or the client made. */
 ens_client *ts_cassette_client(const char *name, ens_replay **replay, const ts_client_options *o);
+
+/* ---- the two drivers of a call (drivers.c) ------------------------------- */
+
+/* The blocking call, or the event-loop engine driven to the call's end by a
+ * poll(2) loop on the calling thread. */
+typedef enum ts_driver { TS_BLOCKING, TS_ASYNC } ts_driver;
+
+/* ens_async_describe() / ens_rpc_call_async() on a new engine of c, run to
+ * completion, with the blocking call's contract: *out set on ENS_OK, err
+ * (may be NULL) filled otherwise; a call refused at its start returns what
+ * the start returned.  Fails the test when the completion callback does not
+ * run exactly once, or runs with a status its details disagree with. */
+ens_status ts_describe_async(ens_client *c, const ens_describe_request *req, const ens_call_options *co,
+                             ens_describe_response **out, ens_error *err);
+ens_status ts_rpc_async(ens_client *c, const ens_rpc_request *req, const ens_call_options *co,
+                        ens_rpc_response **out, ens_error *err);
+
+/* The call through driver d. */
+ens_status ts_describe_by(ts_driver d, ens_client *c, const ens_describe_request *req,
+                          const ens_call_options *co, ens_describe_response **out, ens_error *err);
+ens_status ts_rpc_by(ts_driver d, ens_client *c, const ens_rpc_request *req, const ens_call_options *co,
+                     ens_rpc_response **out, ens_error *err);
 
 /* ---- a loopback HTTP server (loopback.c) --------------------------------- */
 
