@@ -168,6 +168,12 @@ typedef enum ens_log_level {
  * @brief Log callback.  @p message is a NUL-terminated line without a trailing
  * newline, valid only during the call, and never contains a secret.  It may be
  * called from any thread that uses the client, concurrently.
+ *
+ * One call is one line, whatever a server or a caller put in the text it
+ * shows (a RequestId, a header, a service message): control characters are
+ * written as escapes (`\n`, `\r`, `\t`, `\xNN` for the other C0 controls,
+ * DEL and bytes that are not UTF-8, `\uNNNN` for C1 controls, U+2028 and
+ * U+2029), and a line longer than 1023 bytes is cut, with "..." at its end.
  */
 typedef void (*ens_log_fn)(void *payload, ens_log_level level, const char *message);
 
