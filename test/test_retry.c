@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "async/async_loop.h"
+#include "call/retry.h"
 #include "ensclient/ensclient.h"
 #include "wire_server.h"
 
@@ -293,6 +294,10 @@ static double now_ms(void)
     return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
 }
 
+/* How far past its deadline a call may end: scheduling and the wire, on a
+ * loaded machine.  Far below any backoff or Retry-After the tests use. */
+#define DEADLINE_MARGIN_MS 250.0
+
 static void test_retryable_then_success(void **state)
 {
     script s = {.count = 4,
@@ -489,7 +494,10 @@ static void test_deadline_bounds_all_attempts(void **state)
     }
     assert_true(err.attempts >= 2);
     assert_true(err.attempts < MAX_STEPS);
-    assert_true(took < 3000.0);
+    /* the deadline, plus the 40 ms a scripted answer takes whatever its
+       budget (the blocking call's transport ignores it) */
+    if (took > 300.0 + 40.0 + DEADLINE_MARGIN_MS)
+        fail_msg("a 300 ms call took %.0f ms", took);
     /* each attempt gets only what is left of the deadline (seen by the
        transport; over the wire it is libcurl's own timeout, and test_call
        checks the budget the engine hands to either driver) */
@@ -497,6 +505,40 @@ static void test_deadline_bounds_all_attempts(void **state)
         assert_true(s.timeouts[0] <= 300);
         assert_true(s.timeouts[1] < s.timeouts[0]);
     }
+    ens_client_free(c);
+}
+
+/* One deadline for all attempts and waits: a server that asks for a wait
+ * longer than what is left of the deadline gets no retry, and the call ends
+ * by its deadline instead of sleeping past it; a wait that fits is made. */
+static void test_retry_after_beyond_the_deadline(void **state)
+{
+    script s = {.count = 3, .steps = {{503, unavailable, "3"}, {503, unavailable, "0.25"}, {200, ok_body}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    double t0, took;
+    (void)state;
+    o.timeout_ms = 400;
+    o.retry_base_delay_ms = 1;
+    o.retry_max_delay_ms = 60000; /* the cap is not what stops it */
+    c = make(&s, &o);
+    t0 = now_ms();
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    took = now_ms() - t0;
+    assert_int_equal(s.sends, 1);
+    assert_int_equal(err.attempts, 1);
+    assert_non_null(strstr(err.description, "(after 1 attempt, the deadline leaving no time for another)"));
+    if (took > 400.0 + DEADLINE_MARGIN_MS)
+        fail_msg("a 400 ms call took %.0f ms", took);
+    /* 250 ms asked, 400 ms deadline: waited, retried, done in time */
+    t0 = now_ms();
+    assert_int_equal(call(c, &err), ENS_OK);
+    took = now_ms() - t0;
+    assert_int_equal(s.sends, 3);
+    assert_true(took >= 245.0);
+    if (took > 400.0 + DEADLINE_MARGIN_MS)
+        fail_msg("a 400 ms call took %.0f ms", took);
     ens_client_free(c);
 }
 
@@ -623,7 +665,7 @@ static void test_rate_limit(void **state)
     assert_int_equal(call(c, &err), ENS_OK);
     t0 = now_ms();
     assert_int_equal(call(c, &err), ENS_ETIMEOUT);
-    assert_true(now_ms() - t0 < 5000.0);
+    assert_true(now_ms() - t0 < 200.0 + DEADLINE_MARGIN_MS); /* refused at once, never waited */
     assert_int_equal(s.sends, 1);
     ens_client_free(c);
 }
@@ -799,6 +841,125 @@ static void test_drivers_log_alike(void **state)
     }
 }
 
+/* ---- the backoff on its own, with a pinned random source ---------------- */
+
+/* A random source that answers as told and records what it was asked. */
+typedef struct pinned {
+    enum { LOWEST, HIGHEST, XORSHIFT } mode;
+    uint64_t state;
+    uint32_t last_upper;
+    unsigned long draws;
+} pinned;
+
+static uint32_t pinned_uniform(void *payload, uint32_t upper)
+{
+    pinned *p = payload;
+    p->last_upper = upper;
+    p->draws++;
+    if (p->mode == LOWEST)
+        return 0;
+    if (p->mode == HIGHEST)
+        return upper - 1;
+    /* xorshift64*: reproducible and uniform enough for these bounds */
+    p->state ^= p->state >> 12;
+    p->state ^= p->state << 25;
+    p->state ^= p->state >> 27;
+    return (uint32_t)(((p->state * 2685821657736338717ULL) >> 32) % upper);
+}
+
+static int unpin_random(void **state)
+{
+    (void)state;
+    ens__retry_set_random(NULL, NULL);
+    return 0;
+}
+
+/* Growth by attempt: the ceiling doubles from the base until the cap, and
+ * the jitter is drawn over [0, ceiling] (the source is asked for
+ * ceiling + 1 values). */
+static void test_backoff_growth_and_cap(void **state)
+{
+    pinned p = {HIGHEST, 0, 0, 0};
+    ens_http_response *none = NULL;
+    long want = 100;
+    unsigned a;
+    (void)state;
+    assert_int_equal(ens_http_response_new(&none, 0), ENS_OK);
+    ens__retry_set_random(pinned_uniform, &p);
+    for (a = 1; a <= 10; a++, want *= 2) {
+        assert_int_equal(ens__retry_delay_ms(a, 100, 100000, none), want);
+        assert_int_equal(p.last_upper, (uint32_t)want + 1);
+    }
+    /* the cap: reached and never passed, however many attempts */
+    assert_int_equal(ens__retry_delay_ms(6, 200, 5000, none), 5000); /* 200 * 32 = 6400 */
+    assert_int_equal(p.last_upper, 5001);
+    for (a = 7; a < 200; a += 7)
+        assert_int_equal(ens__retry_delay_ms(a, 200, 5000, none), 5000);
+    assert_int_equal(ens__retry_delay_ms(64, 1L << 29, (1L << 30) + 3, none), (1L << 30) + 3);
+    /* full jitter: the floor is 0 */
+    p.mode = LOWEST;
+    for (a = 1; a <= 10; a++)
+        assert_int_equal(ens__retry_delay_ms(a, 100, 100000, none), 0);
+    /* nothing to draw from a zero base */
+    p.draws = 0;
+    assert_int_equal(ens__retry_delay_ms(3, 0, 5000, none), 0);
+    assert_int_equal(p.draws, 0);
+    ens_http_response_free(none);
+}
+
+/* A server's Retry-After raises the wait, the cap still bounds it. */
+static void test_backoff_retry_after(void **state)
+{
+    pinned p = {LOWEST, 0, 0, 0};
+    ens_http_response *r = NULL;
+    (void)state;
+    assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+    assert_int_equal(ens_http_response_add_header(r, "Retry-After", 11, "2", 1), ENS_OK);
+    ens__retry_set_random(pinned_uniform, &p);
+    assert_int_equal(ens__retry_delay_ms(1, 100, 10000, r), 2000);
+    assert_int_equal(ens__retry_delay_ms(1, 100, 1500, r), 1500);
+    p.mode = HIGHEST;
+    assert_int_equal(ens__retry_delay_ms(8, 100, 10000, r), 10000); /* the jitter above it wins */
+    ens_http_response_free(r);
+}
+
+/* The jitter's spread: uniform over [0, ceiling] at every attempt. */
+static void test_backoff_jitter_spread(void **state)
+{
+    enum { SAMPLES = 40000, BINS = 10 };
+    pinned p = {XORSHIFT, 0x9E3779B97F4A7C15ULL, 0, 0};
+    ens_http_response *none = NULL;
+    unsigned a;
+    (void)state;
+    assert_int_equal(ens_http_response_new(&none, 0), ENS_OK);
+    ens__retry_set_random(pinned_uniform, &p);
+    for (a = 1; a <= 5; a++) {
+        const long ceiling = 100L << (a - 1);
+        unsigned long bins[BINS] = {0};
+        double sum = 0, mean;
+        long lo = ceiling, hi = 0;
+        int i;
+        for (i = 0; i < SAMPLES; i++) {
+            long d = ens__retry_delay_ms(a, 100, 100000, none);
+            assert_true(d >= 0 && d <= ceiling);
+            sum += (double)d;
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+            bins[d * BINS / (ceiling + 1)]++;
+        }
+        mean = sum / SAMPLES;
+        /* the mean of U[0, c] is c/2; the extremes are reached */
+        if (mean < 0.48 * (double)ceiling || mean > 0.52 * (double)ceiling)
+            fail_msg("attempt %u: mean %.1f for a ceiling of %ld", a, mean, ceiling);
+        assert_true(lo <= ceiling / 50);
+        assert_true(hi >= ceiling - ceiling / 50);
+        for (i = 0; i < BINS; i++)
+            if (bins[i] < SAMPLES / BINS * 9 / 10 || bins[i] > SAMPLES / BINS * 11 / 10)
+                fail_msg("attempt %u: tenth %d holds %lu of %d draws", a, i, bins[i], SAMPLES);
+    }
+    ens_http_response_free(none);
+}
+
 int main(void)
 {
 /* Each scenario once per driver. */
@@ -815,12 +976,16 @@ int main(void)
         BOTH(test_retry_callback_can_stop),
         BOTH(test_retry_after_honoured_within_cap),
         BOTH(test_deadline_bounds_all_attempts),
+        BOTH(test_retry_after_beyond_the_deadline),
         BOTH(test_per_call_deadline),
         BOTH(test_cancel_during_backoff_and_during_send),
         BOTH(test_rate_limit),
         cmocka_unit_test(test_bad_retry_options),
         BOTH(test_expired_token_refreshes_once),
         cmocka_unit_test_teardown(test_drivers_log_alike, stop_wire),
+        cmocka_unit_test_teardown(test_backoff_growth_and_cap, unpin_random),
+        cmocka_unit_test_teardown(test_backoff_retry_after, unpin_random),
+        cmocka_unit_test_teardown(test_backoff_jitter_spread, unpin_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
