@@ -53,23 +53,38 @@ static void test_bounded(void **state)
     /* and what fits exactly is not cut */
     assert_int_equal(ens__log_line(out, sizeof(out), "aaaaaaaa\xe7\x8c\xab"), 11);
     assert_string_equal(out, "aaaaaaaa\xe7\x8c\xab");
-    for (i = 0; i < sizeof(in) - 1; i += 4)
+    for (i = 0; i + 4 < sizeof(in); i += 4)
         memcpy(in + i, "\x1b\n\r\x07", 4);
+    in[i] = '\0';
     assert_true(ens__log_line(out, sizeof(out), in) <= 15);
 }
 
 /* ---- hostile answers, both drivers ---------------------------------------- */
 
+/* The reply to send; set under the lock (the server reads it on its own
+ * thread), each reply in a buffer of its own. */
 typedef struct hostile {
+    pthread_mutex_t lock;
     const char *reply;
 } hostile;
 
 static void answer(void *ctx, int fd, const char *request, size_t len)
 {
     hostile *h = ctx;
+    const char *reply;
     (void)request;
     (void)len;
-    ts_send_all(fd, h->reply, strlen(h->reply));
+    pthread_mutex_lock(&h->lock);
+    reply = h->reply;
+    pthread_mutex_unlock(&h->lock);
+    ts_send_all(fd, reply, strlen(reply));
+}
+
+static void reply_with(hostile *h, const char *reply)
+{
+    pthread_mutex_lock(&h->lock);
+    h->reply = reply;
+    pthread_mutex_unlock(&h->lock);
 }
 
 /* Every captured line is one safe line: no control byte, no C1 control, no
@@ -103,8 +118,9 @@ static void test_hostile_server_text(void **state)
     static const char err_body[] =
         "{\"RequestId\":\"E\\n" FAKE "\",\"Code\":\"InvalidParameter\\u001b]0;pwned\\u0007\","
         "\"Message\":\"line one\\r\\n" FAKE "\\u2028tail\"}";
-    char reply[2048], endpoint[64];
-    hostile h;
+    static char ok_reply[2048], err_reply[2048];
+    char endpoint[64];
+    hostile h = {PTHREAD_MUTEX_INITIALIZER, ""};
     ts_http_server *srv = ts_http_start(answer, &h);
     ts_log log = TS_LOG_INIT;
     ens_client *c;
@@ -116,23 +132,24 @@ static void test_hostile_server_text(void **state)
     snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", (unsigned)ts_http_port(srv));
     c = ts_client(&(ts_client_options){.key_id = "id", .secret = TS_SECRET, .endpoint = endpoint,
                                        .max_attempts = 1, .log = &log, .log_level = ENS_LOG_DEBUG});
+    /* a success whose header and body RequestId carry controls */
+    snprintf(ok_reply, sizeof(ok_reply),
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+             "x-acs-request-id: H\x1b[2J\x07\xff\xc2\x9b" "end\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(ok_body), ok_body);
+    /* an error answer whose Code, Message and RequestId carry controls */
+    snprintf(err_reply, sizeof(err_reply),
+             "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             strlen(err_body), err_body);
     for (d = 0; d < 2; d++) {
         ts_log_clear(&log);
         log.lines = 0;
-        /* a success whose header and body RequestId carry controls */
-        snprintf(reply, sizeof(reply),
-                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                 "x-acs-request-id: H\x1b[2J\x07\xff\xc2\x9b" "end\r\nContent-Length: %zu\r\n\r\n%s",
-                 strlen(ok_body), ok_body);
-        h.reply = reply;
+        reply_with(&h, ok_reply);
         assert_int_equal(ts_describe_by(d ? TS_ASYNC : TS_BLOCKING, c, &req, NULL, &resp, &err), ENS_OK);
         ens_describe_response_free(resp);
         resp = NULL;
-        /* an error answer whose Code, Message and RequestId carry controls */
-        snprintf(reply, sizeof(reply),
-                 "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                 "Content-Length: %zu\r\n\r\n%s",
-                 strlen(err_body), err_body);
+        reply_with(&h, err_reply);
         assert_int_equal(ts_describe_by(d ? TS_ASYNC : TS_BLOCKING, c, &req, NULL, &resp, &err), ENS_ESERVICE);
 
         assert_safe_log(&log);
@@ -159,8 +176,8 @@ static void test_long_server_text(void **state)
 {
     static char body[8192], reply[9000];
     char endpoint[64], rid[4000];
-    hostile h = {reply};
-    ts_http_server *srv = ts_http_start(answer, &h);
+    hostile h = {PTHREAD_MUTEX_INITIALIZER, reply};
+    ts_http_server *srv;
     ts_log log = TS_LOG_INIT;
     ens_client *c;
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
@@ -174,6 +191,7 @@ static void test_long_server_text(void **state)
     snprintf(body, sizeof(body), "{\"RequestId\":\"%s\",\"PageNumber\":1,\"PageSize\":10,\"TotalCount\":0}", rid);
     snprintf(reply, sizeof(reply), "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
              strlen(body), body);
+    srv = ts_http_start(answer, &h);
     snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", (unsigned)ts_http_port(srv));
     c = ts_client(&(ts_client_options){.key_id = "id", .secret = TS_SECRET, .endpoint = endpoint,
                                        .max_attempts = 1, .log = &log, .log_level = ENS_LOG_INFO});

@@ -210,11 +210,23 @@ typedef struct wire {
 static void record_and_reply(void *ctx, int fd, const char *request, size_t len)
 {
     wire *w = ctx;
+    const char *reply;
     pthread_mutex_lock(&w->lock);
     snprintf(w->request, sizeof(w->request), "%.*s", (int)len, request);
     w->requests++;
+    reply = w->reply;
     pthread_mutex_unlock(&w->lock);
-    ts_send_all(fd, w->reply, strlen(w->reply));
+    ts_send_all(fd, reply, strlen(reply));
+}
+
+/* What the server recorded, once it is done with it (the lock orders the
+ * server's writes before the test's reads). */
+static const char *recorded(wire *w, int *requests)
+{
+    pthread_mutex_lock(&w->lock);
+    *requests = w->requests;
+    pthread_mutex_unlock(&w->lock);
+    return w->request;
 }
 
 /* The value of header name (lower case; matched in any case) in the recorded
@@ -292,6 +304,8 @@ static void test_assume_role_on_the_wire(void **state)
     ens_rpc_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
     char endpoint[64], h[512];
+    const char *seen;
+    int requests;
     json_t *root, *creds;
     (void)state;
     snprintf(sts_reply, sizeof(sts_reply),
@@ -305,17 +319,18 @@ static void test_assume_role_on_the_wire(void **state)
     c = wire_client("http://127.0.0.1:1", &log);
     req.endpoint = endpoint;
     assert_int_equal(ens_rpc_call(c, &req, NULL, &resp, &err), ENS_OK);
-    assert_int_equal(w.requests, 1);
+    seen = recorded(&w, &requests);
+    assert_int_equal(requests, 1);
     assert_int_equal(provider_gets, 1);
-    assert_non_null(strstr(w.request, "POST /?DurationSeconds=3600&ExternalId=abc&"
+    assert_non_null(strstr(seen, "POST /?DurationSeconds=3600&ExternalId=abc&"
                                       "Policy=%7B%22Version%22%3A%221%22%7D&"
                                       "RoleArn=acs%3Aram%3A%3A1234567890123456%3Arole%2Fens-reader&"
                                       "RoleSessionName=daemon-7 HTTP/1.1\r\n"));
-    assert_string_equal(header_of(w.request, "x-acs-action", h, sizeof(h)), "AssumeRole");
-    assert_string_equal(header_of(w.request, "x-acs-version", h, sizeof(h)), "2015-04-01");
+    assert_string_equal(header_of(seen, "x-acs-action", h, sizeof(h)), "AssumeRole");
+    assert_string_equal(header_of(seen, "x-acs-version", h, sizeof(h)), "2015-04-01");
     snprintf(endpoint, sizeof(endpoint), "127.0.0.1:%u", (unsigned)ts_http_port(s));
-    assert_string_equal(header_of(w.request, "host", h, sizeof(h)), endpoint);
-    assert_non_null(header_of(w.request, "authorization", h, sizeof(h)));
+    assert_string_equal(header_of(seen, "host", h, sizeof(h)), endpoint);
+    assert_non_null(header_of(seen, "authorization", h, sizeof(h)));
     assert_non_null(strstr(h, "ACS3-HMAC-SHA256 Credential=source-key-id,SignedHeaders=host;x-acs-action;"));
 
     assert_int_equal(ens_rpc_response_http_status(resp), 200);
@@ -361,7 +376,8 @@ static void test_anonymous_sends_no_authorization(void **state)
     ens_rpc_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
     char endpoint[64], h[512];
-    int d;
+    const char *seen;
+    int requests, d;
     (void)state;
     snprintf(sts_reply, sizeof(sts_reply),
              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -374,16 +390,17 @@ static void test_anonymous_sends_no_authorization(void **state)
     req.anonymous = true;
     for (d = 0; d < 2; d++) {
         assert_int_equal(rpc(d, c, &req, &resp, &err), ENS_OK);
-        assert_int_equal(w.requests, d + 1);
+        seen = recorded(&w, &requests);
+        assert_int_equal(requests, d + 1);
         assert_int_equal(provider_gets, 0);
-        assert_null(header_of(w.request, "authorization", h, sizeof(h)));
-        assert_null(header_of(w.request, "x-acs-security-token", h, sizeof(h)));
-        assert_null(strstr(w.request, "source-key-id"));
-        assert_string_equal(header_of(w.request, "x-acs-action", h, sizeof(h)), "AssumeRoleWithOIDC");
-        assert_non_null(header_of(w.request, "x-acs-date", h, sizeof(h)));
+        assert_null(header_of(seen, "authorization", h, sizeof(h)));
+        assert_null(header_of(seen, "x-acs-security-token", h, sizeof(h)));
+        assert_null(strstr(seen, "source-key-id"));
+        assert_string_equal(header_of(seen, "x-acs-action", h, sizeof(h)), "AssumeRoleWithOIDC");
+        assert_non_null(header_of(seen, "x-acs-date", h, sizeof(h)));
         assert_int_equal(strlen(h), 20);
-        assert_non_null(header_of(w.request, "x-acs-signature-nonce", h, sizeof(h)));
-        assert_non_null(strstr(w.request, "&OIDCToken=eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LW9pZGMtdG9rZW4&"));
+        assert_non_null(header_of(seen, "x-acs-signature-nonce", h, sizeof(h)));
+        assert_non_null(strstr(seen, "&OIDCToken=eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LW9pZGMtdG9rZW4&"));
         ens_rpc_response_free(resp);
         resp = NULL;
     }
@@ -418,6 +435,7 @@ static void test_anonymous_against_the_mock(void **state)
 static void test_answer_not_an_object(void **state)
 {
     static const char *const bodies[] = {"[1,2]", "{\"RequestId\":", "<html>ok</html>"};
+    static char replies[3][256]; /* one each: the server may still be sending the last one */
     wire w = {.lock = PTHREAD_MUTEX_INITIALIZER};
     ts_log log = TS_LOG_INIT;
     ts_http_server *s;
@@ -432,9 +450,12 @@ static void test_answer_not_an_object(void **state)
     snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", (unsigned)ts_http_port(s));
     c = wire_client(endpoint, &log);
     for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-        snprintf(sts_reply, sizeof(sts_reply), "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
-                 strlen(bodies[i]), bodies[i]);
-        w.reply = sts_reply;
+        snprintf(replies[i], sizeof(replies[i]),
+                 "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s", strlen(bodies[i]),
+                 bodies[i]);
+        pthread_mutex_lock(&w.lock);
+        w.reply = replies[i];
+        pthread_mutex_unlock(&w.lock);
         assert_int_equal(ens_rpc_call(c, &req, NULL, &resp, &err), ENS_EPARSE);
         assert_int_equal(err.http_status, 200);
         assert_non_null(strstr(err.description, "response parse error: "));

@@ -152,7 +152,6 @@ static void *serve(void *arg)
             continue;
         len = read_request(cfd, buf, REQUEST_MAX + 1, s->o.first_read_only);
         s->o.handler(s->o.ctx, cfd, buf, len);
-        ts_http_stall_if_due(s);
         close_gently(cfd, s->o.linger_ms);
     }
     free(buf);

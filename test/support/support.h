@@ -256,9 +256,9 @@ typedef struct ts_http_options {
     void *ctx;               /* passed to every callback */
     /* May be NULL.  true when the next connection is to find the listener's
      * queue full, so that the client's connection attempt is never answered
-     * (a connect timeout on demand).  Asked at the start and after each
-     * connection (ts_http_stall_if_due() asks at other times); a stall lasts
-     * until ts_http_release(). */
+     * (a connect timeout on demand).  Asked at the start, by
+     * ts_http_stall_if_due() (the handler calls it before it replies) and
+     * after a release; a stall lasts until ts_http_release(). */
     bool (*stalls_next)(void *ctx);
     /* May be NULL.  Called by ts_http_release() when it ends a stall. */
     void (*stall_released)(void *ctx);
