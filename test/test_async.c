@@ -2,25 +2,12 @@
  * local mock server over loopback.  The test itself is the host: one thread,
  * a poll(2) loop fed by the engine's socket and timer callbacks.  (Leaks:
  * this test runs under AddressSanitizer and valgrind.) */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <poll.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "ens_mock.h"
-#include "ensclient/ensclient.h"
-
-#ifndef ENS_TLS_DIR
-#error "ENS_TLS_DIR must point at test/tls"
-#endif
+#include "support/mock.h"
 
 /* ---- a poll(2) host --------------------------------------------------- */
 
@@ -39,13 +26,6 @@ typedef struct host {
     unsigned long socket_calls;
     double longest_call_ms;    /* longest single ens_async_socket_action/_timeout */
 } host;
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
-}
 
 static void host_init(host *h)
 {
@@ -77,14 +57,14 @@ static void on_socket(int fd, ens_async_poll what, void *payload)
 static void on_timer(long timeout_ms, void *payload)
 {
     host *h = payload;
-    h->due = timeout_ms < 0 ? -1 : now_ms() + (double)timeout_ms;
+    h->due = timeout_ms < 0 ? -1 : ts_now_ms() + (double)timeout_ms;
     if (h->ntimers < MAX_TIMERS)
         h->timers[h->ntimers++] = timeout_ms;
 }
 
 static void timed(host *h, double t0)
 {
-    double took = now_ms() - t0;
+    double took = ts_now_ms() - t0;
     if (took > h->longest_call_ms)
         h->longest_call_ms = took;
 }
@@ -96,7 +76,7 @@ static void host_round(host *h, ens_async *a)
     size_t i, n = 0;
     int timeout = 1000, rc;
     if (h->due >= 0) {
-        double left = h->due - now_ms();
+        double left = h->due - ts_now_ms();
         timeout = left <= 0 ? 0 : (int)left + 1;
     }
     for (i = 0; i < h->nwatch; i++)
@@ -119,12 +99,12 @@ static void host_round(host *h, ens_async *a)
             ev |= ENS_ASYNC_EV_OUT;
         if (p[i].revents & (POLLERR | POLLNVAL))
             ev |= ENS_ASYNC_EV_ERR;
-        t0 = now_ms();
+        t0 = ts_now_ms();
         assert_int_equal(ens_async_socket_action(a, p[i].fd, ev), ENS_OK);
         timed(h, t0);
     }
-    if (h->due >= 0 && h->due <= now_ms()) {
-        double t0 = now_ms();
+    if (h->due >= 0 && h->due <= ts_now_ms()) {
+        double t0 = ts_now_ms();
         h->due = -1;
         assert_int_equal(ens_async_timeout(a), ENS_OK);
         timed(h, t0);
@@ -134,9 +114,9 @@ static void host_round(host *h, ens_async *a)
 /* Drives the engine until nothing is pending (or limit_ms passes: failure). */
 static void host_run(host *h, ens_async *a, double limit_ms)
 {
-    double end = now_ms() + limit_ms;
+    double end = ts_now_ms() + limit_ms;
     while (ens_async_pending(a) > 0) {
-        assert_true(now_ms() < end);
+        assert_true(ts_now_ms() < end);
         host_round(h, a);
     }
 }
@@ -145,53 +125,21 @@ static void host_run(host *h, ens_async *a, double limit_ms)
 
 static ensmock_server *start_mock(const ensmock_faults *faults, const char *data_json)
 {
-    ensmock_options o;
-    ensmock_server *srv = NULL;
-    ensmock_options_init(&o);
-    if (faults)
-        o.faults = *faults;
-    o.data_json = data_json;
-    assert_int_equal(ensmock_start(&o, &srv), ENSMOCK_OK);
-    return srv;
+    return ts_mock_start(&(ts_mock_options){.faults = faults, .data_json = data_json});
 }
 
-typedef struct client_cfg {
-    unsigned int max_attempts; /* 0 = 1 */
-    long retry_base_ms;        /* 0 = 10 */
-    long retry_max_ms;         /* 0 = default */
-    long timeout_ms;           /* 0 = 10000 */
-    ens_log_fn log_fn;
-    void *log_payload;
-    ens_transport *transport;
-    const char *secret;
-} client_cfg;
-
-static ens_client *client_for(ensmock_server *srv, const client_cfg *cfg)
+/* A client on srv with this test's defaults where cfg (may be NULL) leaves
+ * zeros: one attempt, a 10 ms backoff base, a 10 s deadline, 2 s to connect. */
+static ens_client *client_for(ensmock_server *srv, const ts_client_options *cfg)
 {
-    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
-    ens_client *c = NULL;
-    ens_error err = ENS_ERROR_INIT;
-    client_cfg none;
-    memset(&none, 0, sizeof(none));
-    if (!cfg)
-        cfg = &none;
-    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, ENSMOCK_DEMO_KEY_ID,
-                                                         cfg->secret ? cfg->secret : ENSMOCK_DEMO_KEY_SECRET,
-                                                         NULL),
-                     ENS_OK);
-    o.endpoint = ensmock_url(srv);
-    o.timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 10000;
+    ts_client_options o = {0};
+    if (cfg)
+        o = *cfg;
+    o.timeout_ms = o.timeout_ms ? o.timeout_ms : 10000;
     o.connect_timeout_ms = 2000;
-    o.max_attempts = cfg->max_attempts ? cfg->max_attempts : 1;
-    o.retry_base_delay_ms = cfg->retry_base_ms ? cfg->retry_base_ms : 10;
-    o.retry_max_delay_ms = cfg->retry_max_ms;
-    o.log_fn = cfg->log_fn;
-    o.log_payload = cfg->log_payload;
-    o.log_level = cfg->log_fn ? ENS_LOG_INFO : ENS_LOG_ERROR;
-    o.transport = cfg->transport;
-    if (ens_client_new(&c, &o, &err) != ENS_OK)
-        fail_msg("ens_client_new: %s", err.description);
-    return c;
+    o.max_attempts = o.max_attempts ? o.max_attempts : 1;
+    o.retry_base_delay_ms = o.retry_base_delay_ms ? o.retry_base_delay_ms : 10;
+    return ts_mock_client(srv, &o);
 }
 
 static ens_async *engine_for(ens_client *c, host *h, long max_connections)
@@ -233,7 +181,7 @@ static void on_done(ens_async_call *call, ens_status st, ens_describe_response *
     o->st = st;
     o->resp = resp;
     o->err = *err;
-    o->at = now_ms();
+    o->at = ts_now_ms();
 }
 
 static const char *regions[] = {"cn-xian-unicom", "cn-dongguan-9", "cn-hangzhou-telecom",
@@ -370,9 +318,9 @@ static void test_start_returns_before_delayed_reply(void **state)
     host_init(&h);
     a = engine_for(c, &h, 0);
 
-    t0 = now_ms();
+    t0 = ts_now_ms();
     assert_int_equal(ens_async_describe(a, &req, NULL, on_done, &o, NULL, NULL), ENS_OK);
-    started = now_ms() - t0;
+    started = ts_now_ms() - t0;
     assert_true(started < 100.0);
     assert_int_equal(o.calls, 0);
     /* the engine asked for a timer at once: the first attempt starts from the loop */
@@ -382,7 +330,7 @@ static void test_start_returns_before_delayed_reply(void **state)
     /* the loop stays responsive while the server sleeps: no engine call
        blocks, and the loop goes round many times before the answer */
     while (ens_async_pending(a) > 0) {
-        assert_true(now_ms() - t0 < 10000.0);
+        assert_true(ts_now_ms() - t0 < 10000.0);
         host_round(&h, a);
         ticks++;
         if (o.calls == 0) {
@@ -400,19 +348,16 @@ static void test_start_returns_before_delayed_reply(void **state)
     ensmock_stop(srv);
 }
 
-/* Records the waits the client logs ("retrying in N ms"). */
-typedef struct retry_log {
-    long waits[8];
-    size_t n;
-} retry_log;
-
-static void log_retries(void *payload, ens_log_level level, const char *message)
+/* The waits the client logged ("retrying in N ms"), at most max; how many. */
+static size_t logged_waits(const ts_log *log, long *waits, size_t max)
 {
-    retry_log *l = payload;
-    const char *p = strstr(message, "retrying in ");
-    (void)level;
-    if (p && l->n < 8)
-        l->waits[l->n++] = strtol(p + strlen("retrying in "), NULL, 10);
+    const char *p = ts_log_text(log);
+    size_t n = 0;
+    while (n < max && (p = strstr(p, "retrying in ")) != NULL) {
+        p += strlen("retrying in ");
+        waits[n++] = strtol(p, NULL, 10);
+    }
+    return n;
 }
 
 static void test_throttling_and_5xx_retried_through_timers(void **state)
@@ -420,8 +365,10 @@ static void test_throttling_and_5xx_retried_through_timers(void **state)
     ensmock_faults f;
     ensmock_server *srv;
     ens_client *c;
-    client_cfg cfg;
-    retry_log rl;
+    ts_client_options cfg;
+    ts_log log = TS_LOG_INIT;
+    long waits[8];
+    size_t nwaits;
     host h;
     ens_async *a;
     outcome o;
@@ -431,16 +378,15 @@ static void test_throttling_and_5xx_retried_through_timers(void **state)
     (void)state;
     memset(&f, 0, sizeof(f));
     memset(&cfg, 0, sizeof(cfg));
-    memset(&rl, 0, sizeof(rl));
     memset(&o, 0, sizeof(o));
     f.throttle_first_n = 1;
     f.unavailable_first_n = 1;
     srv = start_mock(&f, NULL);
     cfg.max_attempts = 3;
-    cfg.retry_base_ms = 400;
-    cfg.retry_max_ms = 400;
-    cfg.log_fn = log_retries;
-    cfg.log_payload = &rl;
+    cfg.retry_base_delay_ms = 400;
+    cfg.retry_max_delay_ms = 400;
+    cfg.log = &log;
+    cfg.log_level = ENS_LOG_INFO;
     c = client_for(srv, &cfg);
     host_init(&h);
     a = engine_for(c, &h, 0);
@@ -460,13 +406,14 @@ static void test_throttling_and_5xx_retried_through_timers(void **state)
 
     /* each backoff became a timer of (about) the logged length, and no
        engine call slept through it */
-    assert_int_equal(rl.n, 2);
-    for (i = 0; i < rl.n; i++) {
+    nwaits = logged_waits(&log, waits, 8);
+    assert_int_equal(nwaits, 2);
+    for (i = 0; i < nwaits; i++) {
         bool found = false;
         for (j = 0; j < h.ntimers && !found; j++)
-            found = h.timers[j] <= rl.waits[i] && h.timers[j] >= rl.waits[i] - 20;
+            found = h.timers[j] <= waits[i] && h.timers[j] >= waits[i] - 20;
         if (!found)
-            fail_msg("no timer armed for the %ld ms backoff", rl.waits[i]);
+            fail_msg("no timer armed for the %ld ms backoff", waits[i]);
     }
     assert_true(h.longest_call_ms < 300.0);
 
@@ -494,6 +441,7 @@ static void test_throttling_and_5xx_retried_through_timers(void **state)
     ens_async_free(a);
     ens_client_free(c);
     ensmock_stop(srv);
+    ts_log_clear(&log);
 }
 
 static void test_deadline_fires_while_server_stalls(void **state)
@@ -501,7 +449,7 @@ static void test_deadline_fires_while_server_stalls(void **state)
     ensmock_faults f;
     ensmock_server *srv;
     ens_client *c;
-    client_cfg cfg;
+    ts_client_options cfg;
     host h;
     ens_async *a;
     outcome o[2];
@@ -519,7 +467,7 @@ static void test_deadline_fires_while_server_stalls(void **state)
     host_init(&h);
     a = engine_for(c, &h, 0);
 
-    t0 = now_ms();
+    t0 = ts_now_ms();
     co.timeout_ms = 300;
     assert_int_equal(ens_async_describe(a, &req, &co, on_done, &o[0], NULL, NULL), ENS_OK);
     co.timeout_ms = 700;
@@ -595,8 +543,8 @@ static void test_cancel_in_flight(void **state)
     assert_int_equal(ens_async_describe(a, &req, NULL, on_done_cancel_other, &x, &x.me, NULL), ENS_OK);
 
     /* let every request reach the server */
-    end = now_ms() + 300;
-    while (now_ms() < end)
+    end = ts_now_ms() + 300;
+    while (ts_now_ms() < end)
         host_round(&h, a);
     assert_int_equal(ens_async_pending(a), 4);
     {
@@ -612,10 +560,10 @@ static void test_cancel_in_flight(void **state)
     assert_int_equal(o[0].err.attempts, 1);
     assert_int_equal(ens_async_pending(a), 3);
 
-    t0 = now_ms();
+    t0 = ts_now_ms();
     ens_cancel_trigger(token);
     while (o[1].calls == 0) {
-        assert_true(now_ms() - t0 < 1000.0); /* within the token poll period, not the 3 s delay */
+        assert_true(ts_now_ms() - t0 < 1000.0); /* within the token poll period, not the 3 s delay */
         host_round(&h, a);
     }
     assert_int_equal(o[1].st, ENS_ECANCELED);
@@ -629,8 +577,8 @@ static void test_cancel_in_flight(void **state)
     assert_int_equal(ens_async_pending(a), 0);
 
     /* more driving delivers nothing twice */
-    end = now_ms() + 200;
-    while (now_ms() < end)
+    end = ts_now_ms() + 200;
+    while (ts_now_ms() < end)
         host_round(&h, a);
     assert_int_equal(o[0].calls, 1);
     assert_int_equal(o[1].calls, 1);
@@ -673,8 +621,8 @@ static void test_free_with_calls_pending(void **state)
     a = engine_for(c, &h, 0);
     for (i = 0; i < 5; i++)
         assert_int_equal(ens_async_describe(a, &req, NULL, on_done, &o[i], NULL, NULL), ENS_OK);
-    end = now_ms() + 200;
-    while (now_ms() < end)
+    end = ts_now_ms() + 200;
+    while (ts_now_ms() < end)
         host_round(&h, a);
     ens_async_free(a);
     for (i = 0; i < 5; i++) {
@@ -707,7 +655,7 @@ static void test_same_results_as_blocking(void **state)
 {
     ensmock_server *srv = start_mock(NULL, NULL);
     ens_client *c = client_for(srv, NULL), *bad;
-    client_cfg cfg;
+    ts_client_options cfg;
     host h;
     ens_async *a, *abad;
     outcome o;
@@ -818,26 +766,21 @@ static void test_same_results_as_blocking(void **state)
 static void test_tls_settings_and_size_cap(void **state)
 {
     static const struct {
-        const char *ca_file;
+        bool ca_file; /* the CA of test/tls */
         bool insecure;
         size_t cap;
         bool oversize;
         ens_status expect;
     } cases[] = {
-        {NULL, false, 0, false, ENS_ETLS},                      /* unknown CA: refused */
-        {ENS_TLS_DIR "/ca.pem", false, 0, false, ENS_OK},       /* the transport's CA file */
-        {NULL, true, 0, false, ENS_OK},                         /* verification off */
-        {ENS_TLS_DIR "/ca.pem", false, 64 * 1024, true, ENS_ETOOLARGE},
-        {ENS_TLS_DIR "/ca.pem", false, 0, true, ENS_OK},
+        {false, false, 0, false, ENS_ETLS},          /* unknown CA: refused */
+        {true, false, 0, false, ENS_OK},             /* the transport's CA file */
+        {false, true, 0, false, ENS_OK},             /* verification off */
+        {true, false, 64 * 1024, true, ENS_ETOOLARGE},
+        {true, false, 0, true, ENS_OK},
     };
-    ensmock_options mo;
-    ensmock_server *srv = NULL;
+    ensmock_server *srv = ts_mock_start(&(ts_mock_options){.tls = true});
     size_t i;
     (void)state;
-    ensmock_options_init(&mo);
-    mo.tls_cert_file = ENS_TLS_DIR "/server.pem";
-    mo.tls_key_file = ENS_TLS_DIR "/server.key";
-    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
         ens_client *c = NULL;
@@ -855,7 +798,7 @@ static void test_tls_settings_and_size_cap(void **state)
                                                              ENSMOCK_DEMO_KEY_SECRET, NULL),
                          ENS_OK);
         o.endpoint = ensmock_url(srv);
-        o.ca_file = cases[i].ca_file;
+        o.ca_file = cases[i].ca_file ? ts_tls_ca_file() : NULL;
         o.insecure_skip_tls_verify = cases[i].insecure;
         o.max_response_bytes = cases[i].cap;
         o.max_attempts = 1;
@@ -905,8 +848,7 @@ static void test_expired_token_refreshed_once(void **state)
 {
     ensmock_key key = {.id = ENSMOCK_DEMO_KEY_ID, .secret = ENSMOCK_DEMO_KEY_SECRET,
                        .security_token = "token-new"};
-    ensmock_options mo;
-    ensmock_server *srv = NULL;
+    ensmock_server *srv;
     ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
     ens_client *c = NULL;
     rotating r;
@@ -916,10 +858,7 @@ static void test_expired_token_refreshed_once(void **state)
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     (void)state;
     memset(&r, 0, sizeof(r));
-    ensmock_options_init(&mo);
-    mo.keys = &key;
-    mo.key_count = 1;
-    assert_int_equal(ensmock_start(&mo, &srv), ENSMOCK_OK);
+    srv = ts_mock_start(&(ts_mock_options){.keys = &key, .key_count = 1});
     assert_int_equal(ens_credentials_provider_new(&o.credentials, &rot_vtable, &r), ENS_OK);
     o.endpoint = ensmock_url(srv);
     o.max_attempts = 1;
@@ -984,7 +923,7 @@ static ens_transport *wrapping_transport(void)
 static void test_blocking_only_transport_rejected(void **state)
 {
     ensmock_server *srv = start_mock(NULL, NULL);
-    client_cfg cfg;
+    ts_client_options cfg;
     ens_client *c;
     host h;
     ens_async_options ao = ENS_ASYNC_OPTIONS_INIT;
@@ -1250,7 +1189,7 @@ static void test_parallel_walk_runaway_total(void **state)
 static void test_parallel_walk_falls_back(void **state)
 {
     ensmock_server *srv = start_mock(NULL, NULL);
-    client_cfg cfg;
+    ts_client_options cfg;
     ens_client *c;
     walk seq, par;
     ensmock_stats ms;

@@ -20,6 +20,7 @@
 #include "request/request_copy.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/utf8.h"
 #include "ensclient/ensclient.h"
 
 /* ---- an operation of another action -------------------------------------- */
@@ -191,10 +192,20 @@ static ens_http_response *answer(long status, const char *retry_after)
     return r;
 }
 
+/* The attempt under way went out, signed with the key "test-key-id". */
+static void sent(ens__call *c)
+{
+    ens__exchange x;
+    memset(&x, 0, sizeof(x));
+    snprintf(x.key_id, sizeof(x.key_id), "test-key-id");
+    ens__call_attempt_sent(c, &x);
+}
+
 /* Reports an attempt that the service answered with an error document. */
 static void service_error(ens__call *c, long status, const char *doc, const char *retry_after)
 {
     ens_http_response *r = answer(status, retry_after);
+    sent(c);
     ens_status st = ens__parse_error_body(doc, strlen(doc), status, ens__call_attempt_error(c));
     ens__call_attempt_done(c, st, r, NULL);
     ens_http_response_free(r);
@@ -204,6 +215,7 @@ static void service_error(ens__call *c, long status, const char *doc, const char
 static void no_answer(ens__call *c, ens_status st)
 {
     ens_http_response *r = answer(0, NULL);
+    sent(c);
     ens__error_set(ens__call_attempt_error(c), st, "%s: scripted", ens_strerror(st));
     ens__call_attempt_done(c, st, r, NULL);
     ens_http_response_free(r);
@@ -229,6 +241,7 @@ static void test_success_first_attempt(void **state)
     assert_int_equal(ens__call_next(&c, &ms), ENS__CALL_SEND);
     assert_true(ms > 900 && ms <= 1000); /* the whole deadline is the first attempt's */
     assert_false(ens__call_finished(&c));
+    sent(&c);
     ens__call_attempt_done(&c, ENS_OK, r, "hello");
     assert_true(ens__call_finished(&c));
     assert_int_equal(ens__call_next(&c, &ms), ENS__CALL_DONE);
@@ -269,7 +282,8 @@ static void test_retries_then_gives_up(void **state)
     assert_string_equal(ens__call_error(&c)->code, "ServiceUnavailable");
     assert_int_equal(nlines, 3);
     assert_string_equal(last_line(), "EchoAction: service error ServiceUnavailable (HTTP 503): later "
-                                     "[RequestId: U]");
+                                     "[RequestId: U] (after 3 attempts); a temporary failure of the service: "
+                                     "try again later, or allow more attempts (max_attempts, now 3)");
     ens_client_free(client);
 }
 
@@ -363,7 +377,11 @@ static void test_budget_is_what_is_left(void **state)
     sleep_ms(400);
     assert_int_equal(ens__call_next(&c, &ms), ENS__CALL_DONE);
     assert_int_equal(ens__call_status(&c), ENS_ETIMEOUT);
-    assert_string_equal(ens__call_error(&c)->description, "timed out: scripted");
+    assert_string_equal(ens__call_error(&c)->description,
+                        "timed out: scripted (after 2 attempts); raise timeout_ms (now 400 ms for all "
+                        "attempts and waits; ens_client_options or ens_call_options) if the service needs "
+                        "longer");
+    assert_string_equal(ens__call_error(&c)->setting, "timeout_ms");
     assert_int_equal(ens__call_error(&c)->attempts, 2);
     ens_client_free(client);
 }
@@ -381,7 +399,9 @@ static void test_deadline(void **state)
     sleep_ms(30);
     assert_int_equal(ens__call_next(&c, &ms), ENS__CALL_DONE);
     assert_int_equal(ens__call_status(&c), ENS_ETIMEOUT);
-    assert_string_equal(ens__call_error(&c)->description, "timed out: the 20 ms deadline passed");
+    assert_string_equal(ens__call_error(&c)->description,
+                        "timed out: the 20 ms deadline passed; raise timeout_ms (now 20 ms for all attempts "
+                        "and waits; ens_client_options or ens_call_options) if the service needs longer");
     assert_int_equal(ens__call_error(&c)->attempts, 0);
 
     /* a backoff the deadline leaves no room for is not waited */
@@ -393,6 +413,9 @@ static void test_deadline(void **state)
     assert_int_equal(ens__call_status(&c), ENS_ESERVICE);
     assert_string_equal(lines[nlines - 2], "EchoAction: not retrying, the deadline is too close: service "
                                            "error ServiceUnavailable (HTTP 503): later [RequestId: U]");
+    /* the final error says why it stopped after one attempt */
+    assert_non_null(strstr(ens__call_error(&c)->description,
+                           "[RequestId: U] (after 1 attempt, the deadline leaving no time for another); "));
     ens_client_free(client);
 }
 
@@ -420,6 +443,7 @@ static void test_cancel(void **state)
     /* by the driver during an attempt, then nothing changes any more */
     ens__call_start(&c, client, &echo_op, &co);
     assert_int_equal(ens__call_next(&c, &ms), ENS__CALL_SEND);
+    sent(&c);
     ens__call_cancel(&c, " by the test");
     assert_string_equal(ens__call_error(&c)->description, "canceled by the test during attempt 1");
     ens__call_attempt_done(&c, ENS_OK, r, "late");
@@ -474,7 +498,9 @@ static void test_rate_limit(void **state)
     assert_int_equal(ens__call_next(&c, &ms), ENS__CALL_DONE);
     assert_int_equal(ens__call_status(&c), ENS_ETIMEOUT);
     assert_string_equal(ens__call_error(&c)->description,
-                        "timed out: the client-side rate limit would delay the call past its deadline");
+                        "timed out: the client-side rate limit would delay the call past its deadline; raise "
+                        "rate_limit_per_second (now 10) or timeout_ms (now 50 ms)");
+    assert_string_equal(ens__call_error(&c)->setting, "rate_limit_per_second");
     /* b's token is its own once waited for */
     assert_int_equal(ens__call_next(&b, &ms), ENS__CALL_SEND);
     ens_client_free(client);
@@ -549,6 +575,37 @@ static void test_any_action_through_the_blocking_driver(void **state)
     assert_int_equal(ens__call_blocking(client, &none, NULL, &result, &err), ENS_EPARSE);
     assert_int_equal(err.http_status, 200);
     ens_client_free(client);
+}
+
+/* ---- what an error says to do ------------------------------------------------ */
+
+/* The remedy and what comes before it end the description whole: a failure
+ * too long for both is cut short, at a character, with "...". */
+static void test_remedy_cuts_the_failure_short(void **state)
+{
+    ens_error e = ENS_ERROR_INIT;
+    char long_text[800];
+    size_t dl, i;
+    (void)state;
+    /* "\xc3\xa9" (U+00E9) repeated: a cut must not split one */
+    for (i = 0; i + 2 < sizeof(long_text); i += 2)
+        memcpy(long_text + i, "\xc3\xa9", 2);
+    long_text[i] = '\0';
+    ens__error_set(&e, ENS_ESERVICE, "%s", long_text);
+    ens__error_remedy(&e, " (after 2 attempts)", "max_attempts", "allow more attempts (max_attempts, now %u)",
+                      2u);
+    dl = strlen(e.description);
+    assert_true(dl <= sizeof(e.description) - 1);
+    assert_non_null(strstr(e.description, "\xa9... (after 2 attempts); allow more attempts (max_attempts, now 2)"));
+    assert_string_equal(e.description + dl - strlen(e.remedy), e.remedy);
+    assert_string_equal(e.setting, "max_attempts");
+    assert_true(ens__utf8_valid(e.description, dl));
+
+    /* short enough: nothing cut */
+    ens__error_set(&e, ENS_ETLS, "TLS error: scripted");
+    ens__error_remedy(&e, NULL, "ca_file", "give the CA in ca_file");
+    assert_string_equal(e.description, "TLS error: scripted; give the CA in ca_file");
+    assert_string_equal(e.remedy, "give the CA in ca_file");
 }
 
 /* ---- the request copy ------------------------------------------------------ */
@@ -629,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_driver_bugs_and_refusals),
         cmocka_unit_test(test_any_action_through_the_blocking_driver),
+        cmocka_unit_test(test_remedy_cuts_the_failure_short),
         cmocka_unit_test(test_request_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* The client and the describe call, end to end over an in-test transport that
  * records what it was asked to send and answers with canned bodies. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,7 +259,10 @@ static void test_transport_failure(void **state)
     assert_int_equal(ens_describe_peer_connections(client, &req, &resp, &err), ENS_ETIMEOUT);
     assert_int_equal(err.status, ENS_ETIMEOUT);
     assert_int_equal(err.attempts, 1);
-    assert_string_equal(err.description, "canned failure");
+    assert_string_equal(err.description, "canned failure (after 1 attempt); raise timeout_ms (now 30000 ms for "
+                                         "all attempts and waits; ens_client_options or ens_call_options) if "
+                                         "the service needs longer");
+    assert_string_equal(err.setting, "timeout_ms");
     ens_client_free(client);
 }
 
@@ -289,7 +293,11 @@ static void test_credentials_failure_sends_nothing(void **state)
     assert_int_equal(ens_credentials_provider_new(&o.credentials, &vt, NULL), ENS_OK);
     assert_int_equal(ens_client_new(&client, &o, NULL), ENS_OK);
     assert_int_equal(ens_describe_peer_connections(client, &req, &resp, &err), ENS_ECREDENTIALS);
-    assert_string_equal(err.description, "credentials unavailable: vault is sealed");
+    assert_string_equal(err.description, "credentials unavailable: vault is sealed; make a source of the "
+                                         "client's own credentials provider hold credentials, or give the "
+                                         "client another provider (ens_client_options.credentials)");
+    assert_string_equal(err.setting, "credentials");
+    assert_int_equal(err.attempts, 0); /* nothing was sent */
     assert_int_equal(c.sends, 0);
     ens_client_free(client);
 }
@@ -456,6 +464,101 @@ static void test_default_client_and_insecure_warning(void **state)
     ens_client_free(NULL);
 }
 
+/* A program built against ens_error version 1 has a smaller structure: the
+ * library writes none of the version-2 fields into it, whichever way the
+ * error is filled (a refusal, a failed call, the client's constructor, the
+ * version-1 initialiser).  The structures are heap blocks of exactly the
+ * version-1 size, so that AddressSanitizer and valgrind catch a write past
+ * them; a guard after a stack copy catches it elsewhere. */
+static void test_version_1_errors(void **state)
+{
+    const size_t v1 = offsetof(ens_error, setting);
+    volatile size_t v1_size = v1; /* (the compiler is not to see the block's size) */
+    canned c = {0, "", ENS_ETIMEOUT, 0, 0, "", "", 0, 0, 0};
+    ens_client *client = make_client(&c, NULL, NULL);
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT, bad = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *none = NULL;
+    ens_error *err = malloc(v1_size);
+    unsigned char guarded[sizeof(ens_error)];
+    ens_error *g = (ens_error *)(void *)guarded;
+    size_t i;
+    (void)state;
+    assert_non_null(err);
+    (ens_error_init)(err); /* the function, as a version-1 program calls it */
+    assert_int_equal(err->version, 1);
+    assert_int_equal(ens_describe_peer_connections(client, &req, &resp, err), ENS_ETIMEOUT);
+    assert_int_equal(err->version, 1);
+    assert_int_equal(err->attempts, 1);
+    assert_non_null(strstr(err->description, "; raise timeout_ms")); /* the remedy still told */
+    bad.page_size = 5;
+    assert_int_equal(ens_describe_peer_connections(client, &bad, &resp, err), ENS_EINVAL);
+    o.endpoint = "http://ens.example.com";
+    assert_int_equal(ens_client_new(&none, &o, err), ENS_EINVAL);
+    assert_non_null(strstr(err->description, "allow_insecure_http"));
+    assert_int_equal(err->version, 1);
+    free(err);
+
+    memset(guarded, 0xA5, sizeof(guarded));
+    g->version = 1;
+    assert_int_equal(ens_describe_peer_connections(client, &req, &resp, g), ENS_ETIMEOUT);
+    memset(guarded, 0xA5, sizeof(guarded));
+    (ens_error_init)(g);
+    for (i = v1; i < sizeof(guarded); i++)
+        assert_int_equal(guarded[i], 0xA5);
+    /* version 0 (a zeroed structure) is version 1 */
+    memset(guarded, 0, v1);
+    memset(guarded + v1, 0xA5, sizeof(guarded) - v1);
+    assert_int_equal(ens_describe_peer_connections(client, &req, &resp, g), ENS_ETIMEOUT);
+    assert_int_equal(g->version, 1);
+    for (i = v1; i < sizeof(guarded); i++)
+        assert_int_equal(guarded[i], 0xA5);
+
+    /* the current version gets setting and remedy; the macro initialises it */
+    ens_error_init(g);
+    assert_int_equal(g->version, ENS_ERROR_VERSION);
+    assert_int_equal(ens_describe_peer_connections(client, &req, &resp, g), ENS_ETIMEOUT);
+    assert_string_equal(g->setting, "timeout_ms");
+    assert_non_null(strstr(g->description, g->remedy));
+    assert_int_equal(ens_error_init_version(g, 0), ENS_EINVAL);
+    assert_int_equal(ens_error_init_version(g, ENS_ERROR_VERSION + 1), ENS_EINVAL);
+    assert_int_equal(ens_error_init_version(NULL, 1), ENS_EINVAL);
+    assert_int_equal(ens_error_init_version(g, 2), ENS_OK);
+    assert_string_equal(g->setting, "");
+    assert_string_equal(g->description, "");
+    ens_client_free(client);
+}
+
+/* The longest service error still ends with its attempts and remedy whole
+ * (test_call checks the cut itself). */
+static void test_long_failure_keeps_its_remedy(void **state)
+{
+    char body[900];
+    char msg[600];
+    canned c = {503, body, ENS_OK, 0, 0, "", "", 0, 0, 0};
+    ens_client *client = make_client(&c, NULL, NULL);
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    size_t dl, rl;
+    (void)state;
+    memset(msg, 'm', sizeof(msg) - 1);
+    msg[sizeof(msg) - 1] = '\0';
+    /* the longest RequestId and Message an ens_error holds */
+    snprintf(body, sizeof(body),
+             "{\"RequestId\":\"%.79s\",\"Code\":\"ServiceUnavailable\",\"Message\":\"%s\"}", msg, msg);
+    assert_int_equal(ens_describe_peer_connections(client, &req, &resp, &err), ENS_ESERVICE);
+    dl = strlen(err.description);
+    rl = strlen(err.remedy);
+    assert_true(dl <= sizeof(err.description) - 1);
+    assert_true(rl > 0);
+    assert_string_equal(err.description + dl - rl, err.remedy);
+    assert_non_null(strstr(err.description, "] (after 1 attempt); a temporary failure"));
+    assert_string_equal(err.setting, "max_attempts");
+    ens_client_free(client);
+}
+
 static void test_strerror_and_version(void **state)
 {
     int s;
@@ -490,6 +593,8 @@ int main(void)
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_new_takes_ownership_on_failure),
         cmocka_unit_test(test_default_client_and_insecure_warning),
+        cmocka_unit_test(test_version_1_errors),
+        cmocka_unit_test(test_long_failure_keeps_its_remedy),
         cmocka_unit_test(test_strerror_and_version),
     };
     return cmocka_run_group_tests(tests, NULL, free_logs);

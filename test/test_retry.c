@@ -5,23 +5,14 @@
  * Every scenario runs through both drivers of the call engine, with the same
  * assertions: the blocking call, with the script as the client's transport,
  * and the asynchronous engine (driven by a poll(2) loop), with the same
- * script answering over loopback HTTP (wire_server.h), since the engine only
- * speaks libcurl.  The two must agree. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <pthread.h>
+ * script answering over loopback HTTP (ts_wire, test/support), since the
+ * engine only speaks libcurl.  The two must agree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "async/async_loop.h"
-#include "ensclient/ensclient.h"
-#include "wire_server.h"
+#include "call/retry.h"
+#include "support/support.h"
 
 /* Scripts below list only the fields that matter for each step. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -72,8 +63,7 @@ static ens_status script_send(void *ctx, const ens_http_request *req, ens_http_r
     if (st->delay_ms) {
         long left = st->delay_ms;
         while (left > 0 && !ens_cancel_is_triggered(req->cancel)) {
-            struct timespec ts = {0, 5000000L};
-            nanosleep(&ts, NULL);
+            ts_sleep_ms(5);
             left -= 5;
         }
         if (ens_cancel_is_triggered(req->cancel))
@@ -94,41 +84,53 @@ static const ens_transport_vtable script_vt = {ENS_TRANSPORT_VTABLE_VERSION, scr
 
 /* ---- the two drivers ---------------------------------------------------- */
 
-typedef enum driver { BLOCKING, ASYNC } driver;
-
-static driver g_driver;
-static wire_server *g_wire; /* ASYNC: the server of the client made last */
+static ts_driver g_driver;
+static ts_wire *g_wire; /* TS_ASYNC: the server of the client made last */
 static int vetoes;
 
-/* What the client logged (INFO and up; the first MAX_LINES lines of a test). */
-#define MAX_LINES 32
-static char g_lines[MAX_LINES][1024];
-static size_t g_nlines;
+/* What the clients of a test logged (INFO and up). */
+static ts_log g_log = TS_LOG_INIT;
+
+static void reset(ts_driver d)
+{
+    g_driver = d;
+    vetoes = 0;
+    ts_log_clear(&g_log);
+}
 
 static int use_blocking(void **state)
 {
     (void)state;
-    g_driver = BLOCKING;
-    vetoes = 0;
-    g_nlines = 0;
+    reset(TS_BLOCKING);
     return 0;
 }
 
 static int use_async(void **state)
 {
     (void)state;
-    g_driver = ASYNC;
-    vetoes = 0;
-    g_nlines = 0;
+    reset(TS_ASYNC);
     return 0;
+}
+
+/* The n-th logged line (from 0) into out; false when there are fewer. */
+static bool log_line(size_t n, char *out, size_t cap)
+{
+    const char *p = ts_log_text(&g_log), *end;
+    for (; n > 0 && p; n--)
+        p = (p = strchr(p, '\n')) ? p + 1 : NULL;
+    if (!p || !*p || !(end = strchr(p, '\n')))
+        return false;
+    snprintf(out, cap, "%.*s", (int)(end - p), p);
+    return true;
 }
 
 /* true when a logged line contains both a and b. */
 static bool logged(const char *a, const char *b)
 {
+    char line[1024];
     size_t i;
-    for (i = 0; i < g_nlines; i++)
-        if (strstr(g_lines[i], a) && strstr(g_lines[i], b))
+    for (i = 0; log_line(i, line, sizeof(line)); i++)
+        if (strstr(line, a) && strstr(line, b))
             return true;
     return false;
 }
@@ -136,42 +138,40 @@ static bool logged(const char *a, const char *b)
 static int stop_wire(void **state)
 {
     (void)state;
-    wire_server_stop(g_wire);
+    ts_wire_stop(g_wire);
     g_wire = NULL;
+    ts_log_clear(&g_log);
     return 0;
 }
 
 static void harness_log(void *payload, ens_log_level level, const char *message)
 {
-    (void)payload;
-    (void)level;
-    if (g_nlines < MAX_LINES)
-        snprintf(g_lines[g_nlines++], sizeof(g_lines[0]), "%s", message);
-    /* ASYNC: the attempt that was to time out did; the server may go on. */
-    if (g_wire && strstr(message, "timed out") && wire_server_stalled(g_wire))
-        wire_server_release(g_wire);
+    ts_log_capture(payload, level, message);
+    /* TS_ASYNC: the attempt that was to time out did; the server may go on. */
+    if (g_wire && strstr(message, "timed out") && ts_wire_stalled(g_wire))
+        ts_wire_release(g_wire);
 }
 
-/* Gives the client its transport: the answering function itself (BLOCKING),
+/* Gives the client its transport: the answering function itself (blocking),
  * or the default libcurl transport and a loopback server answering with
- * that function (ASYNC).  stalls tells the server which step is to time out
+ * that function (async).  stalls tells the server which step is to time out
  * before any answer; tls serves https (every handshake fails). */
 static void attach(ens_client_options *o, const ens_transport_vtable *vt, void *ctx,
                    bool (*stalls)(void *), bool tls)
 {
     o->log_fn = harness_log;
+    o->log_payload = &g_log;
     o->log_level = ENS_LOG_INFO;
-    if (g_driver == BLOCKING) {
+    if (g_driver == TS_BLOCKING) {
         assert_int_equal(ens_transport_new(&o->transport, vt, ctx), ENS_OK);
         return;
     }
     {
-        wire_options wo = {vt, ctx, stalls, tls};
-        wire_server_stop(g_wire);
-        g_wire = wire_server_start(&wo);
-        assert_non_null(g_wire);
+        ts_wire_options wo = {vt, ctx, stalls, tls};
+        ts_wire_stop(g_wire);
+        g_wire = ts_wire_start(&wo);
     }
-    o->endpoint = wire_server_url(g_wire);
+    o->endpoint = ts_wire_url(g_wire);
 }
 
 static bool script_stalls(void *ctx)
@@ -193,67 +193,10 @@ static bool script_fails_with(const script *s, ens_status st)
 static bool script_has_tls_failure(const script *s) { return script_fails_with(s, ENS_ETLS); }
 static bool script_has_timeout(const script *s) { return script_fails_with(s, ENS_ETIMEOUT); }
 
-typedef struct done_box {
-    int calls;
-    ens_status st;
-    ens_describe_response *resp;
-    ens_error err;
-} done_box;
-
-static void on_done(ens_async_call *call, ens_status st, ens_describe_response *resp,
-                    const ens_error *err, void *user)
-{
-    done_box *b = user;
-    (void)call;
-    b->calls++;
-    b->st = st;
-    b->resp = resp;
-    b->err = *err;
-}
-
-/* The asynchronous call, driven to its end by a poll(2) loop, with the
- * blocking call's contract: *out set on success, err filled on failure. */
-static ens_status describe_async(ens_client *c, const ens_describe_request *req,
-                                 const ens_call_options *co, ens_describe_response **out,
-                                 ens_error *err)
-{
-    ens__async_loop loop = ENS__ASYNC_LOOP_INIT;
-    ens_async_options ao = ENS_ASYNC_OPTIONS_INIT;
-    ens_async *a = NULL;
-    done_box b;
-    ens_status st;
-    memset(&b, 0, sizeof(b));
-    ao.socket_fn = ens__async_loop_socket;
-    ao.timer_fn = ens__async_loop_timer;
-    ao.payload = &loop;
-    assert_int_equal(ens_async_new(&a, c, &ao, NULL), ENS_OK);
-    st = ens_async_describe(a, req, co, on_done, &b, NULL, err);
-    while (st == ENS_OK && ens_async_pending(a) > 0)
-        assert_int_equal(ens__async_loop_run_once(&loop, a, -1), ENS_OK);
-    ens_async_free(a);
-    ens__async_loop_free(&loop);
-    if (st != ENS_OK) { /* refused at the start, as the blocking call refuses */
-        assert_int_equal(b.calls, 0);
-        return st;
-    }
-    assert_int_equal(b.calls, 1);
-    assert_int_equal(b.err.status, b.st);
-    if (b.st == ENS_OK) {
-        *out = b.resp;
-        return ENS_OK;
-    }
-    assert_null(b.resp);
-    if (err)
-        *err = b.err;
-    return b.st;
-}
-
 static ens_status describe_ex(ens_client *c, const ens_describe_request *req,
                               const ens_call_options *co, ens_describe_response **out, ens_error *err)
 {
-    if (g_driver == BLOCKING)
-        return ens_describe_peer_connections_ex(c, req, co, out, err);
-    return describe_async(c, req, co, out, err);
+    return ts_describe_by(g_driver, c, req, co, out, err);
 }
 
 /* ---- scenarios ---------------------------------------------------------- */
@@ -266,7 +209,7 @@ static ens_client *make(script *s, ens_client_options *o)
         o = &local;
     }
     attach(o, &script_vt, s, script_stalls, script_has_tls_failure(s));
-    if (g_driver == ASYNC && script_has_timeout(s))
+    if (g_driver == TS_ASYNC && script_has_timeout(s))
         o->connect_timeout_ms = 1000; /* how long a step that times out takes over the wire */
     assert_int_equal(ens_credentials_provider_static_new(&o->credentials, "id", "secret", NULL), ENS_OK);
     if (!o->retry_base_delay_ms)
@@ -286,12 +229,9 @@ static ens_status call(ens_client *c, ens_error *err)
     return st;
 }
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
-}
+/* How far past its deadline a call may end: scheduling and the wire, on a
+ * loaded machine.  Far below any backoff or Retry-After the tests use. */
+#define DEADLINE_MARGIN_MS 250.0
 
 static void test_retryable_then_success(void **state)
 {
@@ -446,13 +386,13 @@ static void test_retry_after_honoured_within_cap(void **state)
     o.retry_base_delay_ms = 1;
     o.retry_max_delay_ms = 1000;
     c = make(&s, &o);
-    t0 = now_ms();
+    t0 = ts_now_ms();
     assert_int_equal(call(c, &err), ENS_OK);
-    took = now_ms() - t0;
+    took = ts_now_ms() - t0;
     assert_true(took >= 290.0); /* waited at least what the server asked */
-    t0 = now_ms();
+    t0 = ts_now_ms();
     assert_int_equal(call(c, &err), ENS_OK); /* 30 s asked, capped at 1 s */
-    took = now_ms() - t0;
+    took = ts_now_ms() - t0;
     assert_true(took >= 990.0);
     assert_true(took < 20000.0);
     ens_client_free(c);
@@ -475,10 +415,10 @@ static void test_deadline_bounds_all_attempts(void **state)
     o.retry_base_delay_ms = 50;
     o.retry_max_delay_ms = 100;
     c = make(&s, &o);
-    t0 = now_ms();
+    t0 = ts_now_ms();
     st = call(c, &err);
-    took = now_ms() - t0;
-    if (g_driver == BLOCKING) {
+    took = ts_now_ms() - t0;
+    if (g_driver == TS_BLOCKING) {
         assert_int_equal(st, ENS_ESERVICE);
     } else {
         /* The script answers after 40 ms whatever the attempt's budget;
@@ -489,14 +429,51 @@ static void test_deadline_bounds_all_attempts(void **state)
     }
     assert_true(err.attempts >= 2);
     assert_true(err.attempts < MAX_STEPS);
-    assert_true(took < 3000.0);
+    /* the deadline, plus the 40 ms a scripted answer takes whatever its
+       budget (the blocking call's transport ignores it) */
+    if (took > 300.0 + 40.0 + DEADLINE_MARGIN_MS)
+        fail_msg("a 300 ms call took %.0f ms", took);
     /* each attempt gets only what is left of the deadline (seen by the
        transport; over the wire it is libcurl's own timeout, and test_call
        checks the budget the engine hands to either driver) */
-    if (g_driver == BLOCKING) {
+    if (g_driver == TS_BLOCKING) {
         assert_true(s.timeouts[0] <= 300);
         assert_true(s.timeouts[1] < s.timeouts[0]);
     }
+    ens_client_free(c);
+}
+
+/* One deadline for all attempts and waits: a server that asks for a wait
+ * longer than what is left of the deadline gets no retry, and the call ends
+ * by its deadline instead of sleeping past it; a wait that fits is made. */
+static void test_retry_after_beyond_the_deadline(void **state)
+{
+    script s = {.count = 3, .steps = {{503, unavailable, "3"}, {503, unavailable, "0.25"}, {200, ok_body}}};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_client *c;
+    ens_error err = ENS_ERROR_INIT;
+    double t0, took;
+    (void)state;
+    o.timeout_ms = 400;
+    o.retry_base_delay_ms = 1;
+    o.retry_max_delay_ms = 60000; /* the cap is not what stops it */
+    c = make(&s, &o);
+    t0 = ts_now_ms();
+    assert_int_equal(call(c, &err), ENS_ESERVICE);
+    took = ts_now_ms() - t0;
+    assert_int_equal(s.sends, 1);
+    assert_int_equal(err.attempts, 1);
+    assert_non_null(strstr(err.description, "(after 1 attempt, the deadline leaving no time for another)"));
+    if (took > 400.0 + DEADLINE_MARGIN_MS)
+        fail_msg("a 400 ms call took %.0f ms", took);
+    /* 250 ms asked, 400 ms deadline: waited, retried, done in time */
+    t0 = ts_now_ms();
+    assert_int_equal(call(c, &err), ENS_OK);
+    took = ts_now_ms() - t0;
+    assert_int_equal(s.sends, 3);
+    assert_true(took >= 245.0);
+    if (took > 400.0 + DEADLINE_MARGIN_MS)
+        fail_msg("a 400 ms call took %.0f ms", took);
     ens_client_free(c);
 }
 
@@ -514,7 +491,7 @@ static void test_per_call_deadline(void **state)
     s.steps[0].delay_ms = 0;
     assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_OK);
     ens_describe_response_free(resp);
-    if (g_driver == BLOCKING) /* see test_deadline_bounds_all_attempts */
+    if (g_driver == TS_BLOCKING) /* see test_deadline_bounds_all_attempts */
         assert_true(s.timeouts[0] <= 1234 && s.timeouts[0] > 1000);
     co.version = 99;
     assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_EINVAL);
@@ -532,8 +509,7 @@ typedef struct canceller {
 static void *cancel_later(void *arg)
 {
     canceller *k = arg;
-    struct timespec ts = {k->after_ms / 1000, (k->after_ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    ts_sleep_ms(k->after_ms);
     ens_cancel_trigger(k->cancel);
     return NULL;
 }
@@ -560,9 +536,9 @@ static void test_cancel_during_backoff_and_during_send(void **state)
 
     /* sleeping 10 s between attempts: the cancel wakes it at once */
     pthread_create(&th, NULL, cancel_later, &k);
-    t0 = now_ms();
+    t0 = ts_now_ms();
     assert_int_equal(describe_ex(c, &req, &co, &resp, &err), ENS_ECANCELED);
-    took = now_ms() - t0;
+    took = ts_now_ms() - t0;
     pthread_join(th, NULL);
     assert_true(took < 5000.0);
     assert_int_equal(err.status, ENS_ECANCELED);
@@ -604,10 +580,10 @@ static void test_rate_limit(void **state)
     o.rate_limit_per_second = 20.0; /* one every 50 ms */
     o.rate_limit_burst = 1;
     c = make(&s, &o);
-    t0 = now_ms();
+    t0 = ts_now_ms();
     for (i = 0; i < 6; i++)
         assert_int_equal(call(c, &err), ENS_OK);
-    took = now_ms() - t0;
+    took = ts_now_ms() - t0;
     assert_true(took >= 240.0); /* 5 waits of 50 ms at least */
     ens_client_free(c);
 
@@ -621,9 +597,9 @@ static void test_rate_limit(void **state)
     o.timeout_ms = 200;
     c = make(&s, &o);
     assert_int_equal(call(c, &err), ENS_OK);
-    t0 = now_ms();
+    t0 = ts_now_ms();
     assert_int_equal(call(c, &err), ENS_ETIMEOUT);
-    assert_true(now_ms() - t0 < 5000.0);
+    assert_true(ts_now_ms() - t0 < 200.0 + DEADLINE_MARGIN_MS); /* refused at once, never waited */
     assert_int_equal(s.sends, 1);
     ens_client_free(c);
 }
@@ -760,7 +736,7 @@ static void test_drivers_log_alike(void **state)
         "retrying once",
         "DescribeNetworkPeerConnections: HTTP 200, 0 connection(s), RequestId R, 2 attempt(s), # ms",
     };
-    char seen[2][MAX_LINES][1024];
+    char seen[2][8][1024], line[1024];
     size_t n[2], i;
     int d;
     (void)state;
@@ -771,8 +747,7 @@ static void test_drivers_log_alike(void **state)
         ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
         ens_client *c;
         ens_error err = ENS_ERROR_INIT;
-        g_driver = d ? ASYNC : BLOCKING;
-        g_nlines = 0;
+        reset(d ? TS_ASYNC : TS_BLOCKING);
         o.max_attempts = 4;
         c = make(&s, &o);
         assert_int_equal(call(c, &err), ENS_OK);
@@ -785,11 +760,11 @@ static void test_drivers_log_alike(void **state)
         assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
         assert_int_equal(call(c, &err), ENS_OK);
         ens_client_free(c);
-        stop_wire(NULL);
+        ts_wire_stop(g_wire);
+        g_wire = NULL;
 
-        n[d] = g_nlines;
-        for (i = 0; i < g_nlines; i++)
-            normalize(seen[d][i], sizeof(seen[d][i]), g_lines[i]);
+        for (n[d] = 0; n[d] < 8 && log_line(n[d], line, sizeof(line)); n[d]++)
+            normalize(seen[d][n[d]], sizeof(seen[d][n[d]]), line);
     }
     assert_int_equal(n[0], sizeof(expected) / sizeof(expected[0]));
     assert_int_equal(n[1], n[0]);
@@ -797,6 +772,125 @@ static void test_drivers_log_alike(void **state)
         assert_string_equal(seen[0][i], expected[i]);
         assert_string_equal(seen[1][i], seen[0][i]);
     }
+}
+
+/* ---- the backoff on its own, with a pinned random source ---------------- */
+
+/* A random source that answers as told and records what it was asked. */
+typedef struct pinned {
+    enum { LOWEST, HIGHEST, XORSHIFT } mode;
+    uint64_t state;
+    uint32_t last_upper;
+    unsigned long draws;
+} pinned;
+
+static uint32_t pinned_uniform(void *payload, uint32_t upper)
+{
+    pinned *p = payload;
+    p->last_upper = upper;
+    p->draws++;
+    if (p->mode == LOWEST)
+        return 0;
+    if (p->mode == HIGHEST)
+        return upper - 1;
+    /* xorshift64*: reproducible and uniform enough for these bounds */
+    p->state ^= p->state >> 12;
+    p->state ^= p->state << 25;
+    p->state ^= p->state >> 27;
+    return (uint32_t)(((p->state * 2685821657736338717ULL) >> 32) % upper);
+}
+
+static int unpin_random(void **state)
+{
+    (void)state;
+    ens__retry_set_random(NULL, NULL);
+    return 0;
+}
+
+/* Growth by attempt: the ceiling doubles from the base until the cap, and
+ * the jitter is drawn over [0, ceiling] (the source is asked for
+ * ceiling + 1 values). */
+static void test_backoff_growth_and_cap(void **state)
+{
+    pinned p = {HIGHEST, 0, 0, 0};
+    ens_http_response *none = NULL;
+    long want = 100;
+    unsigned a;
+    (void)state;
+    assert_int_equal(ens_http_response_new(&none, 0), ENS_OK);
+    ens__retry_set_random(pinned_uniform, &p);
+    for (a = 1; a <= 10; a++, want *= 2) {
+        assert_int_equal(ens__retry_delay_ms(a, 100, 100000, none), want);
+        assert_int_equal(p.last_upper, (uint32_t)want + 1);
+    }
+    /* the cap: reached and never passed, however many attempts */
+    assert_int_equal(ens__retry_delay_ms(6, 200, 5000, none), 5000); /* 200 * 32 = 6400 */
+    assert_int_equal(p.last_upper, 5001);
+    for (a = 7; a < 200; a += 7)
+        assert_int_equal(ens__retry_delay_ms(a, 200, 5000, none), 5000);
+    assert_int_equal(ens__retry_delay_ms(64, 1L << 29, (1L << 30) + 3, none), (1L << 30) + 3);
+    /* full jitter: the floor is 0 */
+    p.mode = LOWEST;
+    for (a = 1; a <= 10; a++)
+        assert_int_equal(ens__retry_delay_ms(a, 100, 100000, none), 0);
+    /* nothing to draw from a zero base */
+    p.draws = 0;
+    assert_int_equal(ens__retry_delay_ms(3, 0, 5000, none), 0);
+    assert_int_equal(p.draws, 0);
+    ens_http_response_free(none);
+}
+
+/* A server's Retry-After raises the wait, the cap still bounds it. */
+static void test_backoff_retry_after(void **state)
+{
+    pinned p = {LOWEST, 0, 0, 0};
+    ens_http_response *r = NULL;
+    (void)state;
+    assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+    assert_int_equal(ens_http_response_add_header(r, "Retry-After", 11, "2", 1), ENS_OK);
+    ens__retry_set_random(pinned_uniform, &p);
+    assert_int_equal(ens__retry_delay_ms(1, 100, 10000, r), 2000);
+    assert_int_equal(ens__retry_delay_ms(1, 100, 1500, r), 1500);
+    p.mode = HIGHEST;
+    assert_int_equal(ens__retry_delay_ms(8, 100, 10000, r), 10000); /* the jitter above it wins */
+    ens_http_response_free(r);
+}
+
+/* The jitter's spread: uniform over [0, ceiling] at every attempt. */
+static void test_backoff_jitter_spread(void **state)
+{
+    enum { SAMPLES = 40000, BINS = 10 };
+    pinned p = {XORSHIFT, 0x9E3779B97F4A7C15ULL, 0, 0};
+    ens_http_response *none = NULL;
+    unsigned a;
+    (void)state;
+    assert_int_equal(ens_http_response_new(&none, 0), ENS_OK);
+    ens__retry_set_random(pinned_uniform, &p);
+    for (a = 1; a <= 5; a++) {
+        const long ceiling = 100L << (a - 1);
+        unsigned long bins[BINS] = {0};
+        double sum = 0, mean;
+        long lo = ceiling, hi = 0;
+        int i;
+        for (i = 0; i < SAMPLES; i++) {
+            long d = ens__retry_delay_ms(a, 100, 100000, none);
+            assert_true(d >= 0 && d <= ceiling);
+            sum += (double)d;
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+            bins[d * BINS / (ceiling + 1)]++;
+        }
+        mean = sum / SAMPLES;
+        /* the mean of U[0, c] is c/2; the extremes are reached */
+        if (mean < 0.48 * (double)ceiling || mean > 0.52 * (double)ceiling)
+            fail_msg("attempt %u: mean %.1f for a ceiling of %ld", a, mean, ceiling);
+        assert_true(lo <= ceiling / 50);
+        assert_true(hi >= ceiling - ceiling / 50);
+        for (i = 0; i < BINS; i++)
+            if (bins[i] < SAMPLES / BINS * 9 / 10 || bins[i] > SAMPLES / BINS * 11 / 10)
+                fail_msg("attempt %u: tenth %d holds %lu of %d draws", a, i, bins[i], SAMPLES);
+    }
+    ens_http_response_free(none);
 }
 
 int main(void)
@@ -815,12 +909,16 @@ int main(void)
         BOTH(test_retry_callback_can_stop),
         BOTH(test_retry_after_honoured_within_cap),
         BOTH(test_deadline_bounds_all_attempts),
+        BOTH(test_retry_after_beyond_the_deadline),
         BOTH(test_per_call_deadline),
         BOTH(test_cancel_during_backoff_and_during_send),
         BOTH(test_rate_limit),
         cmocka_unit_test(test_bad_retry_options),
         BOTH(test_expired_token_refreshes_once),
         cmocka_unit_test_teardown(test_drivers_log_alike, stop_wire),
+        cmocka_unit_test_teardown(test_backoff_growth_and_cap, unpin_random),
+        cmocka_unit_test_teardown(test_backoff_retry_after, unpin_random),
+        cmocka_unit_test_teardown(test_backoff_jitter_spread, unpin_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

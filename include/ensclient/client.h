@@ -154,7 +154,8 @@ typedef struct ens_call_options {
  * transport, and parses the answer.  Retryable failures are retried with
  * exponential backoff and full jitter, each attempt signed afresh (new date
  * and nonce), all within one deadline (the client's timeout_ms); err->attempts
- * tells how many attempts were made.
+ * tells how many requests were sent (0 when none was, for example when no
+ * credentials could be had).  rpc.h calls any other action the same way.
  *
  * @param client the client; borrowed for the call.
  * @param req    the request; borrowed for the call (see ::ens_describe_request
@@ -162,8 +163,10 @@ typedef struct ens_call_options {
  * @param out    receives a new response owned by the caller
  *               (ens_describe_response_free()); unchanged on failure.
  * @param err    may be NULL; filled on failure (status, HTTP status, attempts,
- *               service Code, Message and RequestId, a one-line description);
- *               untouched on success.
+ *               service Code, Message and RequestId, a one-line description
+ *               that ends with what to do, and since ::ens_error version 2
+ *               the governing setting and the remedy on their own; see
+ *               common.h); untouched on success.
  * @return ::ENS_OK; ::ENS_EINVAL; ::ENS_ENOMEM; ::ENS_ECREDENTIALS;
  *         ::ENS_ENETWORK; ::ENS_ETIMEOUT; ::ENS_ETLS; ::ENS_ETOOLARGE;
  *         ::ENS_ESERVICE and ::ENS_EAUTH (service error; see err->code);

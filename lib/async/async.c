@@ -243,6 +243,7 @@ static bool begin_attempt(ens_async_call *c, long budget_ms)
         goto fail;
     }
     c->in_xfer = true;
+    ens__call_attempt_sent(&c->call, &c->x);
     return true;
 
 fail:

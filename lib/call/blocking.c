@@ -35,6 +35,7 @@ ens_status ens__call_blocking(ens_client *client, const ens__rpc_plan *plan, con
             ens__exchange x;
             ens_status st = ens__exchange_prepare(client, plan, ms, call.cancel, &x, e);
             if (st == ENS_OK) {
+                ens__call_attempt_sent(&call, &x);
                 st = ens_transport_send(client->transport, &x.http, resp, e);
                 if (st == ENS_OK)
                     st = ens__exchange_interpret(client, op, resp, &out, e);
@@ -49,7 +50,6 @@ ens_status ens__call_blocking(ens_client *client, const ens__rpc_plan *plan, con
         *result = out;
         return ENS_OK;
     }
-    if (err)
-        *err = *ens__call_error(&call);
+    ens__error_copy(err, ens__call_error(&call));
     return ens__call_status(&call);
 }

@@ -38,16 +38,27 @@ static ens__call_step finish(ens__call *c, ens_status st)
     c->phase = ENS__CALL_FINISHED;
     c->st = st;
     c->e.status = st;
-    c->e.attempts = c->attempt;
-    if (st != ENS_OK)
+    c->e.attempts = c->sent;
+    if (st != ENS_OK) {
+        ens__call_advise(c, &c->e);
         ens__client_log(c->client, ENS_LOG_ERROR, "%s: %s", c->op->action, c->e.description);
+    }
     ens__metrics_call_done(&c->client->metrics, st, ens__now_ms() - c->start); /* metrics */
     return ENS__CALL_DONE;
 }
 
-static ens__call_step timed_out(ens__call *c)
+/* The deadline ended the call; rate_limited when the wait for the rate
+ * limit is what took it past. */
+static ens__call_step timed_out(ens__call *c, bool rate_limited)
 {
-    ens__error_set(&c->e, ENS_ETIMEOUT, "timed out: the %ld ms deadline passed", c->timeout_ms);
+    if (rate_limited)
+        ens__error_set(&c->e, ENS_ETIMEOUT,
+                       "timed out: the client-side rate limit would delay the call past its deadline");
+    else
+        ens__error_set(&c->e, ENS_ETIMEOUT, "timed out: the %ld ms deadline passed", c->timeout_ms);
+    memset(&c->clues, 0, sizeof(c->clues));
+    c->clues.retried_kind = c->sent > 0;
+    c->clues.rate_limited = rate_limited;
     return finish(c, ENS_ETIMEOUT);
 }
 
@@ -65,6 +76,8 @@ static ens__call_step send_now(ens__call *c, long remaining, long *ms)
     ens_error_init(&c->e);
     ens__metrics_attempt(&c->client->metrics); /* metrics */
     c->phase = ENS__CALL_SENDING;
+    c->attempt_start = ens__now_ms();
+    c->budget_ms = remaining;
     *ms = remaining;
     return ENS__CALL_SEND;
 }
@@ -77,15 +90,12 @@ static ens__call_step top(ens__call *c, long *ms)
     if (remaining <= 0) {
         /* After a failed attempt the call reports that failure, not the clock. */
         if (c->attempt == 0 || c->e.status == ENS_OK)
-            return timed_out(c);
+            return timed_out(c, false);
         return finish(c, c->st);
     }
     wait = ens__ratelimit_reserve(&c->client->ratelimit, remaining);
-    if (wait < 0) {
-        ens__error_set(&c->e, ENS_ETIMEOUT,
-                       "timed out: the client-side rate limit would delay the call past its deadline");
-        return finish(c, ENS_ETIMEOUT);
-    }
+    if (wait < 0)
+        return timed_out(c, true);
     if (wait > 0)
         return wait_then(c, ENS__CALL_RATE, wait, ms);
     return send_now(c, remaining, ms);
@@ -115,7 +125,7 @@ ens__call_step ens__call_next(ens__call *c, long *ms)
     case ENS__CALL_RATE:
         remaining = (long)(c->deadline - ens__now_ms());
         if (remaining <= 0)
-            return timed_out(c);
+            return timed_out(c, false);
         return send_now(c, remaining, ms);
     default: /* TOP, or the backoff is over */
         c->phase = ENS__CALL_TOP;
@@ -124,6 +134,14 @@ ens__call_step ens__call_next(ens__call *c, long *ms)
 }
 
 ens_error *ens__call_attempt_error(ens__call *c) { return &c->e; }
+
+void ens__call_attempt_sent(ens__call *c, const ens__exchange *x)
+{
+    if (c->phase != ENS__CALL_SENDING)
+        return;
+    c->sent++;
+    memcpy(c->clues.key_id, x->key_id, sizeof(c->clues.key_id));
+}
 
 void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response *resp,
                             const void *result)
@@ -135,6 +153,8 @@ void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response
         return;
     ens__metrics_answer(&client->metrics, st, &c->e, resp); /* metrics */
     c->st = st;
+    if (st != ENS_OK)
+        ens__call_observe(c, st, resp);
     if (st == ENS_OK) {
         char summary[512];
         long http_status = ens_http_response_status(resp);
@@ -161,8 +181,8 @@ void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response
         c->phase = ENS__CALL_TOP;
         return;
     }
-    if (c->attempt >= client->max_attempts + (c->refreshed ? 1u : 0u) ||
-        !ens__retry_is_retryable(st, &c->e, resp)) {
+    c->clues.retried_kind = ens__retry_is_retryable(st, &c->e, resp);
+    if (c->attempt >= client->max_attempts + (c->refreshed ? 1u : 0u) || !c->clues.retried_kind) {
         finish(c, st);
         return;
     }
@@ -177,6 +197,7 @@ void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response
     if (wait >= remaining) {
         ens__client_log(client, ENS_LOG_INFO, "%s: not retrying, the deadline is too close: %s",
                         c->op->action, c->e.description);
+        c->clues.deadline_stopped = true;
         finish(c, st);
         return;
     }
@@ -213,7 +234,6 @@ ens_status ens__call_refuse(ens_client *client, const ens__rpc_op *op, ens_statu
         ens__client_log(client, ENS_LOG_ERROR, "%s: %s", op->action, e->description);
     if (client)
         ens__metrics_call_done(&client->metrics, st, 0); /* metrics */
-    if (err)
-        *err = *e;
+    ens__error_copy(err, e);
     return st;
 }

@@ -9,8 +9,10 @@
  *
  *     ens__call_start(&c, client, op, opts);
  *     for (;;) switch (ens__call_next(&c, &ms)) {
- *     case ENS__CALL_SEND:   run one exchange with an ms budget (exchange.h),
- *                            then ens__call_attempt_done(&c, st, resp, result);
+ *     case ENS__CALL_SEND:   run one exchange with an ms budget (exchange.h):
+ *                            ens__call_attempt_sent(&c, &x) once the request
+ *                            is handed to the transport, then
+ *                            ens__call_attempt_done(&c, st, resp, result);
  *     case ENS__CALL_WAIT:   wait ms (waking early on cancellation:
  *                            ens__call_cancel(&c, "")), then ask again;
  *     case ENS__CALL_DONE:   ens__call_status(&c) / ens__call_error(&c).
@@ -45,18 +47,34 @@ typedef enum ens__call_phase {
     ENS__CALL_FINISHED
 } ens__call_phase;
 
+/* What the last failed attempt tells about its remedy (advice.c). */
+typedef struct ens__call_clues {
+    bool retried_kind;     /* a failure of a kind the policy retries */
+    bool deadline_stopped; /* retryable, but the deadline left no room for another attempt */
+    bool connect_timeout;  /* timed out before the budget was spent: connecting */
+    bool rate_limited;     /* the client-side rate limit kept the call past its deadline */
+    bool skew_known;       /* skew_s measured against the server's Date */
+    long long skew_s;      /* local clock minus the server's, seconds */
+    char server_date[40];  /* the server's Date header ("" when none came) */
+    char key_id[128];      /* the AccessKey ID of the last request sent */
+} ens__call_clues;
+
 typedef struct ens__call {
     ens_client *client;       /* borrowed */
-    const ens__rpc_op *op;    /* borrowed (static) */
+    const ens__rpc_op *op;    /* borrowed; outlives the call */
     const ens_cancel *cancel; /* borrowed; may be NULL */
     long timeout_ms;
     long long start, deadline; /* monotonic ms */
+    long long attempt_start;  /* monotonic ms when the attempt under way was asked for */
+    long budget_ms;           /* the attempt under way's budget */
     long wait_ms;             /* the backoff decided after a failed attempt */
     unsigned int attempt;     /* attempts started */
+    unsigned int sent;        /* attempts whose request reached the transport */
     bool refreshed;           /* credentials refreshed after InvalidSecurityToken */
     ens__call_phase phase;
     ens_status st;            /* the last attempt's status; the call's once finished */
     ens_error e;              /* the last attempt's details; the call's once finished */
+    ens__call_clues clues;
 } ens__call;
 
 /* Checks per-call options (NULL = defaults): ENS_OK, or ENS_EINVAL with e
@@ -75,6 +93,10 @@ ens__call_step ens__call_next(ens__call *c, long *ms);
 /* Where the attempt under way reports its details (cleared when it started). */
 ens_error *ens__call_attempt_error(ens__call *c);
 
+/* The attempt under way's request, x, has been handed to the transport:
+ * it counts in ens_error::attempts (what failed before counts not). */
+void ens__call_attempt_sent(ens__call *c, const ens__exchange *x);
+
 /* The attempt under way ended with st (its details in
  * ens__call_attempt_error()); resp is its response (status 0 when none
  * arrived), result what op->decode made of a 2xx body (ENS_OK only; still
@@ -92,6 +114,16 @@ bool ens__call_finished(const ens__call *c);
  * answer's HTTP status and the attempts; nothing else). */
 ens_status ens__call_status(const ens__call *c);
 const ens_error *ens__call_error(const ens__call *c);
+
+/* Notes what a failed attempt tells about its remedy (advice.c): whether a
+ * timeout came while connecting, how far the local clock is from the
+ * server's Date.  Called by ens__call_attempt_done(). */
+void ens__call_observe(ens__call *c, ens_status st, const ens_http_response *resp);
+
+/* Adds to the finished call's failure what to do about it (advice.c): the
+ * attempts made when the failure is of a kind that is retried, and the
+ * setting and remedy (common.h, "What to do about it"). */
+void ens__call_advise(const ens__call *c, ens_error *e);
 
 /* Ends a call of op refused before it started (bad arguments, no memory):
  * logs it as a failed call does and copies e, with status st and no

@@ -8,6 +8,7 @@
 
 #include "util/alloc.h"
 #include "util/text.h"
+#include "util/utf8.h"
 #include "util/buf.h"
 #include "request/endpoint.h"
 #include "util/error.h"
@@ -25,15 +26,86 @@ ENS_EXTERN void ens_client_options_init(ens_client_options *opts)
     opts->log_level = ENS_LOG_ERROR;
 }
 
+/* Appends the n bytes of s to out when they fit before room. */
+static bool put(char *out, size_t *o, size_t room, const void *s, size_t n)
+{
+    if (*o + n > room)
+        return false;
+    memcpy(out + *o, s, n);
+    *o += n;
+    return true;
+}
+
+/* Appends "\\xNN" (width 2) or "\\uNNNN" (width 4) for v. */
+static bool put_hex(char *out, size_t *o, size_t room, char kind, unsigned int v, int width)
+{
+    static const char hex[] = "0123456789abcdef";
+    char esc[6];
+    int i;
+    esc[0] = '\\';
+    esc[1] = kind;
+    for (i = 0; i < width; i++)
+        esc[2 + i] = hex[(v >> (4 * (width - 1 - i))) & 0xF];
+    return put(out, o, room, esc, (size_t)(2 + width));
+}
+
+size_t ens__log_line(char *out, size_t cap, const char *in)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0, left = strlen(in), room = cap - 1 - 3; /* "..." marks a cut */
+    bool ok = true;
+    while (left > 0 && ok) {
+        unsigned char ch = *p;
+        size_t n = 1;
+        if (ch == '\n')
+            ok = put(out, &o, room, "\\n", 2);
+        else if (ch == '\r')
+            ok = put(out, &o, room, "\\r", 2);
+        else if (ch == '\t')
+            ok = put(out, &o, room, "\\t", 2);
+        else if (ch < 0x20 || ch == 0x7f)
+            ok = put_hex(out, &o, room, 'x', ch, 2);
+        else if (ch < 0x80)
+            ok = put(out, &o, room, p, 1);
+        else if ((n = ens__utf8_seq(p, left)) == 0) {
+            ok = put_hex(out, &o, room, 'x', ch, 2); /* not UTF-8 */
+            n = 1;
+        } else {
+            /* C1 controls and the line and paragraph separators act as
+               controls on terminals and in log viewers: escaped too */
+            unsigned int cp = n == 2   ? ((ch & 0x1Fu) << 6) | (p[1] & 0x3Fu)
+                              : n == 3 ? ((ch & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu)
+                                       : 0x10000;
+            if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029)
+                ok = put_hex(out, &o, room, 'u', cp, 4);
+            else
+                ok = put(out, &o, room, p, n);
+        }
+        if (ok) {
+            p += n;
+            left -= n;
+        }
+    }
+    if (!ok) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return o;
+}
+
 void ens__client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
 {
-    char line[1024];
+    char raw[2048], line[ENS__LOG_LINE_MAX + 1];
     va_list ap;
     if (!c->log_fn || level > c->log_level)
         return;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    /* One callback is one line: whatever a server or a caller put in the
+       text (a RequestId, a message, a header) is shown, never obeyed. */
+    ens__log_line(line, sizeof(line), raw);
     c->log_fn(c->log_payload, level, line);
 }
 
@@ -41,9 +113,14 @@ ens_status ens__client_endpoint_allowed(const ens_client *c, const ens__endpoint
 {
     if (ep->https || ep->loopback || c->allow_insecure_http)
         return ENS_OK;
-    return ens__error_set(err, ENS_EINVAL,
-                          "invalid argument: plain http to a host that is not loopback would expose "
-                          "credentials; use https or set allow_insecure_http");
+    ens__error_set(err, ENS_EINVAL,
+                   "invalid argument: plain http to a host that is not loopback would expose credentials "
+                   "(%s)",
+                   ep->base);
+    ens__error_remedy(err, NULL, "allow_insecure_http",
+                      "use https:// or a loopback host, or set allow_insecure_http if the network is "
+                      "trusted");
+    return ENS_EINVAL;
 }
 
 static void release_owned(const ens_client_options *opts)

@@ -37,7 +37,19 @@ struct ens_client {
  * host, or allow_insecure_http; else ENS_EINVAL with err filled. */
 ens_status ens__client_endpoint_allowed(const ens_client *c, const ens__endpoint *ep, ens_error *err);
 
+/* Longest line handed to the log callback, in bytes. */
+#define ENS__LOG_LINE_MAX 1023
+
+/* Delivers one log line when the client logs level: formatted, then made
+ * safe by ens__log_line(). */
 void ens__client_log(const ens_client *c, ens_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* in as one safe line into out (cap bytes, NUL included): control
+ * characters (C0, DEL, C1, U+2028, U+2029) and bytes that are not UTF-8
+ * written as escapes (\n \r \t \xNN \u00NN), the line cut at cap - 1
+ * bytes with "..." when longer (never inside an escape or a character).
+ * Returns the length written. */
+size_t ens__log_line(char *out, size_t cap, const char *in);
 
 #endif

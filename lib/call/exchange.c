@@ -73,9 +73,10 @@ static ens_status stamp(ens_signable *s, ens_error *err)
     return ENS_OK;
 }
 
-/* Everything before the transport: build, resolve credentials, sign. */
+/* Everything before the transport: build, resolve credentials, sign.  The
+ * AccessKey ID used goes to key_id (cap bytes). */
 static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *query, ens_signable **out,
-                          ens_error *err)
+                          char *key_id, size_t cap, ens_error *err)
 {
     ens_credentials *creds = NULL;
     ens_signable *s = NULL;
@@ -93,6 +94,7 @@ static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *quer
     }
     st = ens_credentials_provider_get(c->credentials, &creds, err);
     if (st == ENS_OK) {
+        ens__strlcpy(key_id, cap, ens_credentials_access_key_id(creds));
         st = ens_signer_sign(c->signer, s, creds, err);
         if (st != ENS_OK && err && err->status != st)
             ens__error_set(err, st, "%s: signing the request failed", ens_strerror(st));
@@ -137,7 +139,7 @@ ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_plan *plan, long 
     const char *base = endpoint_of(c, &plan->op)->base, *query;
     ens_status st;
     memset(x, 0, sizeof(*x));
-    if ((st = prepare(c, &plan->op, plan->query, &x->signable, e)) != ENS_OK)
+    if ((st = prepare(c, &plan->op, plan->query, &x->signable, x->key_id, sizeof(x->key_id), e)) != ENS_OK)
         return st;
     query = ens_signable_canonical_query(x->signable);
     ens__buf_grow(&x->url, strlen(base) + 2 + strlen(query)); /* once: no copy of a secret left behind */

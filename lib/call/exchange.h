@@ -65,6 +65,7 @@ typedef struct ens__exchange {
     ens_signable *signable;
     ens__buf url;
     ens_http_request http; /* borrows from signable and url */
+    char key_id[128];      /* the AccessKey ID it was signed with ("" when anonymous) */
 } ens__exchange;
 
 /* Builds and signs (fresh date and nonce) a call of plan, and turns it into

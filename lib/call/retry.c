@@ -45,6 +45,21 @@ long ens__retry_after_ms(const char *value)
     return (long)(s * 1000.0);
 }
 
+static uint32_t sodium_uniform(void *payload, uint32_t upper)
+{
+    (void)payload;
+    return randombytes_uniform(upper);
+}
+
+static ens__uniform_fn uniform = sodium_uniform;
+static void *uniform_payload;
+
+void ens__retry_set_random(ens__uniform_fn fn, void *payload)
+{
+    uniform = fn ? fn : sodium_uniform;
+    uniform_payload = fn ? payload : NULL;
+}
+
 long ens__retry_delay_ms(unsigned attempt, long base_ms, long cap_ms, const ens_http_response *resp)
 {
     long ceiling = base_ms, after, delay;
@@ -53,7 +68,7 @@ long ens__retry_delay_ms(unsigned attempt, long base_ms, long cap_ms, const ens_
         ceiling = ceiling > cap_ms / 2 ? cap_ms : ceiling * 2;
     if (ceiling > cap_ms)
         ceiling = cap_ms;
-    delay = ceiling > 0 ? (long)randombytes_uniform((uint32_t)ceiling + 1) : 0;
+    delay = ceiling > 0 ? (long)uniform(uniform_payload, (uint32_t)ceiling + 1) : 0;
     after = ens__retry_after_ms(ens_http_response_header(resp, "x-acs-retry-after"));
     if (after < 0)
         after = ens__retry_after_ms(ens_http_response_header(resp, "retry-after"));

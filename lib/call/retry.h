@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ensclient/common.h"
 #include "ensclient/transport.h"
@@ -17,6 +18,14 @@ bool ens__retry_is_retryable(ens_status st, const ens_error *err, const ens_http
 /* Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^(attempt-1))],
  * raised to a server's Retry-After / x-acs-retry-after (seconds) but never above cap. */
 long ens__retry_delay_ms(unsigned attempt, long base_ms, long cap_ms, const ens_http_response *resp);
+
+/* A uniform random source: a value in [0, upper) (upper > 0). */
+typedef uint32_t (*ens__uniform_fn)(void *payload, uint32_t upper);
+
+/* Replaces the backoff's random source (libsodium's randombytes_uniform())
+ * with fn; NULL restores it.  For tests: not thread-safe, set it while no
+ * call runs. */
+void ens__retry_set_random(ens__uniform_fn fn, void *payload);
 
 /* Parses a Retry-After style value (non-negative seconds, integer or decimal)
  * into milliseconds; -1 if absent or unparseable. */

@@ -408,8 +408,7 @@ static ens_status record_send(void *ctx, const ens_http_request *req, ens_http_r
     st = ens_transport_send(c->inner, req, resp, &inner_err);
     if (st != ENS_OK && !ens__failure_word(st)) {
         /* A local condition (out of memory, cancelled, ...), not an exchange. */
-        if (err)
-            *err = inner_err;
+        ens__error_copy(err, &inner_err);
         return st;
     }
     if (st == ENS_OK && (resp->status < 100 || resp->status > 999))
@@ -429,8 +428,8 @@ static ens_status record_send(void *ctx, const ens_http_request *req, ens_http_r
     pthread_mutex_unlock(&c->lock);
     if (wst != ENS_OK)
         return wst;
-    if (st != ENS_OK && err)
-        *err = inner_err;
+    if (st != ENS_OK)
+        ens__error_copy(err, &inner_err);
     return st;
 }
 

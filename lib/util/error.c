@@ -1,6 +1,7 @@
 #include "util/error.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,12 +33,26 @@ ENS_EXTERN const char *ens_strerror(int status)
     }
 }
 
-ENS_EXTERN void ens_error_init(ens_error *err)
+/* Bytes of an ens_error of err's version: what the library may touch. */
+size_t ens__error_size(const ens_error *err)
 {
-    if (!err)
-        return;
-    memset(err, 0, sizeof(*err));
-    err->version = ENS_ERROR_VERSION;
+    return err->version >= 2 ? sizeof(*err) : offsetof(ens_error, setting);
+}
+
+/* (The macro of the same name, common.h, is for programs.) */
+ENS_EXTERN void(ens_error_init)(ens_error *err)
+{
+    (void)ens_error_init_version(err, 1);
+}
+
+ENS_EXTERN ens_status ens_error_init_version(ens_error *err, unsigned int version)
+{
+    if (!err || version == 0 || version > ENS_ERROR_VERSION)
+        return ENS_EINVAL;
+    err->version = version;
+    memset(err, 0, ens__error_size(err));
+    err->version = version;
+    return ENS_OK;
 }
 
 void ens__error_reset(ens_error *err)
@@ -45,9 +60,71 @@ void ens__error_reset(ens_error *err)
     unsigned int v;
     if (!err)
         return;
-    v = err->version ? err->version : ENS_ERROR_VERSION;
-    memset(err, 0, sizeof(*err));
+    v = err->version ? err->version : 1;
     err->version = v;
+    memset(err, 0, ens__error_size(err));
+    err->version = v;
+}
+
+void ens__error_copy(ens_error *dst, const ens_error *src)
+{
+    unsigned int v;
+    if (!dst || !src || dst == src)
+        return;
+    v = dst->version ? dst->version : 1;
+    dst->version = v;
+    /* what both have; the rest of dst (when it is the newer) emptied */
+    ens__error_reset(dst);
+    memcpy(dst, src, ens__error_size(src) < ens__error_size(dst) ? ens__error_size(src) : ens__error_size(dst));
+    dst->version = v;
+}
+
+/* Appends text to err->description whole: when both do not fit, the
+ * description's own text is cut short (at a character boundary, "..."
+ * marking the cut) to make room. */
+static void describe_more(ens_error *err, const char *text)
+{
+    size_t used = strlen(err->description), room = sizeof(err->description) - 1, n = strlen(text);
+    if (n > room - 3)
+        n = room - 3;
+    if (used + n > room) {
+        size_t cut = room - n - 3;
+        while (cut > 0 && ((unsigned char)err->description[cut] & 0xC0) == 0x80)
+            cut--;
+        memcpy(err->description + cut, "...", 4);
+        used = cut + 3;
+    }
+    memcpy(err->description + used, text, n);
+    err->description[used + n] = '\0';
+}
+
+void ens__error_append(ens_error *err, const char *fmt, ...)
+{
+    char text[sizeof(err->description)];
+    va_list ap;
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    describe_more(err, text);
+}
+
+void ens__error_remedy(ens_error *err, const char *before, const char *setting, const char *fmt, ...)
+{
+    char remedy[sizeof(err->remedy)], text[sizeof(err->description)];
+    va_list ap;
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(remedy, sizeof(remedy), fmt, ap);
+    va_end(ap);
+    snprintf(text, sizeof(text), "%s; %s", before ? before : "", remedy);
+    describe_more(err, text);
+    if (ens__error_size(err) == sizeof(*err)) {
+        ens__strlcpy(err->setting, sizeof(err->setting), setting);
+        ens__strlcpy(err->remedy, sizeof(err->remedy), remedy);
+    }
 }
 
 void ens__strlcpy(char *dst, size_t cap, const char *src)

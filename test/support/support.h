@@ -1,8 +1,8 @@
 /* Scaffolding shared by the tests under test/ (not part of the library):
  * fixture files and scratch directories, a pinned clock and nonce source, a
  * capturing log callback, an allocator that fails on request, client
- * builders and a loopback HTTP server.  The mock server's part is in
- * mock.h beside this file.
+ * builders, both drivers of a call and a loopback HTTP server.  The mock
+ * server's part is in mock.h beside this file.
  *
  * "Fails the test" below means a cmocka failure: call those functions from a
  * running test (outside one, cmocka prints the failure and exits non-zero).
@@ -215,27 +215,129 @@ ens_status ts_cassette_client_try(ens_client **out, ens_replay **replay, const c
  * loaded or the client made. */
 ens_client *ts_cassette_client(const char *name, ens_replay **replay, const ts_client_options *o);
 
+/* ---- the two drivers of a call (drivers.c) ------------------------------- */
+
+/* The blocking call, or the event-loop engine driven to the call's end by a
+ * poll(2) loop on the calling thread. */
+typedef enum ts_driver { TS_BLOCKING, TS_ASYNC } ts_driver;
+
+/* ens_async_describe() / ens_rpc_call_async() on a new engine of c, run to
+ * completion, with the blocking call's contract: *out set on ENS_OK, err
+ * (may be NULL) filled otherwise; a call refused at its start returns what
+ * the start returned.  Fails the test when the completion callback does not
+ * run exactly once, or runs with a status its details disagree with. */
+ens_status ts_describe_async(ens_client *c, const ens_describe_request *req, const ens_call_options *co,
+                             ens_describe_response **out, ens_error *err);
+ens_status ts_rpc_async(ens_client *c, const ens_rpc_request *req, const ens_call_options *co,
+                        ens_rpc_response **out, ens_error *err);
+
+/* The call through driver d. */
+ens_status ts_describe_by(ts_driver d, ens_client *c, const ens_describe_request *req,
+                          const ens_call_options *co, ens_describe_response **out, ens_error *err);
+ens_status ts_rpc_by(ts_driver d, ens_client *c, const ens_rpc_request *req, const ens_call_options *co,
+                     ens_rpc_response **out, ens_error *err);
+
 /* ---- a loopback HTTP server (loopback.c) --------------------------------- */
 
 /*
  * Listens on 127.0.0.1 (a free port) and serves one connection at a time on
  * a thread of its own: reads the request (head, and a body as long as its
- * Content-Length says), hands it to the handler, then closes the connection.
- * The handler writes its reply to fd (ts_send_all()), or nothing.
+ * Content-Length says; a request that pauses for 5 s is given up), hands it
+ * to the handler, then closes the connection without a reset.  The handler
+ * writes its reply to fd (ts_send_all()), or nothing.
  */
 typedef struct ts_http_server ts_http_server;
 
 /* request: what was read, NUL-terminated (empty when the peer sent nothing). */
 typedef void (*ts_http_handler)(void *ctx, int fd, const char *request, size_t len);
 
+typedef struct ts_http_options {
+    ts_http_handler handler; /* required */
+    void *ctx;               /* passed to every callback */
+    /* May be NULL.  true when the next connection is to find the listener's
+     * queue full, so that the client's connection attempt is never answered
+     * (a connect timeout on demand).  Asked at the start, by
+     * ts_http_stall_if_due() (the handler calls it before it replies) and
+     * after a release; a stall lasts until ts_http_release(). */
+    bool (*stalls_next)(void *ctx);
+    /* May be NULL.  Called by ts_http_release() when it ends a stall. */
+    void (*stall_released)(void *ctx);
+    /* Hand the handler what the first read brings (a TLS ClientHello, say)
+     * instead of waiting for a whole HTTP request. */
+    bool first_read_only;
+    /* After the reply, how long to wait for the peer to close first (0: only
+     * what it already sent is drained). */
+    long linger_ms;
+} ts_http_options;
+
 /* Fails the test when the server cannot be started. */
+ts_http_server *ts_http_start_ex(const ts_http_options *o);
+/* ts_http_start_ex() with only a handler and its ctx. */
 ts_http_server *ts_http_start(ts_http_handler handler, void *ctx);
 unsigned short ts_http_port(const ts_http_server *s);
+/* Asks stalls_next now and fills the listener's queue when it says so: for
+ * a handler about to reply, since the client may connect again at once. */
+void ts_http_stall_if_due(ts_http_server *s);
+/* true while the listener is kept full. */
+bool ts_http_stalled(ts_http_server *s);
+/* Ends a stall (the attempt that was to time out did): the queued
+ * connection is dropped, stall_released runs, the next stall is prepared if
+ * due, and connections are served again.  No-op when not stalled.  Any
+ * thread. */
+void ts_http_release(ts_http_server *s);
 /* Waits for the connection being served, closes the listening socket (the
  * port refuses connections afterwards) and frees s. */
 void ts_http_stop(ts_http_server *s);
 
 /* Writes all of data; false when the peer is gone. */
 bool ts_send_all(int fd, const void *data, size_t len);
+
+/* ---- a loopback server that answers as a transport would (wire.c) -------- */
+
+/*
+ * Plays a transport's `send` over real sockets, so that a scenario scripted
+ * for the blocking call (a transport vtable) also reaches the asynchronous
+ * engine, which only speaks libcurl.  One request per connection (every
+ * answer says "Connection: close").  How each outcome of `send` goes over
+ * the wire:
+ *   ENS_OK                    the response's status, headers and body
+ *   a failure after a status  the status line and headers, a Content-Length
+ *   was set                   beyond the body, part of it, then close
+ *                             (client: a network error after the answer started)
+ *   ENS_ETIMEOUT, announced   the listener is kept full (ts_http_options.
+ *   by stalls_next            stalls_next), so the client's connection attempt
+ *                             is never answered (client: a connect timeout);
+ *                             ts_wire_release() ends that
+ *   any other failure         close without a byte (client: a network error)
+ *   tls_garbage               every connection gets plain HTTP bytes while it
+ *                             expects a TLS handshake (client: a TLS error)
+ * While `send` runs, req->cancel is triggered once the client hangs up (or
+ * the server stops), so a scripted delay ends with the client's attempt.
+ */
+typedef struct ts_wire ts_wire;
+
+typedef struct ts_wire_options {
+    const ens_transport_vtable *vt; /* vt->send answers every request */
+    void *ctx;                      /* its ctx */
+    /* May be NULL.  true when the next request is to time out before any
+     * answer (see above). */
+    bool (*stalls_next)(void *ctx);
+    bool tls_garbage; /* serve "https://": every handshake fails */
+} ts_wire_options;
+
+/* Fails the test when the server cannot be started. */
+ts_wire *ts_wire_start(const ts_wire_options *o);
+/* The endpoint to give the client ("http://127.0.0.1:PORT" or https). */
+const char *ts_wire_url(const ts_wire *w);
+/* true while the listener is kept full for an attempt that is to time out. */
+bool ts_wire_stalled(ts_wire *w);
+/* The attempt that was to time out did: the step is consumed (send() is
+ * called with an empty request, its answer dropped) and the server takes
+ * connections again.  No-op when not stalled.  Any thread (the client's log
+ * callback, say). */
+void ts_wire_release(ts_wire *w);
+/* Stops the server (a request in progress is cancelled) and frees it.  NULL
+ * is a no-op. */
+void ts_wire_stop(ts_wire *w);
 
 #endif
