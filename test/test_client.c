@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support/support.h"
 
@@ -498,6 +499,37 @@ static void test_version_1_errors(void **state)
     assert_int_equal(ens_client_new(&none, &o, err), ENS_EINVAL);
     assert_non_null(strstr(err->description, "allow_insecure_http"));
     assert_int_equal(err->version, 1);
+    /* the iterators copy errors too: a failed page, a walk ended by its own
+       deadline, and that final error reported again */
+    {
+        ens_iterator_options io = ENS_ITERATOR_OPTIONS_INIT;
+        ens_page_iterator *it = NULL;
+        const ens_describe_response *page = NULL;
+        assert_int_equal(ens_page_iterator_new(&it, client, &req, NULL, err), ENS_OK);
+        assert_int_equal(ens_page_iterator_next(it, &page, err), ENS_ETIMEOUT);
+        assert_int_equal(err->version, 1);
+        ens_page_iterator_free(it);
+        io.timeout_ms = 1;
+        assert_int_equal(ens_page_iterator_new(&it, client, &req, &io, err), ENS_OK);
+        while (ens_page_iterator_next(it, &page, err) != ENS_ETIMEOUT || !strstr(err->description, "walk"))
+            usleep(2000);
+        assert_int_equal(ens_page_iterator_next(it, &page, err), ENS_ETIMEOUT);
+        assert_non_null(strstr(err->description, "walk's deadline"));
+        assert_int_equal(err->version, 1);
+        ens_page_iterator_free(it);
+    }
+    /* and a wait whose every poll fails */
+    {
+        ens_wait_options wo = ENS_WAIT_OPTIONS_INIT;
+        ens_wait_result wr = ENS_WAIT_RESULT_INIT;
+        wo.status = ENS_PEER_STATUS_ACTIVATED;
+        wo.max_failures = 1;
+        wo.min_delay_ms = 1;
+        wo.timeout_ms = 5000;
+        assert_int_not_equal(ens_wait_peer_connection(client, "pcc-x", &wo, &wr, err), ENS_OK);
+        assert_int_equal(err->version, 1);
+        ens_wait_result_clear(&wr);
+    }
     free(err);
 
     memset(guarded, 0xA5, sizeof(guarded));

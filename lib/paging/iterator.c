@@ -21,8 +21,8 @@
 
 void ens__walk_copy_error(ens_error *dst, const ens_error *src)
 {
-    if (dst && dst != src)
-        *dst = *src;
+    if (dst != src)
+        ens__error_copy(dst, src); /* dst may be a caller's older, smaller ens_error */
 }
 
 /* Drops the page yielded last. */
@@ -125,7 +125,7 @@ void ens__walk_final(ens_page_iterator *it, ens_status st, const ens_error *e)
     ens__walk_drop_prefetch(it); /* pages fetched ahead are never looked at */
     it->final = st;
     if (e)
-        it->final_err = *e;
+        ens__error_copy(&it->final_err, e); /* e may be a caller's older ens_error */
     it->final_err.version = ENS_ERROR_VERSION;
     it->final_err.status = st;
 }
@@ -206,7 +206,7 @@ static ens_status paging_error(ens_page_iterator *it, const ens_describe_respons
     ens_error e = ENS_ERROR_INIT;
     const char *rid = resp->request_id ? resp->request_id : "";
     ens__error_set(&e, ENS_EPAGINATION, "inconsistent paging: %s%s%s%s", what,
-                   *rid ? " [RequestId " : "", rid, *rid ? "]" : "");
+                   *rid ? " [RequestId: " : "", rid, *rid ? "]" : "");
     ens__strlcpy(e.request_id, sizeof(e.request_id), rid);
     e.http_status = 200;
     e.attempts = 1;

@@ -201,8 +201,8 @@ static ens_status deliver(waiter *w, ens_wait_result *result, ens_error *err)
     *result = w->result;
     result->version = ENS_WAIT_RESULT_VERSION;
     w->result.connection = NULL;
-    if (w->st != ENS_OK && err)
-        *err = w->err;
+    if (w->st != ENS_OK)
+        ens__error_copy(err, &w->err); /* err may be a caller's older, smaller ens_error */
     return w->st;
 }
 
