@@ -48,6 +48,7 @@ static const struct {
      "the service is throttling: wait a little and retry; with --all, a lower --parallel sends "
      "fewer requests at once"},
     {"page_size", "use --page-size from 10 to 100"},
+    {"clock", "set the local clock right (NTP): the service refuses requests dated too far from its own time"},
 };
 
 static bool has(const ens_error *e, const char *text)
@@ -57,10 +58,11 @@ static bool has(const ens_error *e, const char *text)
 
 const char *cli_error_setting(const ens_error *e)
 {
-    /* Until ens_error carries the name of the setting that governs a
-       failure, it is inferred from the status and the description; once it
-       does, return that field first (for an ens_error of that version) and
-       keep this inference for errors that carry none. */
+    /* The library names the setting (ens_error version 2); errors that carry
+       none (a library of an older version, an error this tool made) are
+       inferred from the status and the description. */
+    if (e->version >= 2 && e->setting[0])
+        return e->setting;
     switch (e->status) {
     case ENS_ETIMEOUT:
         if (has(e, "connect"))
@@ -100,12 +102,26 @@ void cli_print_error(const ens_error *e)
 {
     const char *setting = cli_error_setting(e);
     const char *remedy = cli_setting_remedy(setting);
-    if (setting && strcmp(setting, "allow_insecure_http") == 0)
+    const char *text = e->description[0] ? e->description : ens_strerror(e->status);
+    int len = (int)strlen(text);
+    if (setting && strcmp(setting, "allow_insecure_http") == 0) {
         /* The library's line names its option; this tool has no such flag. */
         fprintf(stderr, CLI_NAME ": refusing to send signed requests over plain http:// to a host "
                         "that is not loopback\n");
-    else
-        fprintf(stderr, CLI_NAME ": %s\n", e->description[0] ? e->description : ens_strerror(e->status));
+    } else {
+        /* The library ends the description with "; " and its remedy, worded
+           for its own options: this tool says the failure, then its remedy
+           in its own flags (the library's when this tool knows none). */
+        if (e->version >= 2 && e->remedy[0]) {
+            size_t rl = strlen(e->remedy), tl = strlen(text);
+            if (tl >= rl + 2 && strcmp(text + tl - rl, e->remedy) == 0 &&
+                strncmp(text + tl - rl - 2, "; ", 2) == 0)
+                len = (int)(tl - rl - 2);
+            if (!remedy)
+                remedy = e->remedy;
+        }
+        fprintf(stderr, CLI_NAME ": %.*s\n", len, text);
+    }
     if (remedy)
         fprintf(stderr, CLI_NAME ": %s\n", remedy);
 }
