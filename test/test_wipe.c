@@ -47,7 +47,7 @@ static void scan(const void *p, size_t size, const char *how)
 
 static void *w_malloc(void *payload, size_t size)
 {
-    block_head *h = malloc(sizeof(*h) + size);
+    block_head *h = calloc(1, sizeof(*h) + size); /* zeroed: the scan reads every byte */
     (void)payload;
     if (!h)
         return NULL;
