@@ -2,6 +2,7 @@
  * loopback sockets through the libcurl transport, ends in its documented
  * status; after each, the same client still works.  (Leaks: this test runs
  * under AddressSanitizer and valgrind in CI.)  docs/faults.md holds the table. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,11 +165,122 @@ static void test_big_but_allowed(void **state)
     ensmock_stop(srv);
 }
 
+/* ---- replies the mock cannot make: a scripted loopback server ---- */
+
+typedef struct raw_reply {
+    const char *data;
+    size_t len;
+    int connections;
+} raw_reply;
+
+static void raw_serve(void *ctx, int fd, const char *request, size_t len)
+{
+    raw_reply *r = ctx;
+    (void)request;
+    (void)len;
+    r->connections++;
+    ts_send_all(fd, r->data, r->len);
+}
+
+static void raw_case(const char *name, const char *data, size_t len, ens_status expect,
+                     const char *must, unsigned expect_attempts)
+{
+    raw_reply r = {data, len, 0};
+    ts_http_server *s = ts_http_start(raw_serve, &r);
+    char url[64];
+    ts_client_options o = {.key_id = "k", .secret = "s", .endpoint = url, .max_attempts = 3,
+                           .retry_base_delay_ms = 1, .retry_max_delay_ms = 2, .timeout_ms = 20000};
+    ens_client *c;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ens_status st;
+    print_message("fault: %s -> %s\n", name, ens_strerror(expect));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", ts_http_port(s));
+    c = ts_client(&o);
+    st = ens_describe_peer_connections(c, &req, &resp, &err);
+    ens_client_free(c);
+    ts_http_stop(s);
+    if (st != expect || !strstr(err.description, must) || err.attempts != expect_attempts ||
+        r.connections != (int)expect_attempts)
+        fail_msg("%s: %s after %u attempt(s), %d connection(s): %s", name, ens_strerror(st),
+                 err.attempts, r.connections, err.description);
+    assert_null(resp);
+}
+
+static void test_replies_out_of_bounds(void **state)
+{
+    size_t big = 1024 * 1024, n = 0;
+    char *line = malloc(big + 128), *many = malloc(256 * 1024);
+    int i;
+    (void)state;
+    assert_non_null(line);
+    assert_non_null(many);
+    /* one header line of 1 MiB: over libcurl's 100 KiB limit, which libcurl
+       reports as "out of memory" */
+    n = (size_t)sprintf(line, "HTTP/1.1 200 OK\r\nX-Big: ");
+    memset(line + n, 'a', big);
+    n += big;
+    n += (size_t)sprintf(line + n, "\r\nContent-Length: 2\r\n\r\n{}");
+    raw_case("a 1 MiB header line", line, n, ENS_ETOOLARGE, "header line", 1);
+    /* 200 KiB of headers in lines of 1000 bytes: over the 64 KiB cap */
+    n = (size_t)sprintf(many, "HTTP/1.1 200 OK\r\n");
+    for (i = 0; i < 200; i++) {
+        n += (size_t)sprintf(many + n, "X-Pad-%03d: ", i);
+        memset(many + n, 'p', 987);
+        n += 987;
+        n += (size_t)sprintf(many + n, "\r\n");
+    }
+    n += (size_t)sprintf(many + n, "Content-Length: 2\r\n\r\n{}");
+    raw_case("200 KiB of headers", many, n, ENS_ETOOLARGE, "headers exceed", 1);
+    /* no status line: retried like a connection dropped before any answer */
+    {
+        static const char http09[] = "{\"RequestId\":\"X\"}\r\n\r\n", ssh[] = "SSH-2.0-OpenSSH_9.6\r\n";
+        raw_case("an HTTP/0.9 reply", http09, sizeof(http09) - 1, ENS_ENETWORK, "not HTTP", 3);
+        raw_case("a reply in another protocol", ssh, sizeof(ssh) - 1, ENS_ENETWORK, "not HTTP", 3);
+    }
+    free(line);
+    free(many);
+}
+
+static void test_request_too_long_to_send(void **state)
+{
+    /* a 2 MiB InstanceId: libcurl cannot send the URL; nothing is sent */
+    ensmock_server *srv = ts_mock_start(NULL);
+    ens_client *c = ts_mock_client(srv, &(ts_client_options){.max_attempts = 3});
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_describe_response *resp = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    ensmock_stats stats;
+    size_t n = 2u * 1024 * 1024;
+    char *id = malloc(n + 1);
+    (void)state;
+    assert_non_null(id);
+    memset(id, 'i', n);
+    id[n] = '\0';
+    req.instance_id = id;
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_EINVAL);
+    print_message("%s\n", err.description);
+    assert_non_null(strstr(err.description, "too long to send"));
+    ensmock_stats_get(srv, &stats);
+    assert_int_equal(stats.connections, 0);
+    assert_int_equal(stats.requests, 0);
+    /* the same client goes on working */
+    req.instance_id = NULL;
+    assert_int_equal(ens_describe_peer_connections(c, &req, &resp, &err), ENS_OK);
+    ens_describe_response_free(resp);
+    ens_client_free(c);
+    ensmock_stop(srv);
+    free(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_big_but_allowed),
+        cmocka_unit_test(test_replies_out_of_bounds),
+        cmocka_unit_test(test_request_too_long_to_send),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

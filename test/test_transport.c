@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "support/support.h"
+#include "transport/curl_xfer.h"
 #include "transport/http_response.h"
 
 /* ---- the response object ---- */
@@ -183,6 +186,7 @@ typedef struct script {
     const char *reply; /* sent after reading the request; NULL = never answer */
     size_t reply_len;
     int hold_ms;       /* with reply NULL: keep the connection silent this long */
+    int connections;   /* served so far (read after script_stop()) */
     char request[8192];
     unsigned short port;
     ts_http_server *server;
@@ -192,6 +196,7 @@ static void script_serve(void *ctx, int fd, const char *request, size_t len)
 {
     script *s = ctx;
     (void)len;
+    s->connections++;
     snprintf(s->request, sizeof(s->request), "%s", request);
     if (s->reply)
         ts_send_all(fd, s->reply, s->reply_len);
@@ -513,16 +518,322 @@ static void test_curl_pooled_handle_behaves_as_fresh(void **state)
 static void test_curl_options(void **state)
 {
     ens_curl_transport_options o = ENS_CURL_TRANSPORT_OPTIONS_INIT;
+    /* a version-1 caller: its struct ends before ignore_environment_proxies */
+    ens_curl_transport_options v1 = ENS_CURL_TRANSPORT_OPTIONS_INIT;
     ens_transport *t = NULL;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     o.proxy = "http://127.0.0.1:1";
-    o.ca_file = "/nonexistent";
+    o.ca_file = ENS_TLS_DIR "/ca.pem";
     o.user_agent = "x";
+    o.ignore_environment_proxies = true;
     assert_int_equal(ens_transport_curl_new(&t, &o), ENS_OK);
     ens_transport_free(t);
+    t = NULL;
+    assert_int_equal(ens_transport_curl_new_ex(&t, &o, &err), ENS_OK);
+    ens_transport_free(t);
+    t = NULL;
+    v1.version = 1;
+    v1.proxy = "http://127.0.0.1:1";
+    assert_int_equal(ens_transport_curl_new_ex(&t, &v1, &err), ENS_OK);
+    ens_transport_free(t);
+    t = NULL;
     o.version = 0;
     assert_int_equal(ens_transport_curl_new(&t, &o), ENS_EINVAL);
+    assert_int_equal(ens_transport_curl_new_ex(&t, &o, &err), ENS_EINVAL);
+    assert_int_equal(err.status, ENS_EINVAL);
+    assert_non_null(strstr(err.description, "version"));
+    o.version = ENS_CURL_TRANSPORT_OPTIONS_VERSION + 1;
+    assert_int_equal(ens_transport_curl_new_ex(&t, &o, NULL), ENS_EINVAL);
+    assert_null(t);
     assert_int_equal(ens_transport_curl_new(NULL, NULL), ENS_EINVAL);
+    assert_int_equal(ens_transport_curl_new_ex(NULL, NULL, &err), ENS_EINVAL);
+}
+
+/* ---- the CA file is checked when the transport is made ---- */
+
+static void expect_bad_ca(const char *path, const char *why)
+{
+    ens_curl_transport_options o = ENS_CURL_TRANSPORT_OPTIONS_INIT;
+    ens_transport *t = NULL;
+    ens_error err = ENS_ERROR_INIT;
+    o.ca_file = path;
+    assert_int_equal(ens_transport_curl_new(&t, &o), ENS_EINVAL);
+    assert_int_equal(ens_transport_curl_new_ex(&t, &o, &err), ENS_EINVAL);
+    assert_null(t);
+    assert_int_equal(err.status, ENS_EINVAL);
+    if (!strstr(err.description, "ca_file") || !strstr(err.description, path) ||
+        !strstr(err.description, why) || !strstr(err.description, "PEM file"))
+        fail_msg("%s: %s", path, err.description);
+}
+
+static void test_curl_ca_file_checked_at_creation(void **state)
+{
+    char dir[512], path[600], fifo[600];
+    (void)state;
+    ts_tmpdir(dir, sizeof(dir), "ens-ca");
+    snprintf(path, sizeof(path), "%s/missing.pem", dir);
+    expect_bad_ca(path, "does not exist");
+    snprintf(path, sizeof(path), "%s/nodir/ca.pem", dir);
+    expect_bad_ca(path, "does not exist");
+    expect_bad_ca(dir, "a directory");
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    expect_bad_ca(fifo, "not a regular file"); /* and never blocks opening it */
+    snprintf(path, sizeof(path), "%s/secret.pem", dir);
+    ts_write_file(path, "not read");
+    assert_int_equal(chmod(path, 0), 0);
+    if (geteuid() != 0) /* root reads it anyway */
+        expect_bad_ca(path, "cannot be read");
+    {
+        ens_curl_transport_options o = ENS_CURL_TRANSPORT_OPTIONS_INIT;
+        ens_transport *t = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        o.ca_file = "";
+        assert_int_equal(ens_transport_curl_new_ex(&t, &o, &err), ENS_EINVAL);
+        assert_non_null(strstr(err.description, "ca_file is empty"));
+    }
+    ts_rm_rf(dir);
+}
+
+/* ---- statuses that say what happened ---- */
+
+static ens_status scripted_send(script *s, const char *reply, size_t reply_len, const char *url,
+                                ens_error *err)
+{
+    ens_http_response *r = NULL;
+    ens_status st;
+    s->reply = reply;
+    s->reply_len = reply_len;
+    script_start(s);
+    assert_int_equal(ens_http_response_new(&r, 1 << 20), ENS_OK);
+    if (url) {
+        ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "POST", url, NULL, 0, NULL, 0, 2000, 5000, 1 << 20, NULL};
+        ens_transport *t = NULL;
+        assert_int_equal(ens_transport_curl_new(&t, NULL), ENS_OK);
+        st = ens_transport_send(t, &req, r, err);
+        ens_transport_free(t);
+    } else {
+        st = curl_exchange(s, "/", 1 << 20, 5000, r, err);
+    }
+    ens_http_response_free(r);
+    script_stop(s);
+    return st;
+}
+
+static void test_curl_header_line_over_libcurl_limit(void **state)
+{
+    /* libcurl refuses a header line over 100 KiB and calls it out of memory */
+    static const char head[] = "HTTP/1.1 200 OK\r\nX-Big: ";
+    static const char tail[] = "\r\nContent-Length: 2\r\n\r\nok";
+    size_t n = 1024 * 1024, len = sizeof(head) - 1 + n + sizeof(tail) - 1;
+    char *reply = malloc(len);
+    script s = {0};
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_non_null(reply);
+    memcpy(reply, head, sizeof(head) - 1);
+    memset(reply + sizeof(head) - 1, 'a', n);
+    memcpy(reply + sizeof(head) - 1 + n, tail, sizeof(tail) - 1);
+    assert_int_equal(scripted_send(&s, reply, len, NULL, &err), ENS_ETOOLARGE);
+    assert_int_equal(err.status, ENS_ETOOLARGE);
+    assert_non_null(strstr(err.description, "header line"));
+    assert_null(strstr(err.description, "body"));
+    /* the same for a status line that never ends */
+    memcpy(reply, "HTTP/1.1 200 ", 13);
+    memset(reply + 13, 'b', len - 13);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(scripted_send(&s, reply, len, NULL, &err), ENS_ETOOLARGE);
+    assert_non_null(strstr(err.description, "header line"));
+    free(reply);
+}
+
+static void test_curl_headers_over_cap(void **state)
+{
+    /* 200 lines of 1000 bytes: each within libcurl's limit, together over 64 KiB */
+    static char reply[256 * 1024];
+    script s = {0};
+    ens_error err = ENS_ERROR_INIT;
+    size_t n = 0;
+    int i;
+    (void)state;
+    n += (size_t)snprintf(reply, sizeof(reply), "HTTP/1.1 200 OK\r\n");
+    for (i = 0; i < 200; i++) {
+        n += (size_t)snprintf(reply + n, sizeof(reply) - n, "X-Pad-%d: ", i);
+        memset(reply + n, 'p', 990);
+        n += 990;
+        memcpy(reply + n, "\r\n", 2);
+        n += 2;
+    }
+    n += (size_t)snprintf(reply + n, sizeof(reply) - n, "Content-Length: 2\r\n\r\nok");
+    assert_int_equal(scripted_send(&s, reply, n, NULL, &err), ENS_ETOOLARGE);
+    assert_non_null(strstr(err.description, "headers exceed 65536 bytes"));
+    assert_null(strstr(err.description, "body"));
+}
+
+static void test_curl_reply_not_http(void **state)
+{
+    /* no status line: HTTP/0.9 (libcurl refuses it), or another protocol */
+    static const char http09[] = "<html>hello</html>\r\n\r\n";
+    static const char tls_alert[] = "\x15\x03\x03\x00\x02\x02\x46";
+    script s = {0};
+    ens_error err = ENS_ERROR_INIT;
+    (void)state;
+    assert_int_equal(scripted_send(&s, http09, strlen(http09), NULL, &err), ENS_ENETWORK);
+    assert_int_equal(err.status, ENS_ENETWORK);
+    assert_non_null(strstr(err.description, "not HTTP"));
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(scripted_send(&s, tls_alert, sizeof(tls_alert) - 1, NULL, &err), ENS_ENETWORK);
+    assert_non_null(strstr(err.description, "not HTTP"));
+}
+
+static void test_curl_request_too_long(void **state)
+{
+    /* a URL libcurl cannot send (its request buffer is capped at 1 MiB):
+       refused before anything is sent, never as "out of memory" */
+    const size_t lengths[] = {2u * 1024 * 1024, ENS__REQUEST_HEAD_MAX};
+    char *url = malloc(lengths[0] + 64);
+    size_t k;
+    (void)state;
+    assert_non_null(url);
+    for (k = 0; k < 2; k++) {
+        script s = {0};
+        ens_http_response *r = NULL;
+        ens_transport *t = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "POST", url, NULL, 0, NULL, 0, 2000, 5000, 0, NULL};
+        int m;
+        s.reply = ok_reply;
+        s.reply_len = strlen(ok_reply);
+        script_start(&s);
+        m = snprintf(url, 64, "http://127.0.0.1:%u/?InstanceId=", s.port);
+        memset(url + m, 'i', lengths[k]);
+        url[(size_t)m + lengths[k]] = '\0';
+        assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+        assert_int_equal(ens_transport_curl_new(&t, NULL), ENS_OK);
+        assert_int_equal(ens_transport_send(t, &req, r, &err), ENS_EINVAL);
+        assert_int_equal(err.status, ENS_EINVAL);
+        assert_non_null(strstr(err.description, "too long to send"));
+        /* the same transport still sends a normal request */
+        snprintf(url, 64, "http://127.0.0.1:%u/?InstanceId=i", s.port);
+        assert_int_equal(ens_transport_send(t, &req, r, &err), ENS_OK);
+        ens_transport_free(t);
+        ens_http_response_free(r);
+        script_stop(&s);
+        assert_int_equal(s.connections, 1);
+    }
+    free(url);
+}
+
+/* ---- what the transport must refuse to do ---- */
+
+static void test_curl_redirects_not_followed(void **state)
+{
+    static const char *const codes[] = {"302 Found", "307 Temporary Redirect", "301 Moved", "308 Permanent Redirect"};
+    char reply[256];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        script other = {0}, s = {0};
+        ens_http_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        other.reply = ok_reply;
+        other.reply_len = strlen(ok_reply);
+        script_start(&other);
+        snprintf(reply, sizeof(reply),
+                 "HTTP/1.1 %s\r\nLocation: http://127.0.0.1:%u/stolen\r\nContent-Length: 0\r\n"
+                 "Connection: close\r\n\r\n", codes[i], other.port);
+        s.reply = reply;
+        s.reply_len = strlen(reply);
+        script_start(&s);
+        assert_int_equal(ens_http_response_new(&r, 1024), ENS_OK);
+        /* the 3xx is the answer, as it is */
+        assert_int_equal(curl_exchange(&s, "/", 1024, 5000, r, &err), ENS_OK);
+        assert_int_equal(ens_http_response_status(r), atoi(codes[i]));
+        ens_http_response_free(r);
+        script_stop(&s);
+        script_stop(&other);
+        assert_int_equal(s.connections, 1);
+        if (other.connections != 0)
+            fail_msg("%s was followed: the other port received %d connection(s)", codes[i],
+                     other.connections);
+    }
+}
+
+static void test_curl_only_http_and_https(void **state)
+{
+    char dir[512], file[600], url[700];
+    const char *schemes[] = {"ftp", "dict", "gopher", "telnet", "imap", "smtp", "rtsp", "mqtt"};
+    size_t i;
+    (void)state;
+    /* another protocol to a listening port: refused, the port sees nothing */
+    for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        script other = {0};
+        ens_http_response *r = NULL;
+        ens_transport *t = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "GET", url, NULL, 0, NULL, 0, 1000, 1500, 0, NULL};
+        other.reply = ok_reply;
+        other.reply_len = strlen(ok_reply);
+        script_start(&other);
+        snprintf(url, sizeof(url), "%s://127.0.0.1:%u/x", schemes[i], other.port);
+        assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+        assert_int_equal(ens_transport_curl_new(&t, NULL), ENS_OK);
+        assert_int_equal(ens_transport_send(t, &req, r, &err), ENS_EINVAL);
+        assert_non_null(strstr(err.description, "only http:// and https://"));
+        ens_transport_free(t);
+        ens_http_response_free(r);
+        script_stop(&other);
+        if (other.connections != 0)
+            fail_msg("%s:// reached the port", schemes[i]);
+    }
+    /* a local file is not read */
+    ts_tmpdir(dir, sizeof(dir), "ens-proto");
+    snprintf(file, sizeof(file), "%s/f.json", dir);
+    ts_write_file(file, "{\"from\":\"file\"}");
+    snprintf(url, sizeof(url), "file://%s", file);
+    {
+        ens_http_response *r = NULL;
+        ens_transport *t = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "GET", url, NULL, 0, NULL, 0, 1000, 1500, 0, NULL};
+        size_t len;
+        assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+        assert_int_equal(ens_transport_curl_new(&t, NULL), ENS_OK);
+        assert_int_equal(ens_transport_send(t, &req, r, &err), ENS_EINVAL);
+        assert_null(strstr(ens_http_response_body(r, &len), "file"));
+        ens_transport_free(t);
+        ens_http_response_free(r);
+    }
+    ts_rm_rf(dir);
+}
+
+/* ---- plain http only to an address of this machine ---- */
+
+static void test_plain_http_needs_a_loopback_address(void **state)
+{
+    /* decided on the parsed address: "127.0.0.1.5" is a name for DNS */
+    static const char *const refused[] = {"http://127.0.0.1.5:8080", "http://127.1:8080",
+                                          "http://0x7f.0.0.1:8080", "http://127.0.0.1.example.com",
+                                          "http://localhost.example:80", "http://[::2]:80"};
+    static const char *const allowed[] = {"http://127.0.0.1:8080", "http://127.9.8.7",
+                                          "http://[::1]:8080", "http://[0:0::1]", "http://LOCALHOST:1"};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]) + sizeof(allowed) / sizeof(allowed[0]); i++) {
+        bool ok = i >= sizeof(refused) / sizeof(refused[0]);
+        const char *url = ok ? allowed[i - sizeof(refused) / sizeof(refused[0])] : refused[i];
+        ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+        ens_client *c = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_status st;
+        assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "k", "s", NULL), ENS_OK);
+        o.endpoint = url;
+        st = ens_client_new(&c, &o, &err);
+        if (ok ? st != ENS_OK : st != ENS_EINVAL || !strstr(err.description, "allow_insecure_http"))
+            fail_msg("%s: %s (%s)", url, ens_strerror(st), err.description);
+        ens_client_free(c);
+    }
 }
 
 int main(void)
@@ -540,6 +851,14 @@ int main(void)
         cmocka_unit_test(test_response_reserve_bounds),
         cmocka_unit_test(test_curl_body_sized_from_content_length),
         cmocka_unit_test(test_curl_pooled_handle_behaves_as_fresh),
+        cmocka_unit_test(test_curl_ca_file_checked_at_creation),
+        cmocka_unit_test(test_curl_header_line_over_libcurl_limit),
+        cmocka_unit_test(test_curl_headers_over_cap),
+        cmocka_unit_test(test_curl_reply_not_http),
+        cmocka_unit_test(test_curl_request_too_long),
+        cmocka_unit_test(test_curl_redirects_not_followed),
+        cmocka_unit_test(test_curl_only_http_and_https),
+        cmocka_unit_test(test_plain_http_needs_a_loopback_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,9 +90,20 @@ static void test_http_scheme(void **state)
 
 static void test_loopback(void **state)
 {
-    static const char *const yes[] = {"localhost", "LocalHost", "[::1]", "127.0.0.1", "127.1", "127."};
-    static const char *const no[] = {"", "localhost.example", "[::2]", "[0:0::1]", "128.0.0.1",
-                                     "127.0.0.1x", "127", "::1", "10.0.0.1"};
+    /* decided on the parsed address: 127.0.0.0/8 as a plain dotted quad, ::1
+       in any spelling (or IPv4-mapped 127/8), "localhost" */
+    static const char *const yes[] = {"localhost", "LocalHost", "[::1]", "[0:0::1]",
+                                      "[0000:0000:0000:0000:0000:0000:0000:0001]",
+                                      "[::ffff:127.0.0.1]", "127.0.0.1", "127.0.0.0",
+                                      "127.255.255.255", "127.10.0.7"};
+    /* a resolver may send the forms inet_aton() alone reads ("127.1", octal,
+       hex) or anything with more parts ("127.0.0.1.5") to DNS */
+    static const char *const no[] = {"", "localhost.example", "localhost.", "[::2]", "[::1%25lo]",
+                                     "[::ffff:10.0.0.1]", "[::1", "128.0.0.1", "127.0.0.1x",
+                                     "127.0.0.1.5", "127.0.0.1.", "127.1", "127.", "127",
+                                     "0127.0.0.1", "127.0.0.01", "0x7f.0.0.1", "127.0.0.256",
+                                     "127.0.0.1000", "127..0.1", ".127.0.0.1", "::1", "10.0.0.1",
+                                     "127.0.0.1.example.com"};
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)

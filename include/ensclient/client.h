@@ -1,6 +1,21 @@
 /**
  * @file client.h
  * @brief The client handle and the DescribeNetworkPeerConnections call.
+ *
+ * ## fork()
+ * A client made before fork() may be used in the child (daemonising after
+ * setup, pre-fork workers), together with its default transport, its
+ * credentials provider and any asynchronous engine bound to it.  The child's
+ * first call, or ens_client_free() in the child, lets go of the connections
+ * inherited from the parent without reading, writing or shutting them down
+ * (no TLS close_notify reaches the server); the child then opens its own, and
+ * parent and child may call concurrently, each getting the answers to its own
+ * requests.  Calls pending in an engine at fork() are completed by the
+ * parent; in the child each ends with ::ENS_ECANCELED the next time the child
+ * drives the engine.  The default nonce source never repeats a nonce across
+ * the fork.  Rule: fork() while no call on the client (and no credentials
+ * fetch) is under way in another thread; a lock another thread holds at
+ * fork() stays held in the child.  See the guide, "Forking processes".
  */
 #ifndef ENSCLIENT_CLIENT_H
 #define ENSCLIENT_CLIENT_H
@@ -130,6 +145,8 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
 /**
  * @brief Frees a client and everything it owns (transport, signer, provider,
  * pooled connections).  NULL accepted.  No call may be in progress on it.
+ * In a child process made by fork() it leaves the parent's connections
+ * untouched (see "fork()" above).
  */
 ENS_EXTERN void ens_client_free(ens_client *client);
 

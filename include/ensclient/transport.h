@@ -10,16 +10,22 @@
  * ## Error contract of `send`
  * `send` returns ::ENS_OK when a complete HTTP response was received,
  * whatever its status code (4xx and 5xx included); the library interprets the
- * status.  Otherwise it returns one of ::ENS_ENETWORK, ::ENS_ETIMEOUT,
- * ::ENS_ETLS, ::ENS_ETOOLARGE, ::ENS_ENOMEM, ::ENS_ECANCELED or
- * ::ENS_ETRANSPORT and may fill @p err (which may be NULL).  Error text must
- * never include header values (they carry signatures and tokens).
+ * status.  Otherwise it returns one of ::ENS_ENETWORK (including a reply
+ * that is not HTTP), ::ENS_ETIMEOUT, ::ENS_ETLS, ::ENS_ETOOLARGE (a body
+ * over the cap, or headers too large), ::ENS_ENOMEM (an allocation failed,
+ * nothing else), ::ENS_ECANCELED, ::ENS_EINVAL (a request the transport
+ * cannot send, refused before anything was sent) or ::ENS_ETRANSPORT, and
+ * may fill @p err (which may be NULL).  Error text must never include header
+ * values (they carry signatures and tokens).
  *
  * ## Ownership
  * Everything in ::ens_http_request is borrowed for the duration of `send`.
  * The ::ens_http_response is owned by the library: the transport fills it
  * through ens_http_response_set_status(), ens_http_response_add_header() and
- * ens_http_response_append_body(), which copy what they are given.
+ * ens_http_response_append_body(), which copy what they are given.  The
+ * response wipes what it held (headers and body: a credentials document
+ * carries a secret) when it is reset, freed, or its body outgrows its
+ * storage.
  *
  * ## Threads
  * A client calls `send` from every thread that uses it, possibly at the same
@@ -160,37 +166,95 @@ ENS_EXTERN ens_status ens_transport_send(ens_transport *transport, const ens_htt
 /** @brief Frees a transport (calls its destroy hook).  NULL accepted.  Not thread-safe. */
 ENS_EXTERN void ens_transport_free(ens_transport *transport);
 
-/** @brief Current version of ::ens_curl_transport_options. */
-#define ENS_CURL_TRANSPORT_OPTIONS_VERSION 1
+/** @brief Current version of ::ens_curl_transport_options (2 added
+ *  ignore_environment_proxies). */
+#define ENS_CURL_TRANSPORT_OPTIONS_VERSION 2
 
-/** @brief Options of the libcurl transport.  Fields are only ever added at the end. */
+/**
+ * @brief Options of the libcurl transport.  Fields are only ever added at the
+ * end; the library reads only those of the version the caller set.
+ *
+ * Which proxy a request goes through (the guide's "TLS and proxies" has the
+ * table):
+ * - a loopback host (127.0.0.0/8, ::1, "localhost") is always reached
+ *   directly, whatever the options and the environment say;
+ * - otherwise @p proxy, when set, serves every request ("" = no proxy);
+ * - otherwise the proxy environment variables (`https_proxy`, `all_proxy`,
+ *   `no_proxy`, and their upper-case forms, as libcurl reads them) serve
+ *   https:// requests only, which go through a proxy as a CONNECT tunnel with
+ *   TLS end to end.  A plain http:// request never takes a proxy from the
+ *   environment: the proxy would see its signed headers and its token;
+ * - @p ignore_environment_proxies: the environment is never read.
+ */
 typedef struct ens_curl_transport_options {
-    unsigned int version;   /**< ENS_CURL_TRANSPORT_OPTIONS_VERSION. */
-    const char *proxy;      /**< Proxy URL (CURLOPT_PROXY); NULL = libcurl's environment defaults. */
-    const char *ca_file;    /**< CA bundle path (CURLOPT_CAINFO); NULL = system store. */
+    unsigned int version;   /**< ENS_CURL_TRANSPORT_OPTIONS_VERSION (1 is still accepted). */
+    const char *proxy;      /**< Proxy URL (CURLOPT_PROXY), e.g. "http://proxy:3128"; "" = no
+                                 proxy at all; NULL = the environment's (https only, see above). */
+    const char *ca_file;    /**< CA bundle (PEM) trusted instead of the system store
+                                 (CURLOPT_CAINFO); NULL = system store.  Checked when the
+                                 transport is created: it must exist, be a regular file and be
+                                 readable. */
     bool insecure_skip_tls_verify; /**< Turns off peer and host verification.  Dangerous: for
                                         tests only.  The client logs a warning when it is set. */
     const char *user_agent; /**< Sent when the request carries no user-agent header; may be NULL. */
+    /** Version 2.  Never read the proxy environment variables (no_proxy
+        included): only @p proxy applies, and NULL means no proxy.  For
+        transports that must only ever talk to a fixed address, such as the
+        instance metadata service or a credentials URI. */
+    bool ignore_environment_proxies;
 } ens_curl_transport_options;
 
 /** @brief Static initialiser for ::ens_curl_transport_options. */
 #define ENS_CURL_TRANSPORT_OPTIONS_INIT {.version = ENS_CURL_TRANSPORT_OPTIONS_VERSION}
 
 /**
- * @brief Creates the libcurl transport.
+ * @brief Creates the libcurl transport, telling what went wrong in @p err.
  *
  * Keeps a small pool of easy handles so that calls reuse connections
  * (keep-alive) and several threads can send at once.  TLS peer and host
- * verification are on unless turned off explicitly; gzip/deflate are
- * accepted; redirects are not followed; no signals are used
- * (CURLOPT_NOSIGNAL).  Calls curl_global_init() (thread-safe in the libcurl
- * versions this library requires).
+ * verification are on unless turned off explicitly; only http:// and
+ * https:// URLs are sent; gzip/deflate are accepted; redirects are not
+ * followed (a 3xx is returned as it is); no signals are used
+ * (CURLOPT_NOSIGNAL).  Calls curl_global_init() once per process, under a
+ * lock.
+ *
+ * Failures of `send` (see the file comment) carry a description that says
+ * what to do: a certificate that is not trusted names the ca_file option, a
+ * host name the certificate does not carry says so.  A request whose URL and
+ * headers exceed what libcurl can send (about 1 MiB) is refused with
+ * ::ENS_EINVAL before anything is sent; a reply with a header line over
+ * libcurl's 100 KiB limit, or over 64 KiB of headers, is ::ENS_ETOOLARGE; a
+ * reply that is not HTTP (no status line) is ::ENS_ENETWORK.
+ *
+ * fork(): the transport may be used in a child process: the child's first
+ * call (or ens_transport_free()) lets go of the connections inherited from
+ * the parent without reading, writing or shutting them down (no TLS
+ * close_notify reaches the server), and the child opens its own.  This holds
+ * when no call on the transport was under way in another thread at the
+ * moment of fork().
  *
  * @param out  receives the transport (ens_transport_free(), or hand it to a
  *             client, which takes ownership); unchanged on failure.
- * @param opts may be NULL for defaults; strings are copied.
- * @return ::ENS_OK, ::ENS_EINVAL (unknown options version), ::ENS_ENOMEM,
- *         ::ENS_ETRANSPORT (libcurl could not be initialised).
+ * @param opts may be NULL for defaults; read during the call only (strings
+ *             are copied).
+ * @param err  may be NULL; filled on failure, naming the option at fault.
+ * @return ::ENS_OK; ::ENS_EINVAL (NULL @p out, unknown options version, a
+ *         ca_file that is empty, missing, not a regular file or not
+ *         readable); ::ENS_ENOMEM; ::ENS_ETRANSPORT (libcurl could not be
+ *         initialised or refused an option).
+ * Thread-safe (transports may be created concurrently).  The transport
+ * itself is safe for concurrent `send` calls from any number of threads.
+ */
+ENS_EXTERN ens_status ens_transport_curl_new_ex(ens_transport **out,
+                                                const ens_curl_transport_options *opts,
+                                                ens_error *err);
+
+/**
+ * @brief ens_transport_curl_new_ex() without the error details.
+ *
+ * @param out  as for ens_transport_curl_new_ex().
+ * @param opts as for ens_transport_curl_new_ex().
+ * @return as ens_transport_curl_new_ex().  Thread-safe.
  */
 ENS_EXTERN ens_status ens_transport_curl_new(ens_transport **out,
                                              const ens_curl_transport_options *opts);

@@ -43,12 +43,15 @@ struct ens_async_call {
     ens__curl_xfer xfer;      /* headers, callbacks' state, error text */
     bool xfer_done;
     CURLcode xfer_rc;
+    bool orphan;              /* pending when the process forked: ended in the child */
 };
 
 struct ens_async {
     ens_client *client; /* borrowed */
     ens__curl_config curl;
     CURLM *multi;
+    ens__sockets sockets;  /* of the multi handle's connections (fork(): see fork_check()) */
+    long max_connections, max_idle_connections;
     ens_async_socket_fn socket_fn;
     ens_async_timer_fn timer_fn;
     void *payload;
@@ -276,7 +279,7 @@ static void advance(ens_async_call *c)
 
 static bool needs_step(const ens_async_call *c, long long now)
 {
-    if (ens_cancel_is_triggered(c->call.cancel))
+    if (c->orphan || ens_cancel_is_triggered(c->call.cancel))
         return true;
     if (c->in_xfer)
         return c->xfer_done;
@@ -285,6 +288,10 @@ static bool needs_step(const ens_async_call *c, long long now)
 
 static void step(ens_async_call *c)
 {
+    if (c->orphan) {
+        cancel_call(c, " in the child process made by fork() (the parent process carries the call on)");
+        return;
+    }
     if (ens_cancel_is_triggered(c->call.cancel)) {
         cancel_call(c, "");
         return;
@@ -417,6 +424,64 @@ static void process(ens_async *a)
     update_timer(a);
 }
 
+/* ---- fork() ------------------------------------------------------------ */
+
+/* A multi handle with the engine's options into a->multi: ENS_OK,
+ * ENS_ENOMEM, or ENS_ETRANSPORT (an option refused; a->multi NULL). */
+static ens_status multi_new(ens_async *a)
+{
+    CURLM *m = curl_multi_init();
+    a->multi = NULL;
+    if (!m)
+        return ENS_ENOMEM;
+    if (curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
+        curl_multi_setopt(m, CURLMOPT_SOCKETDATA, (void *)a) != CURLM_OK ||
+        curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
+        curl_multi_setopt(m, CURLMOPT_TIMERDATA, (void *)a) != CURLM_OK ||
+        /* a fixed cache: libcurl's default (4 per easy handle in use) would
+           close idle connections whenever few transfers are under way */
+        curl_multi_setopt(m, CURLMOPT_MAXCONNECTS,
+                          a->max_idle_connections ? a->max_idle_connections
+                                                  : ENS_ASYNC_DEFAULT_IDLE_CONNECTIONS) != CURLM_OK ||
+        (a->max_connections > 0 &&
+         curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, a->max_connections) != CURLM_OK)) {
+        curl_multi_cleanup(m);
+        return ENS_ETRANSPORT;
+    }
+    a->multi = m;
+    return ENS_OK;
+}
+
+/* In a child process made by fork(), before the engine touches libcurl: the
+ * multi handle's connections, and the transfers under way on them, are the
+ * parent's.  Lets go of them without reading, writing or shutting them down
+ * (lib/transport/curl_sockets.h), gives the child a multi handle of its own,
+ * and ends every call that was pending at fork() with ENS_ECANCELED the next
+ * time the engine runs: the parent completes those calls.  (When no socket
+ * pair can be made, the parent's handles are abandoned untouched.) */
+static void fork_check(ens_async *a)
+{
+    ens_async_call *c;
+    bool disowned;
+    if (!ens__sockets_forked(&a->sockets))
+        return;
+    disowned = ens__sockets_disown_begin(&a->sockets);
+    for (c = a->head; c; c = c->next) {
+        if (!disowned)
+            c->easy = NULL;
+        else if (c->easy && c->in_xfer && !c->xfer_done)
+            curl_multi_remove_handle(a->multi, c->easy);
+        xfer_release(c);
+        c->orphan = true;
+        c->due = ens__now_ms(); /* so that the host is asked for a timer */
+    }
+    if (disowned)
+        curl_multi_cleanup(a->multi);
+    ens__sockets_disown_end(&a->sockets);
+    (void)multi_new(a); /* NULL: every transfer is refused (ENS_ETRANSPORT) */
+    a->curl_due = -1;
+}
+
 /* ---- public API ------------------------------------------------------- */
 
 ENS_EXTERN void ens_async_options_init(ens_async_options *opts)
@@ -431,6 +496,7 @@ ENS_EXTERN ens_status ens_async_new(ens_async **out, ens_client *client,
                                     const ens_async_options *opts, ens_error *err)
 {
     ens_async *a;
+    ens_status st;
     if (!out || !client || !opts)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL out, client or options");
     if (opts->version == 0 || opts->version > ENS_ASYNC_OPTIONS_VERSION)
@@ -456,27 +522,20 @@ ENS_EXTERN ens_status ens_async_new(ens_async **out, ens_client *client,
     a->timer_fn = opts->timer_fn;
     a->payload = opts->payload;
     a->curl_due = a->token_due = a->host_due = -1;
-    a->multi = curl_multi_init();
-    if (!a->multi) {
+    a->max_connections = opts->max_connections;
+    a->max_idle_connections = opts->max_idle_connections;
+    if (ens__sockets_init(&a->sockets) != 0) {
         ens__free(a);
-        return ens__error_set(err, ENS_ENOMEM, "out of memory: cannot create a libcurl multi handle");
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: allocating the engine");
     }
-    if (curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
-        curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, (void *)a) != CURLM_OK ||
-        curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-        curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, (void *)a) != CURLM_OK ||
-        /* a fixed cache: libcurl's default (4 per easy handle in use) would
-           close idle connections whenever few transfers are under way */
-        curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS,
-                          opts->max_idle_connections ? opts->max_idle_connections
-                                                     : ENS_ASYNC_DEFAULT_IDLE_CONNECTIONS) != CURLM_OK ||
-        (opts->max_connections > 0 &&
-         curl_multi_setopt(a->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, opts->max_connections) !=
-             CURLM_OK)) {
-        curl_multi_cleanup(a->multi);
+    a->curl.sockets = &a->sockets;
+    st = multi_new(a);
+    if (st != ENS_OK) {
+        ens__sockets_destroy(&a->sockets);
         ens__free(a);
-        return ens__error_set(err, ENS_ETRANSPORT,
-                              "transport error: libcurl rejected the multi handle's options");
+        return st == ENS_ENOMEM
+                   ? ens__error_set(err, st, "out of memory: cannot create a libcurl multi handle")
+                   : ens__error_set(err, st, "transport error: libcurl rejected the multi handle's options");
     }
     *out = a;
     return ENS_OK;
@@ -486,6 +545,7 @@ ENS_EXTERN void ens_async_free(ens_async *engine)
 {
     if (!engine)
         return;
+    fork_check(engine);
     engine->closing = true;
     engine->depth++;
     while (engine->head)
@@ -493,6 +553,7 @@ ENS_EXTERN void ens_async_free(ens_async *engine)
     while (engine->timers)
         ens__async_timer_disarm(engine->timers);
     curl_multi_cleanup(engine->multi);
+    ens__sockets_destroy(&engine->sockets);
     engine->depth--;
     if (engine->host_due >= 0)
         engine->timer_fn(-1L, engine->payload);
@@ -541,6 +602,7 @@ ENS_EXTERN ens_status ens_async_describe(ens_async *engine, const ens_describe_r
     if ((st = check_start(engine, req && done, opts, &e)) != ENS_OK ||
         (st = ens_describe_request_validate(req, &e)) != ENS_OK)
         goto fail;
+    fork_check(engine); /* before the new call joins those it would end */
     c = ens__calloc(1, sizeof(*c));
     if (!c) {
         st = ens__error_set(&e, ENS_ENOMEM, "out of memory: starting the call");
@@ -596,6 +658,7 @@ ENS_EXTERN ens_status ens_async_cancel(ens_async_call *call)
     if (!call || ens__call_finished(&call->call))
         return ENS_EINVAL;
     a = call->engine;
+    fork_check(a);
     a->depth++;
     cancel_call(call, " by ens_async_cancel()");
     a->depth--;
@@ -631,6 +694,7 @@ ENS_EXTERN ens_status ens_async_socket_action(ens_async *engine, int fd, int eve
         mask |= CURL_CSELECT_OUT;
     if (events & ENS_ASYNC_EV_ERR)
         mask |= CURL_CSELECT_ERR;
+    fork_check(engine);
     engine->depth++; /* the host's socket callback must not re-enter */
     st = multi_status(curl_multi_socket_action(engine->multi, (curl_socket_t)fd, mask, &running));
     engine->depth--;
@@ -645,6 +709,7 @@ ENS_EXTERN ens_status ens_async_timeout(ens_async *engine)
     ens_status st = ENS_OK;
     if (!engine || engine->depth > 0)
         return ENS_EINVAL;
+    fork_check(engine);
     now = ens__now_ms();
     engine->host_due = -1; /* the host's timer has fired: it is gone */
     if (engine->token_due >= 0 && engine->token_due <= now)

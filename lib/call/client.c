@@ -238,11 +238,9 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
         co.proxy = opts->proxy;
         co.ca_file = opts->ca_file;
         co.insecure_skip_tls_verify = opts->insecure_skip_tls_verify;
-        st = ens_transport_curl_new(&c->transport, &co);
-        if (st != ENS_OK) {
-            ens__error_set(err, st, "%s: cannot create the libcurl transport", ens_strerror(st));
+        st = ens_transport_curl_new_ex(&c->transport, &co, err); /* err names the option at fault */
+        if (st != ENS_OK)
             goto fail;
-        }
         if (opts->insecure_skip_tls_verify)
             ens__client_log(c, ENS_LOG_WARN,
                        "insecure_skip_tls_verify: TLS peer verification is OFF; do not use in production");

@@ -1,11 +1,13 @@
-/* Internal: what the asynchronous engine (lib/async/async.c) needs from the default
- * libcurl transport (lib/transport/transport_curl.c) to drive libcurl itself. */
+/* Internal: one libcurl transfer (curl_xfer.c), shared by the default
+ * transport (lib/transport/transport_curl.c) and the asynchronous engine
+ * (lib/async/async.c), which drives libcurl itself. */
 #ifndef ENS_LIB_CURL_XFER_H
 #define ENS_LIB_CURL_XFER_H
 
 #include <curl/curl.h>
 #include <stdbool.h>
 
+#include "transport/curl_sockets.h"
 #include "ensclient/transport.h"
 
 /* The settings of a libcurl transport.  Strings are borrowed from the
@@ -15,10 +17,13 @@ typedef struct ens__curl_config {
     const char *ca_file;
     const char *user_agent;
     bool insecure;
+    bool ignore_env_proxy;  /* never the proxy environment variables */
+    ens__sockets *sockets;  /* the sockets of the handles' connection cache;
+                               set by whoever owns that cache */
 } ens__curl_config;
 
-/* true (and *out filled) when t was made by ens_transport_curl_new(); false
- * for every other transport.  Thread-safe. */
+/* true (and *out filled, sockets NULL) when t was made by
+ * ens_transport_curl_new(); false for every other transport.  Thread-safe. */
 bool ens__transport_curl_config(const ens_transport *t, ens__curl_config *out);
 
 /* One transfer on an easy handle, shared by the blocking transport and the
@@ -26,23 +31,43 @@ bool ens__transport_curl_config(const ens_transport *t, ens__curl_config *out);
 typedef struct ens__curl_xfer {
     ens_http_response *resp;   /* filled by the header and body callbacks */
     ens_status fail;           /* set by a callback that aborted the transfer */
+    bool fail_in_head;         /* ... because of the response's headers */
+    bool head_done;            /* the final header block has ended */
     struct curl_slist *hdrs;   /* the request headers; wiped on release */
+    ens__sockets *sockets;     /* where the handle's sockets are kept, or NULL */
     char errbuf[CURL_ERROR_SIZE];
 } ens__curl_xfer;
 
-/* Configures a new easy handle h (nothing set on it yet) to send req with
- * cfg's settings and to fill resp (which the caller resets first): the
- * options every transfer of the transport shares, then those of the request.
- * x must stay in place until released (the handle's callbacks and error
- * buffer point at it).  On failure x still needs ens__curl_xfer_release().
- * (The blocking transport reuses pooled handles and sets the shared options
- * only once; see transport_curl.c.) */
+/* Longest request head (URL and headers, and a body short enough for
+ * libcurl to send with them) sent.  libcurl builds the head in a buffer
+ * capped at 1 MiB and reports a longer one as out of memory; a longer
+ * request is refused with ENS_EINVAL before anything is sent. */
+#define ENS__REQUEST_HEAD_MAX ((size_t)960 * 1024)
+
+/* The options every transfer of the transport shares, on a new easy handle:
+ * protocols, redirects, TLS, callbacks (pointing at x, which must stay in
+ * place while h is used), cfg->sockets. */
+ens_status ens__curl_xfer_setup_fixed(CURL *h, ens__curl_xfer *x, const ens__curl_config *cfg,
+                                      ens_error *e);
+
+/* The options of one request; resp (which the caller resets first) is to be
+ * filled.  fresh: h has nothing but the fixed options; otherwise every
+ * per-request option an earlier request may have set is set again, to this
+ * request's value or libcurl's default, so that a reused handle sends exactly
+ * what a fresh one would.  ENS_EINVAL for a request too long to send
+ * (ENS__REQUEST_HEAD_MAX).  On failure x still needs ens__curl_xfer_release(). */
+ens_status ens__curl_xfer_setup_request(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
+                                        const ens_http_request *req, const ens__curl_config *cfg,
+                                        bool fresh, ens_error *e);
+
+/* Both of the above on a new easy handle (the asynchronous engine's). */
 ens_status ens__curl_xfer_setup(CURL *h, ens__curl_xfer *x, ens_http_response *resp,
                                 const ens_http_request *req, const ens__curl_config *cfg,
                                 ens_error *e);
 
 /* The outcome of a finished transfer (rc from libcurl): ENS_OK with the HTTP
- * status set in x->resp, or the mapped error with e filled. */
+ * status set in x->resp, or the mapped error with e filled (for TLS failures
+ * with what to do about them). */
 ens_status ens__curl_xfer_result(CURL *h, CURLcode rc, ens__curl_xfer *x,
                                  const ens_http_request *req, ens_error *e);
 

@@ -1,5 +1,7 @@
 /* The response object a transport fills. */
 #include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,10 +25,46 @@ ENS_EXTERN ens_status ens_http_response_new(ens_http_response **out, size_t max_
 static void free_headers(ens_http_response *r)
 {
     size_t i;
-    for (i = 0; i < r->header_count; i++)
-        ens__free((char *)r->headers[i].name); /* the value shares the allocation */
+    for (i = 0; i < r->header_count; i++) {
+        /* "name\0value\0" in one allocation (a Set-Cookie or a token may be
+           among them): wiped, then freed */
+        char *n = (char *)r->headers[i].name;
+        size_t len = strlen(n) + 1;
+        sodium_memzero(n, len + strlen(n + len) + 1);
+        ens__free(n);
+    }
     r->header_count = 0;
     r->header_bytes = 0;
+}
+
+/* Makes the body's storage at least need bytes (NUL included): exactly need
+ * when exact, else by doubling.  Never by realloc: the block given up is
+ * wiped first, since a body may be a credentials document.  ENS_OK, or
+ * ENS_ENOMEM (the body unchanged). */
+static ens_status body_room(ens_http_response *r, size_t need, bool exact)
+{
+    size_t cap;
+    char *p;
+    if (need <= r->body.cap)
+        return ENS_OK;
+    cap = r->body.cap ? r->body.cap : 64;
+    if (exact)
+        cap = need;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = ens__malloc(cap);
+    if (!p)
+        return ENS_ENOMEM;
+    if (r->body.ptr) {
+        memcpy(p, r->body.ptr, r->body.len + 1);
+        sodium_memzero(r->body.ptr, r->body.cap);
+        ens__free(r->body.ptr);
+    } else {
+        p[0] = '\0';
+    }
+    r->body.ptr = p;
+    r->body.cap = cap;
+    return ENS_OK;
 }
 
 ENS_EXTERN void ens_http_response_reset(ens_http_response *resp)
@@ -49,7 +87,7 @@ ENS_EXTERN void ens_http_response_free(ens_http_response *resp)
     if (!resp)
         return;
     free_headers(resp);
-    ens__buf_free(&resp->body);
+    ens__buf_wipe_free(&resp->body);
     ens__free(resp->headers);
     ens__free(resp);
 }
@@ -57,8 +95,7 @@ ENS_EXTERN void ens_http_response_free(ens_http_response *resp)
 ens_status ens__http_response_reserve_body(ens_http_response *resp,
                                           unsigned long long content_length)
 {
-    size_t limit, want;
-    char *p;
+    size_t limit;
     if (!resp || content_length == 0)
         return ENS_OK;
     limit = resp->max_body && resp->max_body < ENS__BODY_PRESIZE_MAX ? resp->max_body
@@ -68,17 +105,9 @@ ens_status ens__http_response_reserve_body(ens_http_response *resp,
        than ENS__BODY_PRESIZE_MAX on a hint alone). */
     if (content_length > limit)
         return ENS_OK;
-    want = (size_t)content_length + 1; /* and the NUL; never less than what is there */
-    if (resp->body.cap >= want)
-        return ENS_OK;
-    p = ens__realloc(resp->body.ptr, want);
-    if (!p)
-        return ENS_ENOMEM; /* the body would not have fitted either */
-    if (!resp->body.ptr)
-        p[0] = '\0';
-    resp->body.ptr = p;
-    resp->body.cap = want;
-    return ENS_OK;
+    /* and the NUL; never less than what is there.  ENS_ENOMEM: the body
+       would not have fitted either. */
+    return body_room(resp, (size_t)content_length + 1, true);
 }
 
 ENS_EXTERN ens_status ens_http_response_set_status(ens_http_response *resp, long status)
@@ -129,10 +158,13 @@ ENS_EXTERN ens_status ens_http_response_append_body(ens_http_response *resp, con
         return ENS_EINVAL;
     if (resp->max_body && (len > resp->max_body || resp->body.len > resp->max_body - len))
         return ENS_ETOOLARGE;
-    if (ens__buf_put(&resp->body, data, len) < 0) {
-        resp->body.oom = false; /* keep what we had; the caller sees ENOMEM */
-        return ENS_ENOMEM;
-    }
+    if (len > SIZE_MAX - resp->body.len - 1 ||
+        body_room(resp, resp->body.len + len + 1, false) != ENS_OK)
+        return ENS_ENOMEM; /* keeps what it had */
+    if (len)
+        memcpy(resp->body.ptr + resp->body.len, data, len);
+    resp->body.len += len;
+    resp->body.ptr[resp->body.len] = '\0';
     return ENS_OK;
 }
 

@@ -1,7 +1,8 @@
 /* The URL splitter, the loopback decision and URLs for messages (see url.h). */
 #include "util/url.h"
 
-#include <ctype.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 
@@ -61,20 +62,55 @@ bool ens__url_http_scheme(const ens__url *u, bool *https)
     return s || (u->scheme_len == 4 && strncasecmp(u->scheme, "http", 4) == 0);
 }
 
+/* A dotted quad of exactly four decimal numbers 0..255 without leading
+ * zeros, the one IPv4 form every resolver reads as a literal (inet_aton()
+ * would also take "127.1" or "0x7f.1", and some resolvers send those to DNS).
+ * Its first byte into *first. */
+static bool parse_dotted_quad(const char *s, size_t len, unsigned *first)
+{
+    size_t i = 0;
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t digits = 0;
+        if (part > 0) {
+            if (i >= len || s[i] != '.')
+                return false;
+            i++;
+        }
+        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            i++;
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
+            return false;
+        if (part == 0)
+            *first = v;
+    }
+    return i == len;
+}
+
 bool ens__url_host_is_loopback(const char *host, size_t len)
 {
-    size_t i;
+    char text[INET6_ADDRSTRLEN + 1];
+    struct in6_addr a6;
+    unsigned first = 0;
     if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
         return true;
-    if (len == 5 && memcmp(host, "[::1]", 5) == 0)
-        return true;
-    if (len >= 4 && memcmp(host, "127.", 4) == 0) {
-        for (i = 4; i < len; i++)
-            if (!isdigit((unsigned char)host[i]) && host[i] != '.')
-                return false;
-        return true;
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+        /* an IPv6 literal: ::1, or an IPv4-mapped address in 127.0.0.0/8 */
+        if (len - 2 >= sizeof(text))
+            return false;
+        memcpy(text, host + 1, len - 2);
+        text[len - 2] = '\0';
+        if (inet_pton(AF_INET6, text, &a6) != 1)
+            return false;
+        if (IN6_IS_ADDR_LOOPBACK(&a6))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
     }
-    return false;
+    return parse_dotted_quad(host, len, &first) && first == 127;
 }
 
 /* Appends s[0..len) to dst at *n, as much as fits before the NUL. */

@@ -53,9 +53,15 @@ void ens__url_split(const char *url, ens__url_bare bare, ens__url *out);
  * NULL) tells which. */
 bool ens__url_http_scheme(const ens__url *u, bool *https);
 
-/* true when host[0..len) names this machine: "localhost" (any case), "[::1]",
- * or "127." followed by digits and dots.  The one place that decides which
- * hosts may be reached over plain http without allow_insecure_http. */
+/* true when host[0..len) (a URL's host, IPv6 literals in brackets) is an
+ * address of this machine, decided on the parsed address, never on a prefix:
+ * "localhost" (any case); an IPv4 address in 127.0.0.0/8 written as a plain
+ * dotted quad (four decimal numbers 0..255, no leading zeros: "127.1",
+ * "0x7f.0.0.1" or "127.0.0.1.5" are not, as a resolver may send them to DNS);
+ * an IPv6 literal equal to ::1 in any spelling ("[0:0::1]"), or IPv4-mapped
+ * in 127.0.0.0/8.  The one place that decides which hosts may be reached over
+ * plain http without allow_insecure_http, and which requests never go
+ * through a proxy (lib/transport/curl_xfer.c). */
 bool ens__url_host_is_loopback(const char *host, size_t len);
 
 /* Writes into dst (capacity cap, cut to fit, always terminated) a form of url
