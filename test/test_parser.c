@@ -81,6 +81,8 @@ static void expect_parse_error(const char *name, const char *want)
     assert_ptr_equal(resp, (ens_describe_response *)(uintptr_t)0x1); /* untouched */
 }
 
+static void expect_agree(const char *what, const char *body, size_t len);
+
 static ens_status parse_str(const char *body, ens_describe_response **out, ens_error *err)
 {
     return ens_describe_response_parse(out, body, strlen(body), err);
@@ -513,14 +515,23 @@ static void test_counts(void **state)
         {"9223372036854775807", INT64_MAX},
         {"\"0000000000000000000000009223372036854775807\"", INT64_MAX},
         {"\"\\u0031\\u0032\"", 12}, /* "12" written with escapes */
-        {"-0", 0},                    /* the JSON integer 0, as jansson read it */
+        {"-0", 0},                    /* any JSON number whose value is a non-negative integer */
+        {"-0.0", 0},
+        {"30.0", 30},
+        {"3e1", 30},
+        {"0.3E+2", 30},
+        {"300e-1", 30},
+        {"\"30.0\"", 30},
+        {"\"3e1\"", 30},
+        {"\"-0\"", 0},
         {"9223372036854775808", -2},
         {"99999999999999999999999999", -2},
         {"-9223372036854775808", -2},
         {"-9223372036854775809", -2},
         {"1e400", -2},
-        {"-0.0", -2},
-        {"\"-0\"", -2},
+        {"1e19", -2},
+        {"30.5", -2},
+        {"3.05e1", -2},
         {"\"9223372036854775808\"", -2},
         {"\"99999999999999999999\"", -2},
         {"-1", -2},
@@ -531,11 +542,8 @@ static void test_counts(void **state)
         {"\"\"", -2},
         {"\"1a\"", -2},
         {"\"0x10\"", -2},
-        {"\"1e3\"", -2},
-        {"\"1.0\"", -2},
+        {"\"1.\"", -2},
         {"\"\\u0661\"", -2}, /* ARABIC-INDIC DIGIT ONE */
-        {"1.0", -2},
-        {"1e2", -2},
         {"true", -2},
         {"false", -2},
         {"[]", -2},
@@ -548,6 +556,7 @@ static void test_counts(void **state)
         ens_error err = ENS_ERROR_INIT;
         ens_status st;
         snprintf(body, sizeof(body), "{\"PageSize\": %s}", cases[i].value);
+        expect_agree(body, body, strlen(body));
         st = parse_str(body, &r, &err);
         if (cases[i].want == -2) {
             if (st != ENS_EPARSE ||
@@ -631,8 +640,11 @@ static void test_nul_bytes(void **state)
     /* A raw NUL inside the length is never mistaken for the end. */
     assert_int_equal(ens_describe_response_parse(&r, inside, sizeof(inside) - 1, &err), ENS_EPARSE);
     assert_non_null(strstr(err.description, "not valid JSON at line 1 column"));
-    /* \u0000 would make a string C cannot hold: refused (documented). */
-    assert_int_equal(ens_describe_response_parse(&r, escaped, sizeof(escaped) - 1, &err), ENS_EPARSE);
+    /* \u0000 would make a string C cannot hold: replaced by U+FFFD (documented). */
+    assert_int_equal(ens_describe_response_parse(&r, escaped, sizeof(escaped) - 1, &err), ENS_OK);
+    assert_string_equal(r->request_id, "ab\xef\xbf\xbd" "cd");
+    ens_describe_response_free(r);
+    r = NULL;
     /* A NUL after the document but inside the length is trailing garbage. */
     assert_int_equal(ens_describe_response_parse(&r, after, sizeof(after) - 1, &err), ENS_EPARSE);
     assert_null(r);
@@ -900,7 +912,7 @@ static void test_lex_members(void **state)
     char *got[4] = {NULL, NULL, NULL, NULL};
     size_t members = 0;
     ens__lex lx;
-    bool more;
+    bool more = false;
     (void)state;
 
     ens__lex_init(&lx, body, sizeof(body) - 1);
@@ -919,7 +931,7 @@ static void test_lex_members(void **state)
         if (k < 4 && *lx.p == '"') {
             ens__lex_str s;
             const unsigned char *after = NULL;
-            assert_true(ens__lex_string(&lx, ENS__LEX_TEXT, &s));
+            assert_true(ens__lex_string(&lx, &s));
             free(got[k]); /* a later occurrence replaces an earlier one */
             got[k] = malloc(s.len + 1);
             assert_non_null(got[k]);
@@ -950,7 +962,7 @@ static void test_lex_keys_and_errors(void **state)
     ens__lex lx;
     ens__lex_text key;
     char buf[8];
-    bool more;
+    bool more = false;
     size_t line, column;
     (void)state;
 
@@ -990,38 +1002,63 @@ static void test_lex_keys_and_errors(void **state)
     assert_false(ens__lex_begin(&lx));
 }
 
-/* Strings read as text refuse \u0000 and unpaired surrogates; under
- * ENS__LEX_ANY they are kept, decoded as written. */
-static void test_lex_string_policy(void **state)
+/* Every \uXXXX is valid JSON; decoded, \u0000 and an unpaired surrogate
+ * become U+FFFD (3 bytes), a pair the character (4 bytes). */
+static void test_lex_strings(void **state)
 {
     static const struct {
         const char *json;
-        bool text_ok;
-        size_t len; /* decoded, under ENS__LEX_ANY; 0: not JSON at all */
+        const char *want; /* decoded; NULL: not JSON */
     } cases[] = {
-        {"\"a\\u0000b\"", false, 3},     {"\"\\ud800\"", false, 3},      {"\"\\udc00x\"", false, 4},
-        {"\"\\ud800\\u0041\"", false, 4}, {"\"\\ud83d\\ude80\"", true, 4}, {"\"\\u00e9\"", true, 2},
-        {"\"\\u12\"", false, 0},          {"\"\\x\"", false, 0},          {"\"\x01\"", false, 0},
-        {"\"\xc3\"", false, 0},           {"\"ab", false, 0},
+        {"\"a\\u0000b\"", "a\xef\xbf\xbd" "b"},
+        {"\"\\ud800\"", "\xef\xbf\xbd"},
+        {"\"\\udc00x\"", "\xef\xbf\xbdx"},
+        {"\"\\ud800\\u0041\"", "\xef\xbf\xbd" "A"},
+        {"\"\\ud800\\ud800\\udc00\"", "\xef\xbf\xbd\xf0\x90\x80\x80"},
+        {"\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf"},
+        {"\"\\ud83d\\ude80\"", "\xf0\x9f\x9a\x80"},
+        {"\"\\u00e9\\u20AC\"", "\xc3\xa9\xe2\x82\xac"},
+        {"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t"},
+        {"\"\xe8\xbe\xb9 \xf0\x9f\x9a\x80 plain text longer than sixteen bytes \\n\"",
+         "\xe8\xbe\xb9 \xf0\x9f\x9a\x80 plain text longer than sixteen bytes \n"},
+        {"\"\\u12\"", NULL},
+        {"\"\\u12G4\"", NULL},
+        {"\"\\x\"", NULL},
+        {"\"\\\xc3\xa9\"", NULL},
+        {"\"\x01\"", NULL},
+        {"\"\x7f\"", "\x7f"},
+        {"\"\xc3\"", NULL},
+        {"\"\xed\xa0\x80\"", NULL}, /* a surrogate written raw is not UTF-8 */
+        {"\"ab", NULL},
+        {"\"ab\\", NULL},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        size_t n = strlen(cases[i].json);
+        size_t n = strlen(cases[i].json), len = 99;
         ens__lex lx;
         ens__lex_str s;
-        char out[8];
+        char out[64], taken[64 + ENS__LEX_TAKE_SLACK];
+        const unsigned char *after;
         ens__lex_init(&lx, cases[i].json, n);
-        if (ens__lex_string(&lx, ENS__LEX_TEXT, &s) != cases[i].text_ok)
-            fail_msg("%s: text", cases[i].json);
+        if (ens__lex_string(&lx, &s) != (cases[i].want != NULL))
+            fail_msg("%s: validated %d", cases[i].json, cases[i].want != NULL);
         ens__lex_init(&lx, cases[i].json, n);
-        if (ens__lex_string(&lx, ENS__LEX_ANY, &s) != (cases[i].len != 0))
-            fail_msg("%s: any", cases[i].json);
-        if (!cases[i].len)
+        after = ens__lex_take_at(&lx, lx.p, taken, &len);
+        if ((after != NULL) != (cases[i].want != NULL))
+            fail_msg("%s: taken", cases[i].json);
+        if (!cases[i].want) {
+            assert_non_null(lx.bad);
             continue;
-        assert_int_equal(s.len, cases[i].len);
-        assert_ptr_equal(lx.p, (const unsigned char *)cases[i].json + n);
-        assert_int_equal(ens__lex_decode(s.at, lx.end, out, sizeof(out), NULL), cases[i].len);
-        assert_int_equal(ens__lex_decode(s.at, lx.end, out, cases[i].len - 1, NULL), SIZE_MAX); /* too small */
+        }
+        assert_ptr_equal(after, (const unsigned char *)cases[i].json + n);
+        assert_int_equal(s.len, strlen(cases[i].want));
+        assert_int_equal(len, s.len);
+        assert_memory_equal(taken, cases[i].want, len);
+        assert_int_equal(ens__lex_decode(s.at, lx.end, out, sizeof(out), NULL), s.len);
+        assert_memory_equal(out, cases[i].want, s.len);
+        if (s.len)
+            assert_int_equal(ens__lex_decode(s.at, lx.end, out, s.len - 1, NULL), SIZE_MAX); /* too small */
+        assert_true(s.plain == (strchr(cases[i].json, '\\') == NULL));
     }
 }
 
@@ -1029,20 +1066,22 @@ static void test_lex_numbers(void **state)
 {
     static const struct {
         const char *json;
-        int ok;       /* 1: valid and an int64; 0: valid, not an int64; -1: not JSON */
+        int ok;       /* 1: valid, a count (ens__lex_count); 0: valid, not a count; -1: not JSON */
         int64_t want;
         size_t taken; /* bytes that are the number */
     } cases[] = {
         {"0", 1, 0, 1},
         {"-0", 1, 0, 2},
+        {"-5", 0, 0, 2},
         {"57", 1, 57, 2},
         {"9223372036854775807", 1, INT64_MAX, 19},
-        {"-9223372036854775808", 1, INT64_MIN, 20},
+        {"-9223372036854775808", 0, 0, 20},
         {"9223372036854775808", 0, 0, 19},
         {"-9223372036854775809", 0, 0, 20},
-        {"57.0", 0, 0, 4},
-        {"5e1", 0, 0, 3},
+        {"57.0", 1, 57, 4},
+        {"5e1", 1, 50, 3},
         {"-1.5E+3,", 0, 0, 7},
+        {"1.5", 0, 0, 3},
         {"1]", 1, 1, 1},
         {"01", -1, 0, 0},
         {"-", -1, 0, 0},
@@ -1067,38 +1106,83 @@ static void test_lex_numbers(void **state)
         if (cases[i].ok == -1)
             fail_msg("%s: accepted", cases[i].json);
         assert_int_equal(lx.p - lx.start, cases[i].taken);
-        assert_int_equal(ens__lex_int64(&n, &v), cases[i].ok == 1);
+        assert_int_equal(n.end - n.at, cases[i].taken);
+        assert_int_equal(ens__lex_count(n.at, lx.end, &v), cases[i].ok == 1);
         if (cases[i].ok == 1 && v != cases[i].want)
             fail_msg("%s: %lld", cases[i].json, (long long)v);
     }
 }
 
-/* Skipping a value already found valid, without checking it again. */
-static void test_lex_skip_valid(void **state)
+/* ens__lex_count(): exactly a non-negative integer that fits int64, from any
+ * JSON number or a string holding one; nothing through double. */
+static void test_lex_count(void **state)
 {
-    static const char body[] = "{\"a\":[\"x]\\\"}\",{\"b\":{}}],\"c\":-12.5e1 ,\"d\":\"\\\\\"}";
-    ens__lex lx;
-    bool more;
-    size_t values = 0;
+    static const struct {
+        const char *json;
+        long long want; /* -1: refused */
+    } cases[] = {
+        {"57", 57},
+        {"57.0", 57},
+        {"5.7e1", 57},
+        {"5.7E+1", 57},
+        {"570e-1", 57},
+        {"0.057e3", 57},
+        {"5700000000000e-11", 57},
+        {"57.000000000000000000000000000000", 57},
+        {"0", 0},
+        {"-0", 0},
+        {"-0.0", 0},
+        {"0e999999999999999999999", 0},
+        {"0.0e-5", 0},
+        {"9223372036854775807", INT64_MAX},
+        {"9223372036854775807.0", INT64_MAX},
+        {"922337203685477580.7e1", INT64_MAX},
+        {"9.223372036854775807e18", INT64_MAX},
+        {"9007199254740993.0", 9007199254740993LL}, /* not a double */
+        {"1e18", 1000000000000000000LL},
+        {"\"57\"", 57},
+        {"\"007\"", 7},
+        {"\"57.0\"", 57},
+        {"\"5.7e1\"", 57},
+        {"\"-0\"", 0},
+        {"\"\\u0035\\u0037\"", 57},
+        {"\"0000000000000000000000009223372036854775807\"", INT64_MAX},
+        {"57.5", -1},
+        {"5.75e1", -1},
+        {"1.00000000000000000001", -1},
+        {"1e-400", -1},
+        {"-1", -1},
+        {"-1e0", -1},
+        {"-0.5", -1},
+        {"9223372036854775808", -1},
+        {"9223372036854775808.0", -1},
+        {"1e19", -1},
+        {"1e400", -1},
+        {"99999999999999999999999999", -1},
+        {"\"\"", -1},
+        {"\" 57\"", -1},
+        {"\"57 \"", -1},
+        {"\"+57\"", -1},
+        {"\"0x39\"", -1},
+        {"\"57.\"", -1},
+        {"\".5\"", -1},
+        {"\"5e\"", -1},
+        {"\"\\u0661\"", -1}, /* ARABIC-INDIC DIGIT ONE */
+        {"\"5\\u0000\"", -1},
+        {"\"Infinity\"", -1},
+        {"true", -1},
+        {"null", -1},
+        {"[]", -1},
+        {"{}", -1},
+    };
     (void)state;
-
-    ens__lex_init(&lx, body, sizeof(body) - 1);
-    assert_true(ens__lex_skip(&lx, 0));
-    assert_true(ens__lex_finish(&lx));
-    ens__lex_init(&lx, body, sizeof(body) - 1);
-    assert_true(ens__lex_open(&lx, &more));
-    for (; more; values++) {
-        assert_true(ens__lex_key(&lx, NULL, 0, NULL));
-        assert_true(ens__lex_skip_valid(&lx));
-        assert_true(ens__lex_next(&lx, true, &more));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const unsigned char *at = (const unsigned char *)cases[i].json;
+        int64_t v = 42;
+        bool ok = ens__lex_count(at, at + strlen(cases[i].json), &v);
+        if (ok != (cases[i].want >= 0) || (ok && v != cases[i].want))
+            fail_msg("%s: %d, %lld", cases[i].json, ok, (long long)v);
     }
-    assert_int_equal(values, 3);
-    assert_ptr_equal(lx.p, lx.end);
-    /* Cut short: refused rather than read past the end. */
-    ens__lex_init(&lx, "[1,[2", 5);
-    assert_false(ens__lex_skip_valid(&lx));
-    ens__lex_init(&lx, "\"ab\\", 4);
-    assert_false(ens__lex_skip_valid(&lx));
 }
 
 /* ----------------------------------------------------------------------- */
@@ -1517,9 +1601,9 @@ int main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_lex_members),
         cmocka_unit_test(test_lex_keys_and_errors),
-        cmocka_unit_test(test_lex_string_policy),
+        cmocka_unit_test(test_lex_strings),
         cmocka_unit_test(test_lex_numbers),
-        cmocka_unit_test(test_lex_skip_valid),
+        cmocka_unit_test(test_lex_count),
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_copy_sparse_and_errors),
         cmocka_unit_test(test_copy_page_100),

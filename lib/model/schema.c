@@ -46,6 +46,6 @@ static const ens__field page_fields[] = {
     ENS__COUNT_ROW("PageSize", ens_describe_response, page_size),
     ENS__COUNT_ROW("TotalCount", ens_describe_response, total_count),
     ENS__LIST_ROW("NetworkPeerConnects", ens_describe_response, connections, ens_peer_connection,
-                  connections_count, &ens__connection_shape),
+                  connections_count, &ens__connection_shape, ENS_MAX_PAGE_CONNECTIONS),
 };
 const ens__shape ens__page_shape = ENS__SHAPE(ens_describe_response, page_fields, ENS__NO_FLAG, NULL);
