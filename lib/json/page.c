@@ -249,10 +249,10 @@ ENS__INLINE const unsigned char *take_string(page *pg, const unsigned char *p, c
 /* Every member's empty value: NULL, -1, present=false, count 0. */
 static void init_struct(const ens__shape *sh, char *dst)
 {
-    memset(dst, 0, sh->size);
-    for (size_t r = 0; r < sh->count; r++)
-        if (sh->fields[r].kind == ENS__F_COUNT)
-            *(int64_t *)(void *)(dst + sh->fields[r].at) = -1;
+    if (sh->empty)
+        memcpy(dst, sh->empty, sh->size);
+    else
+        memset(dst, 0, sh->size);
 }
 
 static const unsigned char *take_object(page *pg, const unsigned char *p, const ens__shape *sh, size_t level,

@@ -228,13 +228,15 @@ static inline void ens__scan_count(const unsigned char *p, const unsigned char *
     if (!ens__scan_portable) {
         /* Each match subtracts -1 from its byte lane: at most 255 rounds
          * before the lanes are summed (psadbw) and cleared. */
-        const __m128i zero = _mm_setzero_si128();
-        while (end - p >= 16) {
+        const __m128i zero = _mm_setzero_si128(), brace = _mm_set1_epi8('{'), quote = _mm_set1_epi8('"');
+        size_t chunks = (size_t)(end - p) / 16;
+        while (chunks) {
+            size_t k = chunks < 255 ? chunks : 255;
             __m128i cb = zero, cq = zero, sb, sq;
-            for (int k = 0; k < 255 && end - p >= 16; k++, p += 16) {
+            for (chunks -= k; k; k--, p += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-                cb = _mm_sub_epi8(cb, _mm_cmpeq_epi8(v, _mm_set1_epi8('{')));
-                cq = _mm_sub_epi8(cq, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+                cb = _mm_sub_epi8(cb, _mm_cmpeq_epi8(v, brace));
+                cq = _mm_sub_epi8(cq, _mm_cmpeq_epi8(v, quote));
             }
             sb = _mm_sad_epu8(cb, zero);
             sq = _mm_sad_epu8(cq, zero);

@@ -45,6 +45,8 @@ struct ens__shape {
     size_t size, align;        /* of the struct */
     size_t present;            /* offset of a bool set when the object is there, or ENS__NO_FLAG */
     void (*finish)(void *obj); /* sets derived members once an object is filled, or NULL */
+    const void *empty;         /* the struct with every member empty (NULL, false, 0, -1 for a
+                                  COUNT), when some is not all-zero bytes; NULL: all zero */
 };
 
 #define ENS__NO_FLAG SIZE_MAX
@@ -70,10 +72,10 @@ struct ens__shape {
     {ENS__NAME(json), ENS__F_LIST, ENS__MEMBER(type, member, const of_type *), ENS__MEMBER(type, count, size_t), \
      of, max}
 /* A shape of the rows in the array `rows` filling a `type`. */
-#define ENS__SHAPE(type, rows, present, finish)                                                      \
+#define ENS__SHAPE(type, rows, present, finish, empty)                                               \
     {rows, sizeof(rows) / sizeof(rows[0]) +                                                         \
                0 * sizeof(char[sizeof(rows) / sizeof(rows[0]) <= ENS__MAX_FIELDS ? 1 : -1]), \
-     sizeof(type), _Alignof(type), present, finish}
+     sizeof(type), _Alignof(type), present, finish, empty}
 
 /* A DescribeNetworkPeerConnections page: fills an ens_describe_response. */
 extern const ens__shape ens__page_shape;
