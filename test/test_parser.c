@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 
 #include "ensclient/types.h"
+#include "ensclient/allocator.h"
 #include "json/lex.h"
 #include "json/parser.h"
+#include "model/schema.h"
 
 /* The jansson-based reference parser and ens__parsers_agree(). */
 #include "support/parser_dom.h"
@@ -1186,6 +1188,323 @@ static void test_lex_count(void **state)
 }
 
 /* ----------------------------------------------------------------------- */
+/* Lenient where JSON is valid, bounded in memory                          */
+
+/* Valid JSON the library does not read never fails a page: \u0000 and
+ * unpaired surrogates (which jansson with flags 0, and the library before,
+ * refused everywhere), numbers of any size, in values and in keys, at every
+ * level. */
+static void test_lenient_unknown_members(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"Extra\":\"\\u0000\",\"RequestId\":\"r\"}",
+        "{\"Extra\":\"\\ud800\",\"RequestId\":\"r\"}",
+        "{\"Extra\":\"\\udc00\\ud800 \\udbff\",\"RequestId\":\"r\"}",
+        "{\"Extra\":{\"Deeper\":[\"\\u0000\\udfff\",{\"\\ud800\":\"\\u0000\"}]},\"RequestId\":\"r\"}",
+        "{\"\\u0000\":1,\"\\ud800\":2,\"Request\\u0000Id\":3,\"RequestId\":\"r\"}",
+        "{\"Big\":1e400,\"Tiny\":-1e-400,\"Long\":123456789012345678901234567890.5e-3,\"RequestId\":\"r\"}",
+        "{\"RequestId\":\"r\",\"NetworkPeerConnects\":[{\"Future\":\"\\u0000\",\"Name\":\"n\","
+        "\"Network\":{\"Tag\":\"\\udead\",\"Ipv4Cidrs\":[\"10.0.0.0/8\"]}}]}",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        if (parse_str(bodies[i], &r, &err) != ENS_OK)
+            fail_msg("%s: %s", bodies[i], err.description);
+        assert_string_equal(r->request_id, "r");
+        if (r->connections_count) {
+            assert_string_equal(r->connections[0].name, "n");
+            assert_string_equal(r->connections[0].network.ipv4_cidrs[0], "10.0.0.0/8");
+        }
+        ens_describe_response_free(r);
+        expect_agree(bodies[i], bodies[i], strlen(bodies[i]));
+    }
+}
+
+/* In the strings the library hands out, \u0000 and each unpaired surrogate
+ * escape become U+FFFD: replaced, not refused (a C string cannot hold NUL,
+ * UTF-8 no surrogate).  A pair stays the character it encodes. */
+static void test_replacement_in_returned_strings(void **state)
+{
+    static const char body[] =
+        "{\"RequestId\":\"\\u0000\",\"NetworkPeerConnects\":[{\"Name\":\"a\\u0000b\",\"Description\":\"\\ud83d\","
+        "\"Status\":\"\\ud83d\\ude80\",\"EnsRegionId\":\"\\ude80\\ud83d\\u0041\","
+        "\"Network\":{\"NetworkId\":\"\\udbff\\udfff\",\"Ipv4Cidrs\":[\"\\udc00x\",\"10.0.0.0/8\\u0000\"]}}]}";
+    ens_describe_response *r = NULL;
+    ens_peer_connection *copy = NULL;
+    const ens_peer_connection *c;
+    (void)state;
+
+    assert_int_equal(parse_str(body, &r, NULL), ENS_OK);
+    assert_string_equal(r->request_id, "\xef\xbf\xbd");
+    c = &r->connections[0];
+    assert_string_equal(c->name, "a\xef\xbf\xbd" "b");
+    assert_string_equal(c->description, "\xef\xbf\xbd");
+    assert_string_equal(c->status_text, "\xf0\x9f\x9a\x80");
+    assert_string_equal(c->ens_region_id, "\xef\xbf\xbd\xef\xbf\xbd" "A");
+    assert_string_equal(c->network.network_id, "\xf4\x8f\xbf\xbf");
+    assert_int_equal(c->network.ipv4_cidrs_count, 2);
+    assert_string_equal(c->network.ipv4_cidrs[0], "\xef\xbf\xbdx");
+    assert_string_equal(c->network.ipv4_cidrs[1], "10.0.0.0/8\xef\xbf\xbd");
+    assert_int_equal(ens_peer_connection_copy(&copy, c), ENS_OK);
+    assert_string_equal(copy->name, c->name);
+    ens_peer_connection_free(copy);
+    ens_describe_response_free(r);
+    expect_agree("replacement", body, sizeof(body) - 1);
+}
+
+/* What ens_describe_response_parse() still refuses (types.h lists it): one
+ * case per line of that list. */
+static void test_refusal_list(void **state)
+{
+    static const struct {
+        const char *body;
+        size_t len; /* 0: strlen */
+        ens_status want;
+        const char *description;
+    } cases[] = {
+        /* not JSON */
+        {"", 0, ENS_EPARSE, "response body is not valid JSON at line 1 column 1"},
+        {"{\"Extra\":\"\xff\"}", 0, ENS_EPARSE, "not valid JSON at line 1 column 11"},
+        {"{\"Extra\xc3\":1}", 0, ENS_EPARSE, "not valid JSON at line 1 column 8"},
+        {"{\"Extra\":\"tab\there\"}", 0, ENS_EPARSE, "not valid JSON at line 1 column 14"},
+        {"{\"Extra\":1\0}", 12, ENS_EPARSE, "not valid JSON at line 1 column 11"},
+        {"{\"RequestId\":\"r\"} {}", 0, ENS_EPARSE, "not valid JSON at line 1 column 19"},
+        {"{\"Extra\":\"\\x\"}", 0, ENS_EPARSE, "not valid JSON at line 1 column 11"},
+        {"{\"Extra\":\"\\u12\"}", 0, ENS_EPARSE, "not valid JSON at line 1 column 11"},
+        {"{\"Extra\":01}", 0, ENS_EPARSE, "not valid JSON at line 1 column 11"},
+        /* valid JSON, not an object */
+        {"[{\"RequestId\":\"r\"}]", 0, ENS_EPARSE, "response body is not a JSON object"},
+        /* a field of the wrong type; an integer field that is not one */
+        {"{\"NetworkPeerConnects\":[{\"Name\":7}]}", 0, ENS_EPARSE, "NetworkPeerConnects[0].Name is not a string"},
+        {"{\"NetworkPeerConnects\":[null]}", 0, ENS_EPARSE, "NetworkPeerConnects[0] is not an object"},
+        {"{\"TotalCount\":57.5}", 0, ENS_EPARSE, "TotalCount is not a non-negative integer"},
+        {"{\"TotalCount\":\" 57\"}", 0, ENS_EPARSE, "TotalCount is not a non-negative integer"},
+        /* too large: test_page_limits */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].body);
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_status st = ens_describe_response_parse(&r, cases[i].body, len, &err);
+        if (st != cases[i].want || !strstr(err.description, cases[i].description))
+            fail_msg("case %zu: status %d, \"%s\"", i, (int)st, err.description);
+        assert_null(r);
+        expect_agree("refusal", cases[i].body, len);
+    }
+}
+
+/* A counting allocator: the largest block asked for, and what is live. */
+static size_t biggest, live_blocks;
+
+static void *counting_malloc(void *payload, size_t size)
+{
+    (void)payload;
+    if (size > biggest)
+        biggest = size;
+    live_blocks++;
+    return malloc(size);
+}
+
+static void *counting_realloc(void *payload, void *ptr, size_t size)
+{
+    (void)payload;
+    if (size > biggest)
+        biggest = size;
+    live_blocks += ptr == NULL;
+    return realloc(ptr, size);
+}
+
+static void counting_free(void *payload, void *ptr)
+{
+    (void)payload;
+    live_blocks -= ptr != NULL;
+    free(ptr);
+}
+
+static const ens_allocator counting_allocator = {ENS_ALLOCATOR_VERSION, counting_malloc, counting_realloc,
+                                                 counting_free, NULL};
+
+/* {"NetworkPeerConnects":[<n times entry, comma-separated>]} in a malloc'd
+ * buffer (*len bytes, no NUL counted). */
+static char *repeated_page(const char *head, const char *entry, size_t n, const char *tail, size_t *len)
+{
+    size_t h = strlen(head), e = strlen(entry), t = strlen(tail), at = h;
+    char *b = malloc(h + n * (e + 1) + t + 1);
+    assert_non_null(b);
+    memcpy(b, head, h);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            b[at++] = ',';
+        memcpy(b + at, entry, e);
+        at += e;
+    }
+    memcpy(b + at, tail, t + 1);
+    *len = at + t;
+    return b;
+}
+
+/* What a parsed page allocates is bounded by its body: a small body cannot
+ * make a call allocate ~50 times its size (2.8 million empty connections in
+ * an 8 MiB body took a 384 MB block).  Over the limits of types.h:
+ * ENS_ETOOLARGE naming what, and nothing left allocated. */
+static void test_page_limits(void **state)
+{
+    static const struct {
+        const char *head, *entry, *tail;
+        size_t n;
+        ens_status want;
+        const char *description;
+    } cases[] = {
+        {"{\"NetworkPeerConnects\":[", "{}", "]}", ENS_MAX_PAGE_CONNECTIONS, ENS_OK, NULL},
+        {"{\"NetworkPeerConnects\":[", "{}", "]}", ENS_MAX_PAGE_CONNECTIONS + 1, ENS_ETOOLARGE,
+         "response too large: NetworkPeerConnects holds 10001 entries, more than the 10000 a page may hold"},
+        /* 8 MiB of {} minus a little: under the default response cap */
+        {"{\"NetworkPeerConnects\":[", "{}", "]}", (8u << 20) / 3 - 16, ENS_ETOOLARGE,
+         "response too large: NetworkPeerConnects holds 2796186 entries"},
+        {"{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[", "\"\"", "]}}]}", ENS_MAX_PAGE_IPV4_CIDRS, ENS_OK,
+         NULL},
+        {"{\"NetworkPeerConnects\":[{\"Network\":{\"Ipv4Cidrs\":[", "\"\"", "]}}]}", ENS_MAX_PAGE_IPV4_CIDRS + 1,
+         ENS_ETOOLARGE,
+         "response too large: the page holds 100001 Ipv4Cidrs entries, more than the 100000 a page may hold"},
+        /* a type error is reported first */
+        {"{\"NetworkPeerConnects\":[", "{}", ",7]}", ENS_MAX_PAGE_CONNECTIONS + 1, ENS_EPARSE,
+         "NetworkPeerConnects[10001] is not an object"},
+        /* an earlier array's slots are taken again: only the last one counts */
+        {"{\"NetworkPeerConnects\":[", "{}", "],\"NetworkPeerConnects\":[{},{}]}", ENS_MAX_PAGE_CONNECTIONS + 5,
+         ENS_OK, NULL},
+    };
+    (void)state;
+    assert_int_equal(ens_set_allocator(&counting_allocator), ENS_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len;
+        char *body = repeated_page(cases[i].head, cases[i].entry, cases[i].n, cases[i].tail, &len);
+        ens_describe_response *r = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        ens_status st;
+        biggest = live_blocks = 0;
+        st = ens_describe_response_parse(&r, body, len, &err);
+        if (st != cases[i].want || (cases[i].description && !strstr(err.description, cases[i].description)))
+            fail_msg("case %zu: status %d, \"%s\"", i, (int)st, err.description);
+        /* One block: the body's length for strings plus the slots the limits allow. */
+        if (biggest > len + 64 + (ENS_MAX_PAGE_CONNECTIONS + 1) * sizeof(ens_peer_connection) +
+                          (ENS_MAX_PAGE_IPV4_CIDRS + 1) * sizeof(char *))
+            fail_msg("case %zu: a %zu-byte block for a %zu-byte body", i, biggest, len);
+        if (st == ENS_OK) {
+            assert_int_equal(live_blocks, 1);
+            assert_true(r->connections_count == 1 || r->connections_count == ENS_MAX_PAGE_CONNECTIONS ||
+                        r->connections_count == 2);
+            ens_describe_response_free(r);
+        }
+        assert_int_equal(live_blocks, 0);
+        if (len < (1u << 20))
+            expect_agree("limits", body, len);
+        free(body);
+    }
+    assert_int_equal(ens_set_allocator(NULL), ENS_OK);
+}
+
+/* Each shape's empty struct: every member NULL, false or 0, a COUNT -1. */
+static void check_empty(const ens__shape *sh)
+{
+    unsigned char want[512];
+    assert_true(sh->size <= sizeof(want));
+    memset(want, 0, sh->size);
+    for (size_t r = 0; r < sh->count; r++) {
+        const ens__field *row = &sh->fields[r];
+        if (row->kind == ENS__F_COUNT)
+            memcpy(want + row->at, &(int64_t){-1}, sizeof(int64_t));
+        if (row->kind == ENS__F_OBJECT || row->kind == ENS__F_LIST)
+            check_empty(row->of);
+        assert_int_equal(row->len, strlen(row->name));
+        assert_int_equal(strlen(row->key), row->len + 3);
+        assert_true(row->key[0] == '"' && memcmp(row->key + 1, row->name, row->len) == 0);
+        assert_memory_equal(row->key + 1 + row->len, "\":", 2);
+        for (size_t k = 0; k < row->len; k++) /* plain ASCII: a key written so is a valid string */
+            assert_true(row->name[k] > ' ' && row->name[k] < 0x7f && row->name[k] != '"' && row->name[k] != '\\');
+    }
+    if (sh->empty)
+        assert_memory_equal(sh->empty, want, sh->size);
+    else
+        for (size_t k = 0; k < sh->size; k++)
+            assert_int_equal(want[k], 0);
+}
+
+static void test_shape_tables(void **state)
+{
+    (void)state;
+    check_empty(&ens__page_shape);
+    check_empty(&ens__connection_shape);
+}
+
+/* The SIMD and the portable scanners find the same bytes, and copy and
+ * count alike, whatever ens__scan_portable says for the rest of the run. */
+static void test_scan_paths(void **state)
+{
+    static const unsigned char alphabet[] = {'a', ' ', '"', '\\', '{', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff, 'Z'};
+    unsigned char buf[96];
+    char out[2][96 + 16];
+    bool saved = ens__scan_portable;
+    uint32_t seed = 12345;
+    (void)state;
+
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)round % 80, from = (size_t)round % 7 < len ? (size_t)round % 7 : 0;
+        const unsigned char *found[2][3];
+        size_t braces[2] = {0, 0}, quotes[2] = {0, 0}, want_b = 0, want_q = 0;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* mostly plain text, so that long runs happen too */
+            buf[i] = (seed >> 16) % 4 ? (unsigned char)('a' + (seed >> 20) % 26) : alphabet[(seed >> 8) % 12];
+        }
+        for (int portable = 0; portable < 2; portable++) {
+            char *d;
+            ens__scan_portable = portable;
+            found[portable][0] = ens__scan_text(buf + from, buf + len);
+            found[portable][1] = ens__scan_quote(buf + from, buf + len);
+            found[portable][2] = ens__scan_text_copy(buf + from, buf + len, out[portable], &d);
+            assert_int_equal(d - out[portable], found[portable][2] - (buf + from));
+            assert_memory_equal(out[portable], buf + from, (size_t)(d - out[portable]));
+            ens__scan_count(buf + from, buf + len, &braces[portable], &quotes[portable]);
+        }
+        {
+            const unsigned char *t = buf + from, *q = buf + from;
+            while (t < buf + len && *t >= 0x20 && *t < 0x80 && *t != '"' && *t != '\\')
+                t++;
+            while (q < buf + len && *q != '"' && *q != '\\')
+                q++;
+            for (size_t i = from; i < len; i++)
+                want_b += buf[i] == '{', want_q += buf[i] == '"';
+            for (int portable = 0; portable < 2; portable++) {
+                assert_ptr_equal(found[portable][0], t);
+                assert_ptr_equal(found[portable][1], q);
+                assert_ptr_equal(found[portable][2], t);
+                assert_int_equal(braces[portable], want_b);
+                assert_int_equal(quotes[portable], want_q);
+            }
+        }
+    }
+    /* Counts past 255 chunks (the lanes are summed every 255). */
+    {
+        size_t n = 70000, b[2] = {0, 0}, q[2] = {0, 0};
+        unsigned char *big = malloc(n);
+        assert_non_null(big);
+        for (size_t i = 0; i < n; i++)
+            big[i] = i % 3 == 0 ? '{' : i % 3 == 1 ? '"' : 'x';
+        for (int portable = 0; portable < 2; portable++) {
+            ens__scan_portable = portable;
+            ens__scan_count(big, big + n, &b[portable], &q[portable]);
+            assert_int_equal(b[portable], (n + 2) / 3);
+            assert_int_equal(q[portable], (n + 1) / 3);
+        }
+        free(big);
+    }
+    ens__scan_portable = saved;
+}
+
+/* ----------------------------------------------------------------------- */
 /* Copies                                                                  */
 
 static void test_copy(void **state)
@@ -1574,7 +1893,9 @@ static void test_error_resets_previous(void **state)
     }
 }
 
-int main(void)
+/* --portable-scan: the whole run through the portable scanning code
+ * (json/scan.h), as on a machine without SSE2. */
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_published_example),
@@ -1599,6 +1920,12 @@ int main(void)
         cmocka_unit_test(test_differential_inline),
         cmocka_unit_test(test_duplicates_and_keys),
         cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_lenient_unknown_members),
+        cmocka_unit_test(test_replacement_in_returned_strings),
+        cmocka_unit_test(test_refusal_list),
+        cmocka_unit_test(test_page_limits),
+        cmocka_unit_test(test_shape_tables),
+        cmocka_unit_test(test_scan_paths),
         cmocka_unit_test(test_lex_members),
         cmocka_unit_test(test_lex_keys_and_errors),
         cmocka_unit_test(test_lex_strings),
@@ -1615,5 +1942,8 @@ int main(void)
         cmocka_unit_test(test_error_truncation),
         cmocka_unit_test(test_error_resets_previous),
     };
+    if (argc > 1 && strcmp(argv[1], "--portable-scan") == 0)
+        ens__scan_portable = true;
+    printf("# scanning: %s\n", ens__scan_portable || !ENS__SCAN_HAS_SIMD ? "portable C" : "SSE2");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
