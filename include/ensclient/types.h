@@ -127,12 +127,15 @@ typedef struct ens_describe_response {
 
 /**
  * @brief Most Ipv4Cidrs entries, all connections together, one parsed page may
- * hold; a page with more is ::ENS_ETOOLARGE.
+ * hold; a page with more is ::ENS_ETOOLARGE.  Every entry read counts, also
+ * those of a member that a later duplicate key overrides.
  *
- * With ::ENS_MAX_PAGE_CONNECTIONS this bounds what a parsed page allocates: its
- * one block holds at most the body's length in string bytes, plus the
- * connection array and the Ipv4Cidrs pointers (on a 64-bit machine at most
- * about 1.5 MB and 0.8 MB), whatever the body asks for.
+ * With ::ENS_MAX_PAGE_CONNECTIONS this bounds what parsing a page allocates:
+ * one block of at most the body's length (for the strings), plus slots for
+ * the connections and the Ipv4Cidrs pointers (on a 64-bit machine at most
+ * about 1.5 MB and 0.8 MB), whatever the body asks for.  The block is sized
+ * from a count of the body's '{' and '"' bytes before it is read, so a
+ * typical page's block is about twice what the page uses.
  */
 #define ENS_MAX_PAGE_IPV4_CIDRS 100000
 
