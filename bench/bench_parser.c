@@ -53,6 +53,7 @@ typedef struct gen {
     uint32_t seed;
 } gen;
 
+static void put(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(gen *g, const char *fmt, ...)
 {
     va_list ap;
@@ -95,8 +96,8 @@ static void put_id(gen *g, const char *prefix, size_t n)
 static const char *const phrases[] = {
     "peering between the requester and accepter networks of the edge region",
     "production traffic; managed by the network team, do not delete",
-    "\xe8\xbe\xb9\xe7\xbc\x98\xe8\x8a\x82\xe7\x82\xb9\xe4\xb9\x8b\xe9\x97\xb4\xe7\x9a\x84\xe4\xb8\x93\xe7\xba\xbf"
-    "\xe4\xba\x92\xe9\x80\x9a\xef\xbc\x8c\xe5\xb8\xa6\xe5\xae\xbd 10 Gbps",
+    ("\xe8\xbe\xb9\xe7\xbc\x98\xe8\x8a\x82\xe7\x82\xb9\xe4\xb9\x8b\xe9\x97\xb4\xe7\x9a\x84\xe4\xb8\x93\xe7\xba\xbf"
+     "\xe4\xba\x92\xe9\x80\x9a\xef\xbc\x8c\xe5\xb8\xa6\xe5\xae\xbd 10 Gbps"),
     "line one\\nline two\\r\\nline three",
     "owner: \\\"ops\\\" \\\\ on-call rotation B",
     "caf\\u00e9 r\\u00e9seau \\u2192 backbone",

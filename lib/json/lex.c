@@ -9,8 +9,6 @@
 
 #include "util/utf8.h"
 
-bool ens__scan_portable = false;
-
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 #define REPLACEMENT 0xFFFDu

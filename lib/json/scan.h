@@ -123,6 +123,70 @@ static inline unsigned ens__scan_quote16(__m128i v)
 
 static inline bool ens__scan_is_text(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
+/* The portable scanners, eight bytes at a time.  Where SSE2 is compiled in,
+ * they run only for an input's last bytes and under ens__scan_portable, so
+ * the inline functions below call them out of line (json/scan.c: no copy of
+ * them at every call site); elsewhere they are inlined. */
+
+static inline const unsigned char *ens__scan_text_c(const unsigned char *p, const unsigned char *end)
+{
+    for (; end - p >= 8; p += 8) {
+        uint64_t m = ens__scan_text_mask(ens__scan_load64(p));
+        if (m) {
+            p = ENS__SCAN_FIRST_FLAGGED(p, m);
+            break;
+        }
+    }
+    while (p < end && ens__scan_is_text(*p))
+        p++;
+    return p;
+}
+
+static inline const unsigned char *ens__scan_quote_c(const unsigned char *p, const unsigned char *end)
+{
+    for (; end - p >= 8; p += 8) {
+        uint64_t m = ens__scan_quote_mask(ens__scan_load64(p));
+        if (m) {
+            p = ENS__SCAN_FIRST_FLAGGED(p, m);
+            break;
+        }
+    }
+    while (p < end && *p != '"' && *p != '\\')
+        p++;
+    return p;
+}
+
+static inline const unsigned char *ens__scan_text_copy_c(const unsigned char *p, const unsigned char *end,
+                                                         char *dst, char **dst_out)
+{
+    for (; end - p >= 8; p += 8, dst += 8) {
+        uint64_t x = ens__scan_load64(p), m;
+        memcpy(dst, &x, 8);
+        m = ens__scan_text_mask(x);
+        if (m) {
+            const unsigned char *at = ENS__SCAN_FIRST_FLAGGED(p, m);
+            dst += at - p;
+            p = at;
+            break;
+        }
+    }
+    for (; p < end && ens__scan_is_text(*p); p++)
+        *dst++ = (char)*p;
+    *dst_out = dst;
+    return p;
+}
+
+const unsigned char *ens__scan_text_out(const unsigned char *p, const unsigned char *end);
+const unsigned char *ens__scan_quote_out(const unsigned char *p, const unsigned char *end);
+const unsigned char *ens__scan_text_copy_out(const unsigned char *p, const unsigned char *end, char *dst,
+                                             char **dst_out);
+
+#if ENS__SCAN_SSE2
+#define ENS__SCAN_PORTABLE(f) f##_out
+#else
+#define ENS__SCAN_PORTABLE(f) f##_c
+#endif
+
 /* The first byte of [p, end) that is '"', '\\', < 0x20 or >= 0x80; end when
  * there is none. */
 ENS__INLINE const unsigned char *ens__scan_text(const unsigned char *p, const unsigned char *end)
@@ -136,16 +200,7 @@ ENS__INLINE const unsigned char *ens__scan_text(const unsigned char *p, const un
         }
     }
 #endif
-    for (; end - p >= 8; p += 8) {
-        uint64_t m = ens__scan_text_mask(ens__scan_load64(p));
-        if (m) {
-            p = ENS__SCAN_FIRST_FLAGGED(p, m);
-            break;
-        }
-    }
-    while (p < end && ens__scan_is_text(*p))
-        p++;
-    return p;
+    return ENS__SCAN_PORTABLE(ens__scan_text)(p, end);
 }
 
 /* The first '"' or '\\' of [p, end); end when there is none. */
@@ -160,16 +215,7 @@ ENS__INLINE const unsigned char *ens__scan_quote(const unsigned char *p, const u
         }
     }
 #endif
-    for (; end - p >= 8; p += 8) {
-        uint64_t m = ens__scan_quote_mask(ens__scan_load64(p));
-        if (m) {
-            p = ENS__SCAN_FIRST_FLAGGED(p, m);
-            break;
-        }
-    }
-    while (p < end && *p != '"' && *p != '\\')
-        p++;
-    return p;
+    return ENS__SCAN_PORTABLE(ens__scan_quote)(p, end);
 }
 
 /* ens__scan_text() that also copies to dst the bytes it passes.  Whole
@@ -194,21 +240,7 @@ ENS__INLINE const unsigned char *ens__scan_text_copy(const unsigned char *p, con
         }
     }
 #endif
-    for (; end - p >= 8; p += 8, dst += 8) {
-        uint64_t x = ens__scan_load64(p), m;
-        memcpy(dst, &x, 8);
-        m = ens__scan_text_mask(x);
-        if (m) {
-            const unsigned char *at = ENS__SCAN_FIRST_FLAGGED(p, m);
-            dst += at - p;
-            p = at;
-            break;
-        }
-    }
-    for (; p < end && ens__scan_is_text(*p); p++)
-        *dst++ = (char)*p;
-    *dst_out = dst;
-    return p;
+    return ENS__SCAN_PORTABLE(ens__scan_text_copy)(p, end, dst, dst_out);
 }
 
 /* The sum of the eight byte lanes of x. */
