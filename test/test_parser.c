@@ -1203,8 +1203,8 @@ static void test_lenient_unknown_members(void **state)
         "{\"Extra\":{\"Deeper\":[\"\\u0000\\udfff\",{\"\\ud800\":\"\\u0000\"}]},\"RequestId\":\"r\"}",
         "{\"\\u0000\":1,\"\\ud800\":2,\"Request\\u0000Id\":3,\"RequestId\":\"r\"}",
         "{\"Big\":1e400,\"Tiny\":-1e-400,\"Long\":123456789012345678901234567890.5e-3,\"RequestId\":\"r\"}",
-        "{\"RequestId\":\"r\",\"NetworkPeerConnects\":[{\"Future\":\"\\u0000\",\"Name\":\"n\","
-        "\"Network\":{\"Tag\":\"\\udead\",\"Ipv4Cidrs\":[\"10.0.0.0/8\"]}}]}",
+        ("{\"RequestId\":\"r\",\"NetworkPeerConnects\":[{\"Future\":\"\\u0000\",\"Name\":\"n\","
+         "\"Network\":{\"Tag\":\"\\udead\",\"Ipv4Cidrs\":[\"10.0.0.0/8\"]}}]}"),
     };
     (void)state;
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
