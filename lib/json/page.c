@@ -72,12 +72,17 @@ ENS__INLINE bool same_name(const char *a, const char *b, size_t n)
     uint32_t u, v;
 
     if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8) {
+        size_t i = 0;
+        for (; n - i > 16; i += 8) {
             memcpy(&x, a + i, 8);
             memcpy(&y, b + i, 8);
             if (x != y)
                 return false;
         }
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
         memcpy(&x, a + n - 8, 8);
         memcpy(&y, b + n - 8, 8);
         return x == y;

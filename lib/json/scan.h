@@ -258,17 +258,19 @@ static inline void ens__scan_count(const unsigned char *p, const unsigned char *
     size_t b = 0, q = 0;
 #if ENS__SCAN_SSE2
     if (!ens__scan_portable) {
-        /* Each match subtracts -1 from its byte lane: at most 255 rounds
-         * before the lanes are summed (psadbw) and cleared. */
+        /* Each match subtracts -1 from its byte lane (two chunks: -2 at
+         * most a step): at most 127 steps before the lanes are summed
+         * (psadbw) and cleared. */
         const __m128i zero = _mm_setzero_si128(), brace = _mm_set1_epi8('{'), quote = _mm_set1_epi8('"');
-        size_t chunks = (size_t)(end - p) / 16;
-        while (chunks) {
-            size_t k = chunks < 255 ? chunks : 255;
+        size_t pairs = (size_t)(end - p) / 32; /* two chunks a step: half the loop overhead */
+        while (pairs) {
+            size_t k = pairs < 127 ? pairs : 127;
             __m128i cb = zero, cq = zero, sb, sq;
-            for (chunks -= k; k; k--, p += 16) {
+            for (pairs -= k; k; k--, p += 32) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-                cb = _mm_sub_epi8(cb, _mm_cmpeq_epi8(v, brace));
-                cq = _mm_sub_epi8(cq, _mm_cmpeq_epi8(v, quote));
+                __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+                cb = _mm_sub_epi8(cb, _mm_add_epi8(_mm_cmpeq_epi8(v, brace), _mm_cmpeq_epi8(w, brace)));
+                cq = _mm_sub_epi8(cq, _mm_add_epi8(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(w, quote)));
             }
             sb = _mm_sad_epu8(cb, zero);
             sq = _mm_sad_epu8(cq, zero);
