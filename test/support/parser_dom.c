@@ -22,7 +22,8 @@ typedef struct dom_walker {
     ens_error *err;
     const char *body; /* what jansson read */
     size_t body_len;
-    size_t cidrs;     /* Ipv4Cidrs entries seen */
+    size_t connections; /* NetworkPeerConnects entries seen */
+    size_t cidrs;       /* Ipv4Cidrs entries seen */
 } dom_walker;
 
 /* Where a value sits, for error messages: top level, NetworkPeerConnects[conn],
@@ -343,6 +344,7 @@ static ens_status dom_walk_response(dom_walker *w, json_t *root, ens_describe_re
         if (!json_is_array(list))
             return dom_wrong(w, &DOM_TOP, "NetworkPeerConnects", -1, DOM_MSG_ARRAY);
         n = json_array_size(list);
+        w->connections = n;
         if (n > SIZE_MAX / sizeof(ens_peer_connection)) {
             w->lay.overflow = true;
             n = 0;
@@ -363,13 +365,13 @@ static ens_status dom_walk_response(dom_walker *w, json_t *root, ens_describe_re
 
 /* The page limits of types.h, checked once the page is known to have no
  * type error (the measuring walk): ENS_ETOOLARGE naming what. */
-static ens_status dom_limits(const dom_walker *w, const ens_describe_response *resp, ens_error *err)
+static ens_status dom_limits(const dom_walker *w, ens_error *err)
 {
-    if (resp->connections_count > ENS_MAX_PAGE_CONNECTIONS)
+    if (w->connections > ENS_MAX_PAGE_CONNECTIONS)
         return ens__error_set(err, ENS_ETOOLARGE,
                               "response too large: NetworkPeerConnects holds %zu entries, more than the %zu a "
                               "page may hold",
-                              resp->connections_count, (size_t)ENS_MAX_PAGE_CONNECTIONS);
+                              w->connections, (size_t)ENS_MAX_PAGE_CONNECTIONS);
     if (w->cidrs > ENS_MAX_PAGE_IPV4_CIDRS)
         return ens__error_set(err, ENS_ETOOLARGE,
                               "response too large: the page holds %zu Ipv4Cidrs entries, more than the %d a page "
@@ -457,7 +459,7 @@ static ens_status dom_json_failure(ens_error *err, const json_error_t *jerr)
 ens_status ens__describe_response_parse_dom(ens_describe_response **out, const char *body, size_t body_len,
                                             ens_error *err)
 {
-    dom_walker w = {ENS__LAYOUT_INIT, err, NULL, 0, 0};
+    dom_walker w = {ENS__LAYOUT_INIT, err, NULL, 0, 0, 0};
     ens_describe_response *resp = NULL;
     char *replaced;
     json_error_t jerr;
@@ -482,7 +484,7 @@ ens_status ens__describe_response_parse_dom(ens_describe_response **out, const c
         return ens__error_set(err, ENS_EPARSE, "response parse error: response body is not a JSON object");
     }
 
-    if ((st = dom_walk_response(&w, root, &resp)) != ENS_OK || (st = dom_limits(&w, resp, err)) != ENS_OK) {
+    if ((st = dom_walk_response(&w, root, &resp)) != ENS_OK || (st = dom_limits(&w, err)) != ENS_OK) {
         json_decref(root);
         ens__free(replaced);
         return st;
