@@ -242,7 +242,6 @@ bool ens__lex_number(ens__lex *lx, ens__lex_num *out)
         while (p < end && is_digit(*p))
             p++;
     }
-    out->int_end = p;
     if (p < end && *p == '.') {
         if (++p >= end || !is_digit(*p))
             return ens__lex_fail(lx, p);

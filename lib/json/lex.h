@@ -81,11 +81,9 @@ typedef struct ens__lex_str {
     bool plain;              /* no escape: at[1..len] is its value */
 } ens__lex_str;
 
-/* A validated number token: at[0..int_end) is the sign and the integer
- * digits, int_end[0..end) the fraction and exponent (empty for an integer). */
+/* A validated number token: at[0..end). */
 typedef struct ens__lex_num {
     const unsigned char *at;
-    const unsigned char *int_end;
     const unsigned char *end;
 } ens__lex_num;
 
