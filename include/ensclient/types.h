@@ -82,7 +82,10 @@ typedef struct ens_network_info {
  *
  * Owned by the ::ens_describe_response (or the copy) that holds it.  String
  * fields are NULL when the field was missing or null, and otherwise exactly
- * the text the server sent (no trimming, no re-encoding).
+ * the text the server sent (no trimming, no re-encoding), decoded from its
+ * JSON escapes; the escapes no C string of UTF-8 can hold, \\u0000 and an
+ * unpaired surrogate (\\uD800 alone), are each replaced by U+FFFD (bytes EF BF
+ * BD) rather than failing the page.
  */
 typedef struct ens_peer_connection {
     const char *instance_id;          /**< InstanceId, "pcc-...". */
@@ -116,6 +119,26 @@ typedef struct ens_describe_response {
     size_t connections_count;               /**< Number of entries; 0 when the array was empty or absent. */
 } ens_describe_response;
 
+/**
+ * @brief Most entries of NetworkPeerConnects one parsed page may hold (100 times
+ * the API's largest page size); a page with more is ::ENS_ETOOLARGE.
+ */
+#define ENS_MAX_PAGE_CONNECTIONS 10000
+
+/**
+ * @brief Most Ipv4Cidrs entries, all connections together, one parsed page may
+ * hold; a page with more is ::ENS_ETOOLARGE.  Every entry read counts, also
+ * those of a member that a later duplicate key overrides.
+ *
+ * With ::ENS_MAX_PAGE_CONNECTIONS this bounds what parsing a page allocates:
+ * one block of at most the body's length (for the strings), plus slots for
+ * the connections and the Ipv4Cidrs pointers (on a 64-bit machine at most
+ * about 1.5 MB and 0.8 MB), whatever the body asks for.  The block is sized
+ * from a count of the body's '{' and '"' bytes before it is read, so a
+ * typical page's block is about twice what the page uses.
+ */
+#define ENS_MAX_PAGE_IPV4_CIDRS 100000
+
 /** @brief Frees a response and everything in it.  NULL is accepted.  Not thread-safe per object. */
 ENS_EXTERN void ens_describe_response_free(ens_describe_response *resp);
 
@@ -139,19 +162,45 @@ ENS_EXTERN void ens_peer_connection_free(ens_peer_connection *conn);
  * Exposed for tools and tests that hold a recorded body; the client calls the
  * same parser.  @p body need not be NUL-terminated.
  *
+ * Lenient where the body is JSON: members the library does not use are
+ * skipped whatever valid JSON (RFC 8259) they hold (\\u0000, unpaired
+ * surrogate escapes, numbers of any size or precision, nesting up to the
+ * limit below); with duplicate keys the last one wins.  Integer fields
+ * (PageNumber, PageSize, TotalCount) accept any JSON number, or string
+ * holding one (leading zeros allowed), whose value is exactly a
+ * non-negative integer that fits int64: 57, 57.0, 5.7e1, 570e-1, "57",
+ * "007", "5.7e1".  String fields: see ::ens_peer_connection (\\u0000 and
+ * unpaired surrogates become U+FFFD).
+ *
+ * What it refuses, and nothing else:
+ * - ::ENS_EPARSE "response body is not valid JSON at line L column C": not
+ *   JSON (RFC 8259): an empty body, bytes that are not UTF-8 anywhere, a raw
+ *   control character inside a string, a stray byte (a NUL included) or
+ *   trailing data outside the document, an unknown escape, or a value nested
+ *   inside 2048 or more arrays and objects (the depth limit);
+ * - ::ENS_EPARSE "response body is not a JSON object": valid JSON whose top
+ *   level is not an object;
+ * - ::ENS_EPARSE naming the field ("NetworkPeerConnects[3].Network.Ipv4Cidrs[0]
+ *   is not a string"): a field of the wrong JSON type (a text field that is
+ *   neither a string nor null, Network or AcceptingNetwork not an object,
+ *   NetworkPeerConnects or Ipv4Cidrs not an array, an entry of either that is
+ *   null or of the wrong type), or an integer field whose value is not as
+ *   above (-1, 57.5, 9223372036854775808, 1e19, "", " 57", "+57", "0x39",
+ *   true);
+ * - ::ENS_ETOOLARGE naming what was too large: more than
+ *   ::ENS_MAX_PAGE_CONNECTIONS connections or ::ENS_MAX_PAGE_IPV4_CIDRS
+ *   Ipv4Cidrs entries in the page (nothing is allocated for it then).
+ *
  * @param out      receives a new response owned by the caller
  *                 (ens_describe_response_free()); unchanged on failure.
  * @param body     the body bytes (need not be NUL-terminated).
  * @param body_len number of bytes in @p body.
  * @param err      may be NULL; filled on failure (for ::ENS_EPARSE it names
  *                 the field at fault).
- * @return ::ENS_OK; ::ENS_EPARSE when the body is not a JSON object, an
- *         integer field is not a non-negative number or numeric string that fits
- *         int64, or a field has the wrong JSON type (the error names the field);
+ * @return ::ENS_OK; ::ENS_EPARSE or ::ENS_ETOOLARGE as listed above;
  *         ::ENS_ENOMEM; ::ENS_EINVAL for a NULL @p out (@p body may be NULL
  *         only when @p body_len is 0, which is ::ENS_EPARSE: an empty body).
- *         A body that is not valid UTF-8 is ::ENS_EPARSE; with duplicate keys
- *         the last one wins.  Thread-safe.
+ *         Thread-safe.
  */
 ENS_EXTERN ens_status ens_describe_response_parse(ens_describe_response **out, const char *body,
                                                   size_t body_len, ens_error *err);

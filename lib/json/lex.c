@@ -1,9 +1,7 @@
 /*
- * The JSON lexer (see lex.h for what it accepts).  Three places hold the
- * choices a faster or more lenient lexer would change, each in one function:
- * plain_run() finds the end of a run of bytes that need no check inside a
- * string, SKIPPED below says what a skipped string may hold, and
- * ens__lex_int64() says which numbers are integers.
+ * The JSON lexer (see lex.h for what it accepts): the parts that are not
+ * inline there.  Strings leave the inline fast path at their first escape,
+ * non-ASCII byte or error; runs of plain bytes are found by scan.h.
  */
 #include "json/lex.h"
 
@@ -11,53 +9,13 @@
 
 #include "util/utf8.h"
 
-/* What a string that is only skipped (a value no reader wants, and every
- * key) may hold.  As much as a string read as text, because jansson with
- * flags 0, the reference of the differential tests, refused \u0000 and
- * unpaired surrogates everywhere; ENS__LEX_ANY would skip any valid JSON. */
-#define SKIPPED ENS__LEX_TEXT
-
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-/* 1 for the bytes that stand for themselves inside a string and need no
- * check: printable ASCII except '"' and '\\'.  Control characters are
- * refused; bytes >= 0x80 start a UTF-8 sequence, checked by ens__utf8_seq(). */
-#define ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-static const unsigned char plain_byte[256] = {
-    ROW16(0), ROW16(0),                             /* 0x00-0x1F */
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2F: '"' */
-    ROW16(1), ROW16(1),                             /* 0x30-0x4F */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5F: '\\' */
-    ROW16(1), ROW16(1),                             /* 0x60-0x7F */
-                                                    /* 0x80-0xFF: 0 */
-};
-#undef ROW16
+#define REPLACEMENT 0xFFFDu
 
-/* Moves p over the bytes for which plain_byte[] is 1, eight at a time while
- * it can (the tests below tell whether any of the eight is < 0x20, '"', '\\'
- * or >= 0x80; the last bytes, and the eight that hold the stop, go one by
- * one). */
-static const unsigned char *plain_run(const unsigned char *p, const unsigned char *end)
-{
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+ENS__INLINE size_t utf8_len(uint32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
 
-    while (end - p >= 8) {
-        uint64_t x, quote, bslash;
-        memcpy(&x, p, 8);
-        quote = x ^ (ones * '"');
-        bslash = x ^ (ones * '\\');
-        if ((x | ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash)) & highs)
-            break;
-        p += 8;
-    }
-    while (p < end && plain_byte[*p])
-        p++;
-    return p;
-}
-
-static size_t utf8_len(uint32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
-
-static size_t utf8_put(char *dst, uint32_t cp)
+ENS__INLINE size_t utf8_put(char *dst, uint32_t cp)
 {
     unsigned char *d = (unsigned char *)dst;
     if (cp < 0x80) {
@@ -82,67 +40,68 @@ static size_t utf8_put(char *dst, uint32_t cp)
     return 4;
 }
 
+/* The value of each hex digit, -1 for the other bytes. */
+#define H16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const signed char hex_value[256] = {
+    H16(-1), H16(-1), H16(-1),                                          /* 0x00-0x2F */
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,                /* 0x30-0x3F */
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,      /* 0x40-0x4F */
+    H16(-1),                                                            /* 0x50-0x5F */
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,      /* 0x60-0x6F */
+    H16(-1), H16(-1), H16(-1), H16(-1), H16(-1), H16(-1), H16(-1), H16(-1), H16(-1), /* 0x70-0xFF */
+};
+#undef H16
+
 /* Four hex digits at p as a number, or -1. */
-static long hex4(const unsigned char *p, const unsigned char *end)
+ENS__INLINE long hex4(const unsigned char *p, const unsigned char *end)
 {
-    long v = 0;
+    int a, b, c, d;
     if (end - p < 4)
         return -1;
-    for (int i = 0; i < 4; i++) {
-        unsigned char c = p[i];
-        int d;
-        if (is_digit(c))
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
+    a = hex_value[p[0]], b = hex_value[p[1]], c = hex_value[p[2]], d = hex_value[p[3]];
+    if ((a | b | c | d) < 0)
+        return -1;
+    return (long)a << 12 | (long)b << 8 | c << 4 | d;
 }
 
-/* The escape sequence at p (a backslash inside a string): its code point in
- * *cp and the position after it, or NULL when it is not JSON (an unknown
- * escape, \u without four hex digits).  \u0000 gives 0, and a surrogate
- * escape that is not the first half of a pair gives that surrogate alone:
- * whether those may stay is the caller's policy (allowed()). */
-static const unsigned char *escape(const unsigned char *p, const unsigned char *end, uint32_t *cp)
+/* What the one-character escapes stand for: \" \\ \/ \b \f \n \r \t; 0 for
+ * the others ('u' is read apart). */
+static const unsigned char simple_escape[128] = {
+    ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
+};
+
+/* ens__lex_escape(), inline in the string loops of this file. */
+ENS__INLINE const unsigned char *escape(const unsigned char *p, const unsigned char *end, uint32_t *cp)
 {
     long hi, lo;
 
-    if (end - p < 2)
+    if (end - p < 2 || p[1] >= 0x80)
         return NULL;
-    switch (p[1]) {
-    case '"': *cp = '"'; return p + 2;
-    case '\\': *cp = '\\'; return p + 2;
-    case '/': *cp = '/'; return p + 2;
-    case 'b': *cp = '\b'; return p + 2;
-    case 'f': *cp = '\f'; return p + 2;
-    case 'n': *cp = '\n'; return p + 2;
-    case 'r': *cp = '\r'; return p + 2;
-    case 't': *cp = '\t'; return p + 2;
-    case 'u': break;
-    default: return NULL;
+    if (p[1] != 'u') {
+        *cp = simple_escape[p[1]];
+        return *cp ? p + 2 : NULL;
     }
     if ((hi = hex4(p + 2, end)) < 0)
         return NULL;
-    *cp = (uint32_t)hi;
-    if (hi < 0xD800 || hi > 0xDBFF || end - p < 12 || p[6] != '\\' || p[7] != 'u')
+    if (hi < 0xD800 || hi > 0xDFFF) {
+        /* C strings cannot hold U+0000: it becomes U+FFFD, as an unpaired
+         * surrogate does (below) in other decoders. */
+        *cp = hi ? (uint32_t)hi : REPLACEMENT;
+        return p + 6;
+    }
+    *cp = REPLACEMENT; /* a surrogate, unless a high one followed by a low one */
+    if (hi > 0xDBFF || end - p < 12 || p[6] != '\\' || p[7] != 'u')
         return p + 6;
     lo = hex4(p + 8, end);
     if (lo < 0xDC00 || lo > 0xDFFF)
-        return p + 6; /* a high surrogate alone */
+        return p + 6; /* a high surrogate alone; p + 6 is read next as an escape of its own */
     *cp = 0x10000 + ((uint32_t)(hi - 0xD800) << 10) + (uint32_t)(lo - 0xDC00);
     return p + 12;
 }
 
-/* Whether a decoded escape may stay in a string read under policy. */
-static bool allowed(uint32_t cp, ens__lex_policy policy)
+const unsigned char *ens__lex_escape(const unsigned char *p, const unsigned char *end, uint32_t *cp)
 {
-    return policy == ENS__LEX_ANY || (cp != 0 && (cp < 0xD800 || cp > 0xDFFF));
+    return escape(p, end, cp);
 }
 
 bool ens__lex_begin(ens__lex *lx)
@@ -159,16 +118,12 @@ bool ens__lex_finish(ens__lex *lx)
     return lx->p == lx->end || ens__lex_fail(lx, lx->p);
 }
 
-bool ens__lex_string(ens__lex *lx, ens__lex_policy policy, ens__lex_str *out)
+bool ens__lex_string_rest(ens__lex *lx, const unsigned char *p, ens__lex_str *out)
 {
-    const unsigned char *p = lx->p + 1, *end = lx->end;
-    size_t n = 0;
-    bool plain = true;
+    const unsigned char *end = lx->end;
+    size_t shrink = 0; /* bytes the escapes take in the input beyond their decoded length */
 
     for (;;) {
-        const unsigned char *run = p;
-        p = plain_run(p, end);
-        n += (size_t)(p - run);
         if (p >= end)
             return ens__lex_fail(lx, end);
         if (*p == '"')
@@ -176,24 +131,73 @@ bool ens__lex_string(ens__lex *lx, ens__lex_policy policy, ens__lex_str *out)
         if (*p == '\\') {
             uint32_t cp;
             const unsigned char *next = escape(p, end, &cp);
-            if (!next || !allowed(cp, policy))
+            if (!next)
                 return ens__lex_fail(lx, p);
-            n += utf8_len(cp);
+            shrink += (size_t)(next - p) - utf8_len(cp);
             p = next;
-            plain = false;
+            if (p < end && *p == '\\')
+                continue; /* escapes in a row: \u8fb9\u7f18 */
+        } else if (*p >= 0x80) {
+            /* A run of UTF-8 sequences, checked one by one. */
+            do {
+                size_t k = ens__utf8_seq(p, (size_t)(end - p));
+                if (k == 0)
+                    return ens__lex_fail(lx, p);
+                p += k;
+            } while (p < end && *p >= 0x80);
         } else {
-            size_t k = *p < 0x20 ? 0 : ens__utf8_seq(p, (size_t)(end - p)); /* control character: 0 */
-            if (k == 0)
-                return ens__lex_fail(lx, p);
-            n += k;
-            p += k;
+            return ens__lex_fail(lx, p); /* a control character */
         }
+        p = ens__scan_text(p, end);
     }
     out->at = lx->p;
-    out->len = n;
-    out->plain = plain;
+    out->len = (size_t)(p - lx->p) - 1 - shrink;
+    out->plain = shrink == 0; /* every escape is longer than what it stands for */
     lx->p = p + 1;
     return true;
+}
+
+const unsigned char *ens__lex_take_rest(ens__lex *lx, const unsigned char *p, char *dst, char *d, size_t *len)
+{
+    const unsigned char *end = lx->end;
+
+    for (;;) {
+        if (p >= end)
+            return ens__lex_fail_at(lx, end);
+        if (*p == '"')
+            break;
+        if (*p == '\\') {
+            uint32_t cp;
+            const unsigned char *next = escape(p, end, &cp);
+            if (!next)
+                return ens__lex_fail_at(lx, p);
+            d += utf8_put(d, cp);
+            p = next;
+            if (p < end && *p == '\\')
+                continue; /* escapes in a row: \u8fb9\u7f18 */
+        } else if (*p >= 0x80) {
+            /* A run of UTF-8 sequences, checked one by one, then copied. */
+            const unsigned char *run = p;
+            size_t i = 0, n;
+            do {
+                size_t k = ens__utf8_seq(p, (size_t)(end - p));
+                if (k == 0)
+                    return ens__lex_fail_at(lx, p);
+                p += k;
+            } while (p < end && *p >= 0x80);
+            n = (size_t)(p - run);
+            for (; i < n && (size_t)(end - run) - i >= 8; i += 8) /* 8 at a time: the room allows it */
+                memcpy(d + i, run + i, 8);
+            for (; i < n; i++)
+                d[i] = (char)run[i];
+            d += n;
+        } else {
+            return ens__lex_fail_at(lx, p); /* a control character */
+        }
+        p = ens__scan_text_copy(p, end, d, &d);
+    }
+    *len = (size_t)(d - dst);
+    return p + 1;
 }
 
 size_t ens__lex_decode(const unsigned char *quote, const unsigned char *end, char *dst, size_t cap,
@@ -205,8 +209,7 @@ size_t ens__lex_decode(const unsigned char *quote, const unsigned char *end, cha
     for (;;) {
         const unsigned char *run = p;
         uint32_t cp;
-        for (p = plain_run(p, end); p < end && *p != '"' && *p != '\\';) /* UTF-8 and all: valid */
-            p++;
+        p = ens__scan_quote(p, end);
         if (p >= end || (size_t)(p - run) > cap - len)
             return SIZE_MAX;
         memcpy(dst + len, run, (size_t)(p - run));
@@ -221,29 +224,6 @@ size_t ens__lex_decode(const unsigned char *quote, const unsigned char *end, cha
             return SIZE_MAX;
         len += utf8_put(dst + len, cp);
     }
-}
-
-bool ens__lex_digits(const unsigned char *quote, const unsigned char *end, int64_t *out)
-{
-    const unsigned char *p = quote + 1;
-    int64_t n = 0;
-    bool any = false;
-
-    for (; p < end && *p != '"'; any = true) {
-        uint32_t c = *p;
-        int d;
-        p = c == '\\' ? escape(p, end, &c) : p + 1;
-        if (!p || c < '0' || c > '9')
-            return false;
-        d = (int)(c - '0');
-        if (n > (INT64_MAX - d) / 10)
-            return false;
-        n = n * 10 + d;
-    }
-    if (!any || p >= end)
-        return false;
-    *out = n;
-    return true;
 }
 
 bool ens__lex_number(ens__lex *lx, ens__lex_num *out)
@@ -262,7 +242,6 @@ bool ens__lex_number(ens__lex *lx, ens__lex_num *out)
         while (p < end && is_digit(*p))
             p++;
     }
-    out->int_end = p;
     if (p < end && *p == '.') {
         if (++p >= end || !is_digit(*p))
             return ens__lex_fail(lx, p);
@@ -281,25 +260,6 @@ bool ens__lex_number(ens__lex *lx, ens__lex_num *out)
     return true;
 }
 
-bool ens__lex_int64(const ens__lex_num *n, int64_t *out)
-{
-    const unsigned char *p = n->at;
-    bool negative = *p == '-';
-    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
-
-    if (n->int_end != n->end)
-        return false; /* a fraction or an exponent */
-    for (p += negative; p < n->int_end; p++) {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (limit - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    /* -v without overflow, INT64_MIN included. */
-    *out = negative ? (v ? -(int64_t)(v - 1) - 1 : 0) : (int64_t)v;
-    return true;
-}
-
 static bool literal(ens__lex *lx, const char *word, size_t len)
 {
     if ((size_t)(lx->end - lx->p) < len || memcmp(lx->p, word, len) != 0)
@@ -315,39 +275,12 @@ static bool scalar(ens__lex *lx)
     ens__lex_num n;
 
     switch (*lx->p) {
-    case '"': return ens__lex_string(lx, SKIPPED, &s);
+    case '"': return ens__lex_string(lx, &s);
     case 't': return literal(lx, "true", 4);
     case 'f': return literal(lx, "false", 5);
     case 'n': return literal(lx, "null", 4);
     default: return ens__lex_number(lx, &n);
     }
-}
-
-bool ens__lex_key(ens__lex *lx, char *buf, size_t cap, ens__lex_text *key)
-{
-    ens__lex_str s;
-
-    if (*lx->p != '"')
-        return ens__lex_fail(lx, lx->p);
-    if (!ens__lex_string(lx, SKIPPED, &s))
-        return false;
-    if (key) {
-        key->len = s.len;
-        if (s.plain)
-            key->ptr = (const char *)s.at + 1;
-        else if (s.len <= cap && ens__lex_decode(s.at, lx->end, buf, cap, NULL) == s.len)
-            key->ptr = buf;
-        else
-            key->ptr = NULL;
-    }
-    ens__lex_ws(lx);
-    if (lx->p >= lx->end || *lx->p != ':')
-        return ens__lex_fail(lx, lx->p);
-    lx->p++;
-    ens__lex_ws(lx);
-    if (lx->p >= lx->end)
-        return ens__lex_fail(lx, lx->p);
-    return true;
 }
 
 bool ens__lex_skip(ens__lex *lx, size_t level)
@@ -386,38 +319,6 @@ bool ens__lex_skip(ens__lex *lx, size_t level)
         if (is_object[open - 1] && !ens__lex_key(lx, NULL, 0, NULL))
             return false;
     }
-}
-
-bool ens__lex_skip_valid(ens__lex *lx)
-{
-    const unsigned char *p = lx->p, *end = lx->end;
-    size_t depth = 0;
-
-    do {
-        if (p >= end)
-            return false;
-        if (*p == '"') {
-            for (p++; p < end && *p != '"'; p++)
-                if (*p == '\\' && ++p == end)
-                    return false;
-            if (p++ >= end)
-                return false;
-        } else if (*p == '{' || *p == '[') {
-            depth++, p++;
-        } else if (*p == '}' || *p == ']') {
-            if (depth == 0)
-                return false;
-            depth--, p++;
-        } else if (depth == 0) {
-            while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' && *p != '\r' &&
-                   *p != '\t')
-                p++;
-        } else {
-            p++;
-        }
-    } while (depth > 0);
-    lx->p = p;
-    return true;
 }
 
 void ens__lex_where(const ens__lex *lx, size_t *line, size_t *column)

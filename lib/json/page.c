@@ -3,48 +3,55 @@
  *
  * The tables of model/schema.c (one per kind of object, see schema.h) say
  * which members are read, what JSON type each must have and where its value
- * lands.  The same rows drive both passes over the body, which is read with
- * the lexer (lex.h) and never held as a tree:
- * - Pass 1 (check_*) validates the whole body as JSON (lex.h says how
- *   strictly: as jansson with flags 0 did).  Keys are compared decoded, so
- *   "Na\u006de" is "Name"; unknown members, at any depth, are validated and
- *   skipped.  For each row it keeps the JSON type of the member's last
- *   occurrence in its object (duplicate keys: the last one wins, at every
- *   level) and adds up the bytes pass 2 will write.  A type error is
- *   reported only once the whole body is known to be JSON (a body that is not
- *   JSON always says so), and it is the first one in table order: RequestId,
- *   PageNumber, PageSize, TotalCount, NetworkPeerConnects, then connection by
- *   connection its text fields, Network, AcceptingNetwork.
- * - Pass 2 (fill_*) walks the now valid body again and decodes every string
- *   straight into ONE block holding the ens_describe_response, the
- *   connection array, the Ipv4Cidrs pointer arrays and every string (see
- *   ens__layout in model/model.h).  The top-level members are filled from
- *   their last occurrence, in table order; inside a connection, members are
- *   filled in document order, a later occurrence overriding an earlier one,
- *   whose bytes stay unused in the block (pass 1 counted them).
- *   ens_describe_response_free frees that block: one allocation per page,
- *   whatever the number of connections.
+ * lands.  The body is read once, with the lexer (lex.h), and never held as a
+ * tree: one pass validates it as JSON and, as it goes, decodes what the
+ * tables name straight into ONE block, which ens_describe_response_free()
+ * frees: one allocation per page, whatever the number of connections.
+ *
+ * The block is sized before the pass from a count of the body's '{' and '"'
+ * bytes (ens__scan_count(), memory speed), as what any body of that length
+ * with those counts could need:
+ *   [ens_describe_response][connection slots][Ipv4Cidrs pointer slots][string bytes]
+ * - connection slots: min('{' count, ENS_MAX_PAGE_CONNECTIONS) + 1, since
+ *   every entry is an object and starts with '{'; the last slot takes, in
+ *   turn, every entry past the limit (the page is then refused);
+ * - pointer slots: min('"' count / 2, ENS_MAX_PAGE_IPV4_CIDRS) + 1, likewise;
+ * - string bytes: the body's length + ENS__LEX_TAKE_SLACK, since a decoded
+ *   string and its NUL never take more bytes than the string in the body.
+ * A typical page's block is about twice what it uses; whatever a body asks
+ * for (say 2.8 million empty connections in an 8 MiB body), the block is at
+ * most the body's length plus what the two limits allow.
+ *
  * The rules the tables give:
- * - Missing and null fields give NULL / -1 / present=false / count 0; unknown
- *   fields are ignored.  A field of the wrong JSON type is ENS_EPARSE and the
- *   description names its path, e.g.
- *   "NetworkPeerConnects[3].Network.Ipv4Cidrs[0] is not a string".
- * - An entry of NetworkPeerConnects or of Ipv4Cidrs that is null is a parse
- *   error like any other non-object / non-string entry: the arrays handed out
- *   never contain NULL entries.
- * - PageNumber, PageSize, TotalCount: a JSON integer >= 0 (also -0), or a
- *   string of ASCII digits only (no sign, no space, not empty) whose value
- *   fits int64.  Anything else (negative, real, boolean, other text, beyond
- *   int64) is ENS_EPARSE "<Field> is not a non-negative integer".
- * - Numbers are converted only in those fields.  (With jansson, a number
- *   beyond int64 or double anywhere failed the whole document with "number
- *   too large" and no field name; now such a number in one of those fields
- *   names the field, and elsewhere it is skipped like any other unknown
- *   value.)
- * - A raw NUL byte outside a string is refused wherever it is.  (jansson 2.14
- *   silently dropped one that directly followed a number or true/false/null.)
+ * - Keys are compared decoded, so "Na\u006de" is "Name"; members the tables
+ *   do not name, at any depth, are validated and skipped, whatever valid
+ *   JSON they hold.
+ * - Missing and null fields give NULL / -1 / present=false / count 0.  A
+ *   field of the wrong JSON type is ENS_EPARSE and the description names its
+ *   path, e.g. "NetworkPeerConnects[3].Network.Ipv4Cidrs[0] is not a
+ *   string".  An entry of NetworkPeerConnects or of Ipv4Cidrs that is null is
+ *   such an error too: the arrays handed out never contain NULL entries.
+ * - Duplicate keys: the last one wins, at every level.  Members are filled in
+ *   document order, a later occurrence overriding an earlier one (whose bytes
+ *   stay unused in the block; an object member is filled again from scratch;
+ *   a later NetworkPeerConnects array reuses the slots of an earlier one),
+ *   and each object keeps the type error of each member's last occurrence.
+ * - Errors come in this order: a body that is not JSON always says so (line
+ *   and column), even when it also has type errors; then the first type
+ *   error in table order (RequestId, PageNumber, PageSize, TotalCount,
+ *   NetworkPeerConnects, then connection by connection its text fields,
+ *   Network, AcceptingNetwork); then ENS_ETOOLARGE when the page holds more
+ *   than ENS_MAX_PAGE_CONNECTIONS connections or ENS_MAX_PAGE_IPV4_CIDRS
+ *   Ipv4Cidrs entries.
+ * - PageNumber, PageSize, TotalCount: any JSON number, or a string holding
+ *   one (leading zeros allowed), whose value is exactly a non-negative
+ *   integer that fits int64 (ens__lex_count): 57, 57.0, 5.7e1, "57", "007".
+ *   Anything else is ENS_EPARSE "<Field> is not a non-negative integer".
+ *   Numbers are converted only in those fields.
  * - Strings are handed out decoded from their JSON escapes and otherwise byte
- *   for byte as sent: no trimming, no re-encoding.
+ *   for byte as sent: no trimming, no re-encoding; except that \u0000 and an
+ *   unpaired surrogate escape, which no C string of UTF-8 can hold, become
+ *   U+FFFD.
  * - An empty array (NetworkPeerConnects or Ipv4Cidrs) gives a NULL pointer
  *   and a count of 0, like an absent one.
  */
@@ -57,35 +64,85 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-static const ens__field *find_field(const ens__shape *sh, const ens__lex_text *key)
+/* a[0..n) == b[0..n): a few word compares, overlapping at the end, and no
+ * call; neither side is read outside [0, n). */
+ENS__INLINE bool same_name(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    uint32_t u, v;
+
+    if (n >= 8) {
+        size_t i = 0;
+        for (; n - i > 16; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        if (u != v)
+            return false;
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return u == v;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* The row named key; *hint moves past it. */
+static const ens__field *find_field(const ens__shape *sh, const ens__lex_text *key, size_t *hint)
 {
     if (!key->ptr)
         return NULL;
-    for (const ens__field *r = sh->fields, *end = r + sh->count; r < end; r++)
-        if (r->len == key->len && r->name[0] == key->ptr[0] && memcmp(r->name, key->ptr, key->len) == 0)
+    for (const ens__field *r = sh->fields; r < sh->fields + sh->count; r++) {
+        if (r->len == key->len && same_name(r->name, key->ptr, key->len)) {
+            *hint = (size_t)(r - sh->fields) + 1;
             return r;
+        }
+    }
     return NULL;
 }
 
-/* What the last occurrence of a member held. */
-enum { ABSENT, GOOD, WRONG }; /* missing or null / usable / wrong JSON type */
-
-/* A COUNT member (PageNumber, ...): the kind of the valid value at `at`
- * and, when GOOD, its value.  Both passes read counts with this. */
-static int count_of(const unsigned char *at, const unsigned char *end, int64_t *value)
+/* The member at p when its key is the row *hint expects, written as compact
+ * JSON writes it, "Name": (a server sends the members of every object in
+ * the same order, so this is the common case: one compare, no scan and no
+ * lookup; a name is plain ASCII, so such a key is a valid string).  Returns
+ * the row, *value the position of the value, and moves *hint to the next
+ * row.  NULL otherwise: the key is then read the long way (ens__lex_key_at()
+ * and find_field()). */
+ENS__INLINE const ens__field *expected(ens__lex *lx, const ens__shape *sh, size_t *hint, const unsigned char *p,
+                                       const unsigned char **value)
 {
-    if (*at == '"')
-        return ens__lex_digits(at, end, value) ? GOOD : WRONG;
-    if (*at == '-' || (*at >= '0' && *at <= '9')) {
-        ens__lex lx = {at, end, at, NULL};
-        ens__lex_num n;
-        return ens__lex_number(&lx, &n) && ens__lex_int64(&n, value) && *value >= 0 ? GOOD : WRONG;
-    }
-    return *at == 'n' ? ABSENT : WRONG;
+    const ens__field *r;
+
+    if (*hint >= sh->count)
+        return NULL;
+    r = &sh->fields[*hint];
+    if ((size_t)(lx->end - p) < r->len + 4 || !same_name((const char *)p, r->key, r->len + 3))
+        return NULL;
+    p += r->len + 3;
+    if (*p <= ' ' && !(p = ens__lex_ws_at(p, lx->end), p < lx->end))
+        return NULL; /* then the long way says where the body ends */
+    *value = p;
+    ++*hint;
+    return r;
 }
 
 /* ----------------------------------------------------------------------- */
-/* Pass 1: validate, find the first type error, measure                    */
+/* Type errors                                                             */
 
 enum problem { NONE, NOT_STRING, NOT_OBJECT, NOT_ARRAY, NOT_COUNT };
 
@@ -113,25 +170,6 @@ typedef struct fault {
     } seg[MAX_PATH];
 } fault;
 
-/* What pass 2 writes for a value besides structs: pointers of Ipv4Cidrs
- * arrays, and string bytes (each string's length + 1).  The sums cannot
- * overflow: a string of decoded length n takes at least n + 2 bytes of the
- * body, an array entry at least one. */
-typedef struct sizes {
-    size_t ptrs;
-    size_t bytes;
-} sizes;
-
-/* The last occurrence of a member in its object. */
-typedef struct seen {
-    unsigned char kind;      /* ABSENT, GOOD, WRONG */
-    const unsigned char *at; /* the value */
-    size_t count;            /* a LIST: its elements */
-    sizes sz;                /* what pass 2 writes for it */
-    size_t index;            /* STRINGS, LIST: the entry `inner` is about; OBJECT: NO_INDEX */
-    fault inner;             /* OBJECT, STRINGS, LIST when GOOD: its first type error (NONE: none) */
-} seen;
-
 static void prepend(fault *f, const char *name, size_t index)
 {
     if (f->depth == MAX_PATH)
@@ -142,163 +180,12 @@ static void prepend(fault *f, const char *name, size_t index)
     f->depth++;
 }
 
-/* The first type error among an object's members, in table order. */
-static bool first_fault(const ens__shape *sh, const seen *states, fault *out)
+/* A value (or entry `index`) of the wrong JSON type. */
+static void wrong(fault *f, unsigned char problem, const char *name, size_t index)
 {
-    for (size_t r = 0; r < sh->count; r++) {
-        const ens__field *row = &sh->fields[r];
-        const seen *v = &states[r];
-        if (v->kind == WRONG) {
-            out->problem = wrong_type[row->kind];
-            out->depth = 0;
-            prepend(out, row->name, NO_INDEX);
-            return true;
-        }
-        if (v->kind == GOOD && row->kind != ENS__F_TEXT && row->kind != ENS__F_COUNT && v->inner.problem != NONE) {
-            *out = v->inner;
-            prepend(out, row->name, v->index);
-            return true;
-        }
-    }
-    out->problem = NONE;
-    return false;
-}
-
-static bool check_members(ens__lex *lx, const ens__shape *sh, size_t level, seen *states, sizes *acc);
-
-/* An object of shape sh at lx->p (inside `level` containers): its sizes
- * added to *acc and, when first is not NULL, its first type error there. */
-static bool check_object(ens__lex *lx, const ens__shape *sh, size_t level, sizes *acc, fault *first)
-{
-    seen states[ENS__MAX_FIELDS];
-    if (!check_members(lx, sh, level, states, acc))
-        return false;
-    if (first)
-        first_fault(sh, states, first);
-    return true;
-}
-
-/* An array at lx->p (`level` deep) of strings (STRINGS) or objects (LIST). */
-static bool check_array(ens__lex *lx, const ens__field *row, size_t level, seen *v)
-{
-    bool more;
-    size_t i = 0;
-
-    if (!ens__lex_open(lx, &more))
-        return false;
-    for (; more; i++) {
-        unsigned char want = row->kind == ENS__F_LIST ? '{' : '"';
-        ens__lex_str s;
-        fault f;
-        bool ok;
-        f.problem = NONE;
-        if (*lx->p != want) {
-            if (v->inner.problem == NONE) {
-                v->inner.problem = row->kind == ENS__F_LIST ? NOT_OBJECT : NOT_STRING;
-                v->inner.depth = 0; /* the entry itself */
-                v->index = i;
-            }
-            ok = ens__lex_skip(lx, level + 1);
-        } else if (row->kind == ENS__F_LIST) {
-            ok = check_object(lx, row->of, level + 1, &v->sz, v->inner.problem == NONE ? &f : NULL);
-            if (f.problem != NONE) {
-                v->inner = f;
-                v->index = i;
-            }
-        } else {
-            ok = ens__lex_string(lx, ENS__LEX_TEXT, &s);
-            if (ok) {
-                v->sz.ptrs++;
-                v->sz.bytes += s.len + 1;
-            }
-        }
-        if (!ok || !ens__lex_next(lx, false, &more))
-            return false;
-    }
-    v->count = i;
-    return true;
-}
-
-/* The value of member `row` at lx->p, `level` deep, into *v. */
-static bool check_value(ens__lex *lx, const ens__field *row, size_t level, seen *v)
-{
-    static const unsigned char opener[] = {
-        [ENS__F_TEXT] = '"', [ENS__F_COUNT] = 0, [ENS__F_OBJECT] = '{', [ENS__F_STRINGS] = '[', [ENS__F_LIST] = '[',
-    };
-    unsigned char c = *lx->p;
-    int64_t value;
-
-    v->at = lx->p;
-    v->sz = (sizes){0, 0};
-    if (row->kind == ENS__F_COUNT) {
-        if (!ens__lex_skip(lx, level))
-            return false;
-        v->kind = (unsigned char)count_of(v->at, lx->end, &value);
-        return true;
-    }
-    if (c != opener[row->kind]) {
-        v->kind = c == 'n' ? ABSENT : WRONG; /* ens__lex_skip() makes sure 'n' is null */
-        return ens__lex_skip(lx, level);
-    }
-    v->kind = GOOD;
-    v->inner.problem = NONE;
-    v->index = NO_INDEX;
-    if (row->kind == ENS__F_TEXT) {
-        ens__lex_str s;
-        if (!ens__lex_string(lx, ENS__LEX_TEXT, &s))
-            return false;
-        v->sz.bytes = s.len + 1;
-        return true;
-    }
-    if (row->kind == ENS__F_OBJECT)
-        return check_object(lx, row->of, level, &v->sz, &v->inner);
-    return check_array(lx, row, level, v);
-}
-
-/* The members of the object at lx->p (`level` deep), each row's last
- * occurrence in states[].  acc: NULL for the top-level object, whose members
- * pass 2 fills from their last occurrence (measure() adds up their sizes);
- * otherwise every occurrence's sizes are added there, since pass 2 fills
- * every occurrence. */
-static bool check_members(ens__lex *lx, const ens__shape *sh, size_t level, seen *states, sizes *acc)
-{
-    bool more;
-
-    for (size_t r = 0; r < sh->count; r++)
-        states[r].kind = ABSENT;
-    if (!ens__lex_open(lx, &more))
-        return false;
-    while (more) {
-        char buf[ENS__KEY_CAP];
-        ens__lex_text key;
-        const ens__field *row;
-        if (!ens__lex_key(lx, buf, sizeof(buf), &key))
-            return false;
-        if ((row = find_field(sh, &key)) == NULL) {
-            if (!ens__lex_skip(lx, level + 1))
-                return false;
-        } else {
-            seen *v = &states[row - sh->fields];
-            if (!check_value(lx, row, level + 1, v))
-                return false;
-            if (acc) {
-                acc->ptrs += v->sz.ptrs;
-                acc->bytes += v->sz.bytes;
-            }
-        }
-        if (!ens__lex_next(lx, true, &more))
-            return false;
-    }
-    return true;
-}
-
-static ens_status not_json(ens_error *err, const ens__lex *lx)
-{
-    size_t line, column;
-    ens__lex_where(lx, &line, &column);
-    return ens__error_set(err, ENS_EPARSE,
-                          "response parse error: response body is not valid JSON at line %zu column %zu", line,
-                          column);
+    f->problem = problem;
+    f->depth = 0;
+    prepend(f, name, index);
 }
 
 /* ENS_EPARSE "response parse error: <path> <problem>". */
@@ -317,285 +204,331 @@ static ens_status report(ens_error *err, const fault *f)
     return ens__error_set(err, ENS_EPARSE, "response parse error: %s %s", path, problem_text[f->problem]);
 }
 
-/* Size of the block for the top-level object sh whose members pass 1 saw
- * (states), measured in the order pass 2 takes memory: the struct, then row
- * by row a LIST's array and the pointer arrays inside the row; *strings:
- * where the strings start.  0 on overflow. */
-static size_t measure(const ens__shape *sh, const seen *states, size_t *strings)
-{
-    ens__layout lay = ENS__LAYOUT_INIT;
-    size_t bytes = 0;
-
-    ens__layout_obj(&lay, sh->size, sh->align);
-    for (size_t r = 0; r < sh->count; r++) {
-        const ens__field *row = &sh->fields[r];
-        const seen *v = &states[r];
-        if (v->kind != GOOD)
-            continue;
-        if (row->kind == ENS__F_LIST && v->count) {
-            if (v->count > SIZE_MAX / row->of->size)
-                return 0;
-            ens__layout_obj(&lay, v->count * row->of->size, row->of->align);
-        }
-        if (v->sz.ptrs)
-            ens__layout_ptrs(&lay, v->sz.ptrs);
-        bytes += v->sz.bytes;
-    }
-    lay.str = bytes;
-    *strings = lay.obj;
-    return ens__layout_total(&lay);
-}
-
 /* ----------------------------------------------------------------------- */
-/* Pass 2: fill the block                                                  */
+/* The pass                                                                */
 
-/* Pass 2 reads a body that pass 1 found valid, with the sizes pass 1
- * measured; it still checks every step and fails (broken) rather than write
- * out of the block if the two ever disagreed. */
-typedef struct filler {
-    ens__lex lx;     /* over the body */
-    ens__layout lay; /* filling the block */
-    size_t strings;  /* end of the object region, as measured */
-    size_t total;    /* block size, as measured */
-    bool broken;     /* pass 2 disagreed with pass 1: cannot happen */
-} filler;
+/* The page being read and the block being filled.  Every function below
+ * reads the JSON at p and returns the position after what it read, or NULL
+ * when the body is not JSON (lx.bad says where). */
+typedef struct page {
+    ens__lex lx;
+    char *list0, *list, *list_last; /* LIST entries: first slot, next slot, overflow slot */
+    const char **ptr0, **ptr, **ptr_last; /* string array pointers: likewise */
+    char *str;                            /* next string byte */
+    size_t entries;     /* entries of the last LIST occurrence (past the slots too) */
+    size_t ptr_entries; /* pointers taken since that occurrence began */
+} page;
 
-static void *fill_obj(filler *f, size_t size, size_t align)
+/* What a member's occurrence was: missing or null / usable / wrong JSON type. */
+enum { ABSENT, GOOD, WRONG };
+
+/* A COUNT member: the kind of the valid value at `at` and, when GOOD, its value. */
+static int count_of(const unsigned char *at, const unsigned char *end, int64_t *value)
 {
-    void *p = ens__layout_obj(&f->lay, size, align);
-    if (!p || f->lay.obj > f->strings) {
-        f->broken = true;
-        return NULL;
-    }
-    return p;
+    if (*at == 'n')
+        return ABSENT;
+    return ens__lex_count(at, end, value) ? GOOD : WRONG;
 }
 
-static void skip_valid(filler *f)
+/* ens__lex_skip() of the value at p. */
+static const unsigned char *skip(page *pg, const unsigned char *p, size_t level)
 {
-    if (!ens__lex_skip_valid(&f->lx))
-        f->broken = true;
+    pg->lx.p = p;
+    return ens__lex_skip(&pg->lx, level) ? pg->lx.p : NULL;
 }
 
-/* The string at f->lx.p, decoded into the block; f->lx.p moves past it. */
-static const char *fill_string(filler *f)
+/* The string at p, decoded into the block, *out pointing at it. */
+ENS__INLINE const unsigned char *take_string(page *pg, const unsigned char *p, const char **out)
 {
-    char *dst = f->lay.base + f->lay.str;
-    size_t n = SIZE_MAX;
+    char *dst = pg->str;
+    size_t n;
 
-    if (f->lay.str < f->total)
-        n = ens__lex_decode(f->lx.p, f->lx.end, dst, f->total - f->lay.str - 1, &f->lx.p);
-    if (n == SIZE_MAX) {
-        f->broken = true;
+    if (!(p = ens__lex_take_at(&pg->lx, p, dst, &n)))
         return NULL;
-    }
     dst[n] = '\0';
-    f->lay.str += n + 1;
-    return dst;
-}
-
-/* An array of strings at f->lx.p: the strings first, then the pointers to them. */
-static void fill_strings(filler *f, const ens__field *row, char *dst)
-{
-    size_t first = f->lay.str, n = 0;
-    const char **arr;
-    const char *s;
-    bool more = false;
-
-    *(const char *const **)(void *)(dst + row->at) = NULL;
-    *(size_t *)(void *)(dst + row->count_at) = 0;
-    if (*f->lx.p != '[') {
-        skip_valid(f);
-        return;
-    }
-    if (!ens__lex_open(&f->lx, &more))
-        f->broken = true;
-    while (more && !f->broken) {
-        if (*f->lx.p == '"') {
-            fill_string(f);
-            n++;
-        } else {
-            skip_valid(f);
-        }
-        if (!f->broken && !ens__lex_next(&f->lx, false, &more))
-            f->broken = true;
-    }
-    if (!n || f->broken || !(arr = fill_obj(f, n * sizeof(const char *), _Alignof(const char *))))
-        return;
-    s = f->lay.base + first;
-    for (size_t j = 0; j < n; j++, s += strlen(s) + 1)
-        arr[j] = s;
-    *(const char *const **)(void *)(dst + row->at) = arr;
-    *(size_t *)(void *)(dst + row->count_at) = n;
-}
-
-static void fill_object(filler *f, const ens__shape *sh, char *dst);
-
-/* The array of `count` objects at f->lx.p that pass 1 found (a LIST). */
-static void fill_list(filler *f, const ens__field *row, char *dst, size_t count)
-{
-    const ens__shape *of = row->of;
-    char *elems;
-    bool more = false;
-    size_t i = 0;
-
-    if (!count)
-        return;
-    if (count > SIZE_MAX / of->size || !(elems = fill_obj(f, count * of->size, of->align)))
-        return;
-    if (!ens__lex_open(&f->lx, &more))
-        f->broken = true;
-    for (; more && !f->broken; i++) {
-        if (i == count || *f->lx.p != '{') {
-            f->broken = true; /* not what pass 1 counted */
-            return;
-        }
-        fill_object(f, of, elems + i * of->size);
-        if (!f->broken && !ens__lex_next(&f->lx, false, &more))
-            f->broken = true;
-    }
-    if (i != count) {
-        f->broken = true;
-        return;
-    }
-    memcpy(dst + row->at, &(const void *){elems}, sizeof(const void *)); /* a pointer to the struct type */
-    *(size_t *)(void *)(dst + row->count_at) = count;
-}
-
-/* The value of member `row` at f->lx.p, into the struct at dst.  last: what
- * pass 1 saw of it (top-level members only), NULL inside nested objects. */
-static void fill_value(filler *f, const ens__field *row, char *dst, const seen *last)
-{
-    int64_t value;
-
-    switch (row->kind) {
-    case ENS__F_TEXT:
-        if (*f->lx.p == '"') {
-            *(const char **)(void *)(dst + row->at) = fill_string(f);
-        } else {
-            *(const char **)(void *)(dst + row->at) = NULL; /* null, or an occurrence a later one overrides */
-            skip_valid(f);
-        }
-        return;
-    case ENS__F_COUNT:
-        *(int64_t *)(void *)(dst + row->at) = count_of(f->lx.p, f->lx.end, &value) == GOOD ? value : -1;
-        skip_valid(f);
-        return;
-    case ENS__F_OBJECT: fill_object(f, row->of, dst + row->at); return;
-    case ENS__F_STRINGS: fill_strings(f, row, dst); return;
-    case ENS__F_LIST:
-        if (!last) {
-            f->broken = true; /* a LIST inside a nested object: its length is not known */
-            return;
-        }
-        fill_list(f, row, dst, last->count);
-        return;
-    }
+    pg->str = dst + n + 1;
+    *out = dst;
+    return p;
 }
 
 /* Every member's empty value: NULL, -1, present=false, count 0. */
 static void init_struct(const ens__shape *sh, char *dst)
 {
-    memset(dst, 0, sh->size);
-    for (size_t r = 0; r < sh->count; r++)
-        if (sh->fields[r].kind == ENS__F_COUNT)
-            *(int64_t *)(void *)(dst + sh->fields[r].at) = -1;
+    if (sh->empty)
+        memcpy(dst, sh->empty, sh->size);
+    else
+        memset(dst, 0, sh->size);
 }
 
-/* The object (or null, or an occurrence a later one overrides) at f->lx.p,
- * its members filled in document order. */
-static void fill_object(filler *f, const ens__shape *sh, char *dst)
+static const unsigned char *take_object(page *pg, const unsigned char *p, const ens__shape *sh, size_t level,
+                                        char *dst, fault *first);
+
+/* An array at p (`level` deep) of strings (STRINGS) or objects (LIST) for
+ * member `row` of the struct at dst; its first entry of the wrong type, or
+ * with a type error inside, into *f. */
+static const unsigned char *take_array(page *pg, const unsigned char *p, const ens__field *row, size_t level,
+                                       char *dst, fault *f)
 {
-    bool more = false;
+    bool more, list = row->kind == ENS__F_LIST;
+    unsigned char want = list ? '{' : '"';
+    void *first;
+    size_t i = 0;
+
+    if (list) {
+        /* Only the last occurrence of a LIST (top level only) is kept: an
+         * earlier one's slots, and the pointer slots of its entries, are
+         * taken again. */
+        pg->list = pg->list0;
+        pg->ptr = pg->ptr0;
+        pg->ptr_entries = 0;
+    }
+    first = list ? (void *)pg->list : (void *)pg->ptr;
+    if (!(p = ens__lex_open_at(&pg->lx, p, &more)))
+        return NULL;
+    for (; more; i++) {
+        if (*p != want) {
+            if (f->problem == NONE)
+                wrong(f, list ? NOT_OBJECT : NOT_STRING, row->name, i);
+            p = skip(pg, p, level + 1);
+        } else if (list) {
+            char *slot = pg->list;
+            fault inner;
+            if (slot < pg->list_last)
+                pg->list += row->of->size;
+            inner.problem = NONE;
+            p = take_object(pg, p, row->of, level + 1, slot, f->problem == NONE ? &inner : NULL);
+            if (p && inner.problem != NONE) {
+                *f = inner;
+                prepend(f, row->name, i);
+            }
+        } else {
+            const char **slot = pg->ptr;
+            if (slot < pg->ptr_last)
+                pg->ptr++;
+            pg->ptr_entries++;
+            p = take_string(pg, p, slot);
+        }
+        if (!p || !(p = ens__lex_next_at(&pg->lx, p, false, &more)))
+            return NULL;
+    }
+    if (list)
+        pg->entries = i;
+    memcpy(dst + row->at, &(const void *){i ? first : NULL}, sizeof(const void *));
+    *(size_t *)(void *)(dst + row->count_at) = i;
+    return p;
+}
+
+/* The value of member `row` at p, `level` deep, into the struct at dst; its
+ * type error, if any, into *f (f->problem NONE otherwise). */
+static const unsigned char *take_value(page *pg, const unsigned char *p, const ens__field *row, size_t level,
+                                       char *dst, fault *f)
+{
+    static const unsigned char opener[] = {
+        [ENS__F_TEXT] = '"', [ENS__F_COUNT] = 0, [ENS__F_OBJECT] = '{', [ENS__F_STRINGS] = '[', [ENS__F_LIST] = '[',
+    };
+    int64_t value;
+    int kind;
+
+    f->problem = NONE;
+    switch (row->kind) {
+    case ENS__F_TEXT: *(const char **)(void *)(dst + row->at) = NULL; break;
+    case ENS__F_COUNT:
+        kind = count_of(p, pg->lx.end, &value);
+        *(int64_t *)(void *)(dst + row->at) = kind == GOOD ? value : -1;
+        if (kind == WRONG)
+            wrong(f, NOT_COUNT, row->name, NO_INDEX);
+        return skip(pg, p, level);
+    case ENS__F_OBJECT: init_struct(row->of, dst + row->at); break;
+    case ENS__F_STRINGS:
+    case ENS__F_LIST:
+        memcpy(dst + row->at, &(const void *){NULL}, sizeof(const void *));
+        *(size_t *)(void *)(dst + row->count_at) = 0;
+        if (row->kind == ENS__F_LIST)
+            pg->entries = pg->ptr_entries = 0;
+        break;
+    }
+    if (*p != opener[row->kind]) {
+        if (*p != 'n') /* skip() makes sure 'n' is null */
+            wrong(f, wrong_type[row->kind], row->name, NO_INDEX);
+        return skip(pg, p, level);
+    }
+    switch (row->kind) {
+    case ENS__F_TEXT: return take_string(pg, p, (const char **)(void *)(dst + row->at));
+    case ENS__F_OBJECT:
+        p = take_object(pg, p, row->of, level, dst + row->at, f);
+        if (p && f->problem != NONE)
+            prepend(f, row->name, NO_INDEX);
+        return p;
+    default: return take_array(pg, p, row, level, dst, f);
+    }
+}
+
+/* The object of shape sh at p (inside `level` containers), filled into the
+ * struct at dst.  first (may be NULL): receives the object's first type
+ * error in table order, and is left alone when there is none. */
+static const unsigned char *take_object(page *pg, const unsigned char *p, const ens__shape *sh, size_t level,
+                                        char *dst, fault *first)
+{
+    fault faults[ENS__MAX_FIELDS]; /* of the rows in `faulty` */
+    uint32_t faulty = 0;            /* rows whose last occurrence has a type error */
+    size_t hint = 0;
+    bool more;
 
     init_struct(sh, dst);
-    if (*f->lx.p != '{') {
-        skip_valid(f);
-        return;
-    }
     if (sh->present != ENS__NO_FLAG)
         *(bool *)(void *)(dst + sh->present) = true;
-    if (!ens__lex_open(&f->lx, &more))
-        f->broken = true;
-    while (more && !f->broken) {
-        char buf[ENS__KEY_CAP];
-        ens__lex_text key;
+    if (!(p = ens__lex_open_at(&pg->lx, p, &more)))
+        return NULL;
+    while (more) {
         const ens__field *row;
-        if (!ens__lex_key(&f->lx, buf, sizeof(buf), &key))
-            f->broken = true;
-        else if ((row = find_field(sh, &key)) != NULL)
-            fill_value(f, row, dst, NULL);
-        else
-            skip_valid(f);
-        if (!f->broken && !ens__lex_next(&f->lx, true, &more))
-            f->broken = true;
+        if ((row = expected(&pg->lx, sh, &hint, p, &p)) == NULL) {
+            char buf[ENS__KEY_CAP];
+            ens__lex_text key;
+            if (!(p = ens__lex_key_at(&pg->lx, p, buf, sizeof(buf), &key)))
+                return NULL;
+            row = find_field(sh, &key, &hint);
+        }
+        if (!row) {
+            p = skip(pg, p, level + 1);
+        } else if (row->kind == ENS__F_TEXT && *p == '"') {
+            /* The common case, kept short. */
+            p = take_string(pg, p, (const char **)(void *)(dst + row->at));
+            if (faulty)
+                faulty &= ~((uint32_t)1 << (row - sh->fields));
+        } else {
+            size_t r = (size_t)(row - sh->fields);
+            if (!(p = take_value(pg, p, row, level + 1, dst, &faults[r])))
+                return NULL;
+            if (faults[r].problem != NONE)
+                faulty |= (uint32_t)1 << r;
+            else
+                faulty &= ~((uint32_t)1 << r);
+        }
+        if (!p || !(p = ens__lex_next_at(&pg->lx, p, true, &more)))
+            return NULL;
     }
     if (sh->finish)
         sh->finish(dst);
+    if (first && faulty) {
+        size_t r = 0;
+        while (!(faulty >> r & 1))
+            r++;
+        *first = faults[r];
+    }
+    return p;
 }
 
-/* The top-level object sh: each member from its last occurrence (states),
- * in table order.  NULL if pass 2 went wrong. */
-static void *fill_top(filler *f, const ens__shape *sh, const seen *states)
-{
-    char *top = fill_obj(f, sh->size, sh->align);
+/* ----------------------------------------------------------------------- */
+/* The block                                                               */
 
-    if (!top)
-        return NULL;
-    init_struct(sh, top);
-    for (size_t r = 0; r < sh->count && !f->broken; r++) {
-        if (states[r].kind != GOOD)
-            continue;
-        f->lx.p = states[r].at;
-        fill_value(f, &sh->fields[r], top, &states[r]);
+/* The LIST row of the top-level shape (one at most), or NULL. */
+static const ens__field *list_row(const ens__shape *sh)
+{
+    for (size_t r = 0; r < sh->count; r++)
+        if (sh->fields[r].kind == ENS__F_LIST)
+            return &sh->fields[r];
+    return NULL;
+}
+
+/* Sizes the block for a body of len bytes holding `braces` '{' and `quotes`
+ * '"' (see the top of this file), then, once it is allocated (block not
+ * NULL), points pg's slots into it.  0 on overflow. */
+static size_t lay_out(page *pg, const ens__shape *sh, size_t len, size_t braces, size_t quotes, char *block)
+{
+    const ens__field *list = list_row(sh);
+    size_t list_slots = list ? (braces < list->max ? braces : list->max) + 1 : 0;
+    size_t ptr_slots = (quotes / 2 < ENS_MAX_PAGE_IPV4_CIDRS ? quotes / 2 : ENS_MAX_PAGE_IPV4_CIDRS) + 1;
+    ens__layout lay = ENS__LAYOUT_INIT;
+    char *list0;
+    const char **ptr0;
+
+    lay.base = block;
+    ens__layout_obj(&lay, sh->size, sh->align);
+    if (list && list_slots > SIZE_MAX / list->of->size)
+        return 0;
+    list0 = list ? ens__layout_obj(&lay, list_slots * list->of->size, list->of->align) : NULL;
+    ptr0 = ens__layout_ptrs(&lay, ptr_slots);
+    if (lay.overflow || len > SIZE_MAX - ENS__LEX_TAKE_SLACK - lay.obj)
+        return 0;
+    if (block) {
+        pg->list0 = pg->list = list0;
+        pg->list_last = list ? list0 + (list_slots - 1) * list->of->size : NULL;
+        pg->ptr0 = pg->ptr = ptr0;
+        pg->ptr_last = ptr0 + (ptr_slots - 1);
+        pg->str = block + lay.obj;
     }
-    if (sh->finish)
-        sh->finish(top);
-    if (f->broken || f->lay.obj != f->strings || f->lay.str != f->total)
-        return NULL;
-    return top;
+    return lay.obj + len + ENS__LEX_TAKE_SLACK; /* the strings last */
+}
+
+/* ENS_ETOOLARGE when the page holds more entries than a page may
+ * (ENS_MAX_PAGE_CONNECTIONS, ENS_MAX_PAGE_IPV4_CIDRS), naming what. */
+static ens_status check_limits(const page *pg, const ens__shape *sh, ens_error *err)
+{
+    const ens__field *list = list_row(sh);
+
+    if (list && pg->entries > list->max)
+        return ens__error_set(err, ENS_ETOOLARGE,
+                              "response too large: %s holds %zu entries, more than the %zu a page may hold",
+                              list->name, pg->entries, list->max);
+    if (pg->ptr_entries > ENS_MAX_PAGE_IPV4_CIDRS)
+        return ens__error_set(err, ENS_ETOOLARGE,
+                              "response too large: the page holds %zu Ipv4Cidrs entries, more than the %d a page "
+                              "may hold",
+                              pg->ptr_entries, ENS_MAX_PAGE_IPV4_CIDRS);
+    return ENS_OK;
+}
+
+static ens_status not_json(ens_error *err, const ens__lex *lx)
+{
+    size_t line, column;
+    ens__lex_where(lx, &line, &column);
+    return ens__error_set(err, ENS_EPARSE,
+                          "response parse error: response body is not valid JSON at line %zu column %zu", line,
+                          column);
 }
 
 ENS_EXTERN ens_status ens_describe_response_parse(ens_describe_response **out, const char *body,
                                                   size_t body_len, ens_error *err)
 {
-    ens__lex lx;
-    seen states[ENS__MAX_FIELDS];
+    const ens__shape *sh = &ens__page_shape;
+    page pg;
     fault first;
-    size_t total, strings;
-    filler f;
+    size_t braces = 0, quotes = 0, total;
     char *block;
-    ens_describe_response *resp;
+    ens_status st;
 
     if (!out || (!body && body_len))
         return ens__error_set(err, ENS_EINVAL, "ens_describe_response_parse: out and body must not be NULL");
     /* A NULL body of length 0 is an empty body (a transport may hand one out
      * for a 200 without content): not JSON, so ENS_EPARSE. */
-    ens__lex_init(&lx, body, body_len);
-    if (!ens__lex_begin(&lx))
-        return not_json(err, &lx);
-    if (*lx.p == '[') {
-        if (!ens__lex_skip(&lx, 0) || !ens__lex_finish(&lx))
-            return not_json(err, &lx);
+    memset(&pg, 0, sizeof(pg));
+    ens__lex_init(&pg.lx, body, body_len);
+    if (!ens__lex_begin(&pg.lx))
+        return not_json(err, &pg.lx);
+    if (*pg.lx.p == '[') {
+        if (!ens__lex_skip(&pg.lx, 0) || !ens__lex_finish(&pg.lx))
+            return not_json(err, &pg.lx);
         return ens__error_set(err, ENS_EPARSE, "response parse error: response body is not a JSON object");
     }
-    if (!check_members(&lx, &ens__page_shape, 0, states, NULL) || !ens__lex_finish(&lx))
-        return not_json(err, &lx);
-    if (first_fault(&ens__page_shape, states, &first))
-        return report(err, &first);
 
-    total = measure(&ens__page_shape, states, &strings);
+    ens__scan_count(pg.lx.p, pg.lx.end, &braces, &quotes);
+    total = lay_out(&pg, sh, body_len, braces, quotes, NULL);
     block = total ? ens__malloc(total) : NULL;
     if (!block)
         return ens__error_set(err, ENS_ENOMEM, "out of memory while building the response (%zu bytes)", total);
-    f = (filler){{NULL, NULL, NULL, NULL}, ENS__LAYOUT_INIT, strings, total, false};
-    ens__lex_init(&f.lx, body, body_len);
-    f.lay.obj = strings;
-    ens__layout_start_fill(&f.lay, block);
-    resp = fill_top(&f, &ens__page_shape, states);
-    if (!resp) {
+    lay_out(&pg, sh, body_len, braces, quotes, block);
+
+    first.problem = NONE;
+    if (!(pg.lx.p = take_object(&pg, pg.lx.p, sh, 0, block, &first)) || !ens__lex_finish(&pg.lx))
+        st = not_json(err, &pg.lx);
+    else if (first.problem != NONE)
+        st = report(err, &first);
+    else
+        st = check_limits(&pg, sh, err);
+    if (st != ENS_OK) {
         ens__free(block);
-        return ens__error_set(err, ENS_EPARSE, "response parse error: internal error while filling the response");
+        return st;
     }
-    *out = resp;
+    *out = (ens_describe_response *)(void *)block;
     return ENS_OK;
 }

@@ -22,9 +22,9 @@ ens_peer_status ens__peer_status_from_text(const char *s);
  * base == NULL, when the calls only add up sizes (and return NULL), then,
  * after ens__layout_start_fill(), over one block of ens__layout_total()
  * bytes, when they hand out memory and copy strings.  (The copy walks with
- * the same code both times; the page parser, json/page.c, adds up its sizes
- * while validating the body, then measures with these calls in the order
- * its second pass makes them.)
+ * the same code both times; the page parser, json/page.c, reads its body
+ * once: it lays out, with these calls, a block of slots sized from a count
+ * of the body's bytes, then fills them.)
  * Aligned objects (structs, pointer arrays) come first, string bytes after.
  */
 typedef struct ens__layout {

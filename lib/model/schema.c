@@ -14,7 +14,7 @@ static const ens__field network_fields[] = {
     ENS__STRINGS_ROW("Ipv4Cidrs", ens_network_info, ipv4_cidrs, ipv4_cidrs_count),
 };
 static const ens__shape network_shape =
-    ENS__SHAPE(ens_network_info, network_fields, offsetof(ens_network_info, present), NULL);
+    ENS__SHAPE(ens_network_info, network_fields, offsetof(ens_network_info, present), NULL, NULL);
 
 /* The members derived from the text ones. */
 static void connection_finish(void *obj)
@@ -38,7 +38,7 @@ static const ens__field connection_fields[] = {
     ENS__OBJECT_ROW("AcceptingNetwork", ens_peer_connection, accepting_network, ens_network_info, &network_shape),
 };
 const ens__shape ens__connection_shape =
-    ENS__SHAPE(ens_peer_connection, connection_fields, ENS__NO_FLAG, connection_finish);
+    ENS__SHAPE(ens_peer_connection, connection_fields, ENS__NO_FLAG, connection_finish, NULL);
 
 static const ens__field page_fields[] = {
     ENS__TEXT_ROW("RequestId", ens_describe_response, request_id),
@@ -46,6 +46,7 @@ static const ens__field page_fields[] = {
     ENS__COUNT_ROW("PageSize", ens_describe_response, page_size),
     ENS__COUNT_ROW("TotalCount", ens_describe_response, total_count),
     ENS__LIST_ROW("NetworkPeerConnects", ens_describe_response, connections, ens_peer_connection,
-                  connections_count, &ens__connection_shape),
+                  connections_count, &ens__connection_shape, ENS_MAX_PAGE_CONNECTIONS),
 };
-const ens__shape ens__page_shape = ENS__SHAPE(ens_describe_response, page_fields, ENS__NO_FLAG, NULL);
+static const ens_describe_response page_empty = {.page_number = -1, .page_size = -1, .total_count = -1};
+const ens__shape ens__page_shape = ENS__SHAPE(ens_describe_response, page_fields, ENS__NO_FLAG, NULL, &page_empty);

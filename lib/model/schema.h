@@ -28,12 +28,14 @@ typedef enum ens__field_kind {
 typedef struct ens__shape ens__shape;
 
 typedef struct ens__field {
-    const char *name;       /* the JSON member */
+    const char *name;       /* the JSON member, plain ASCII */
     size_t len;             /* strlen(name) */
+    const char *key;        /* the name as compact JSON writes the key: "\"name\":" (len + 3 bytes) */
     ens__field_kind kind;
     size_t at;              /* offset of the struct member it fills */
     size_t count_at;        /* ENS__F_STRINGS, ENS__F_LIST: offset of the size_t count */
     const ens__shape *of;   /* ENS__F_OBJECT, ENS__F_LIST: what the object(s) hold */
+    size_t max;             /* ENS__F_LIST: most entries a page may hold (more: ENS_ETOOLARGE) */
 } ens__field;
 
 /* One kind of JSON object and the struct it fills. */
@@ -43,6 +45,8 @@ struct ens__shape {
     size_t size, align;        /* of the struct */
     size_t present;            /* offset of a bool set when the object is there, or ENS__NO_FLAG */
     void (*finish)(void *obj); /* sets derived members once an object is filled, or NULL */
+    const void *empty;         /* the struct with every member empty (NULL, false, 0, -1 for a
+                                  COUNT), when some is not all-zero bytes; NULL: all zero */
 };
 
 #define ENS__NO_FLAG SIZE_MAX
@@ -52,25 +56,26 @@ struct ens__shape {
 /* Rows.  Each checks at compile time that the member has the C type its kind
  * fills (_Generic finds no match otherwise), and that the name fits
  * ENS__KEY_CAP. */
-#define ENS__NAME(json) json, sizeof(json) - 1 + 0 * sizeof(char[sizeof(json) <= ENS__KEY_CAP ? 1 : -1])
+#define ENS__NAME(json) \
+    json, sizeof(json) - 1 + 0 * sizeof(char[sizeof(json) <= ENS__KEY_CAP ? 1 : -1]), "\"" json "\":"
 #define ENS__MEMBER(type, member, want) _Generic(((type *)0)->member, want: offsetof(type, member))
 #define ENS__TEXT_ROW(json, type, member) \
-    {ENS__NAME(json), ENS__F_TEXT, ENS__MEMBER(type, member, const char *), 0, NULL}
+    {ENS__NAME(json), ENS__F_TEXT, ENS__MEMBER(type, member, const char *), 0, NULL, 0}
 #define ENS__COUNT_ROW(json, type, member) \
-    {ENS__NAME(json), ENS__F_COUNT, ENS__MEMBER(type, member, int64_t), 0, NULL}
+    {ENS__NAME(json), ENS__F_COUNT, ENS__MEMBER(type, member, int64_t), 0, NULL, 0}
 #define ENS__OBJECT_ROW(json, type, member, of_type, of) \
-    {ENS__NAME(json), ENS__F_OBJECT, ENS__MEMBER(type, member, of_type), 0, of}
+    {ENS__NAME(json), ENS__F_OBJECT, ENS__MEMBER(type, member, of_type), 0, of, 0}
 #define ENS__STRINGS_ROW(json, type, member, count)                                  \
     {ENS__NAME(json), ENS__F_STRINGS, ENS__MEMBER(type, member, const char *const *), \
-     ENS__MEMBER(type, count, size_t), NULL}
-#define ENS__LIST_ROW(json, type, member, of_type, count, of)                                                   \
+     ENS__MEMBER(type, count, size_t), NULL, 0}
+#define ENS__LIST_ROW(json, type, member, of_type, count, of, max)                                              \
     {ENS__NAME(json), ENS__F_LIST, ENS__MEMBER(type, member, const of_type *), ENS__MEMBER(type, count, size_t), \
-     of}
+     of, max}
 /* A shape of the rows in the array `rows` filling a `type`. */
-#define ENS__SHAPE(type, rows, present, finish)                                                      \
+#define ENS__SHAPE(type, rows, present, finish, empty)                                               \
     {rows, sizeof(rows) / sizeof(rows[0]) +                                                         \
                0 * sizeof(char[sizeof(rows) / sizeof(rows[0]) <= ENS__MAX_FIELDS ? 1 : -1]), \
-     sizeof(type), _Alignof(type), present, finish}
+     sizeof(type), _Alignof(type), present, finish, empty}
 
 /* A DescribeNetworkPeerConnections page: fills an ens_describe_response. */
 extern const ens__shape ens__page_shape;

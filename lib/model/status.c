@@ -16,13 +16,11 @@ ENS_EXTERN const char *ens_peer_status_name(ens_peer_status status)
 
 ens_peer_status ens__peer_status_from_text(const char *s)
 {
-    if (!s)
-        return ENS_PEER_STATUS_UNKNOWN;
-    if (strcmp(s, "Creating") == 0)
-        return ENS_PEER_STATUS_CREATING;
-    if (strcmp(s, "Activated") == 0)
-        return ENS_PEER_STATUS_ACTIVATED;
-    if (strcmp(s, "Deleting") == 0)
-        return ENS_PEER_STATUS_DELETING;
-    return ENS_PEER_STATUS_UNKNOWN;
+    /* One compare per connection of a page: the first letter picks it. */
+    switch (s ? s[0] : '\0') {
+    case 'C': return strcmp(s, "Creating") == 0 ? ENS_PEER_STATUS_CREATING : ENS_PEER_STATUS_UNKNOWN;
+    case 'A': return strcmp(s, "Activated") == 0 ? ENS_PEER_STATUS_ACTIVATED : ENS_PEER_STATUS_UNKNOWN;
+    case 'D': return strcmp(s, "Deleting") == 0 ? ENS_PEER_STATUS_DELETING : ENS_PEER_STATUS_UNKNOWN;
+    default: return ENS_PEER_STATUS_UNKNOWN;
+    }
 }

@@ -20,6 +20,10 @@
 typedef struct dom_walker {
     ens__layout lay;
     ens_error *err;
+    const char *body; /* what jansson read */
+    size_t body_len;
+    size_t connections; /* NetworkPeerConnects entries seen */
+    size_t cidrs;       /* Ipv4Cidrs entries seen */
 } dom_walker;
 
 /* Where a value sits, for error messages: top level, NetworkPeerConnects[conn],
@@ -68,10 +72,154 @@ static ens_status dom_take_string(dom_walker *w, const dom_where *at, json_t *ob
     return ENS_OK;
 }
 
+/* s[0..n) as a decimal number: -?D+(.D+)?([eE][+-]?D+)?, the integer part
+ * with leading zeros or not.  *out: its value when that is exactly an
+ * integer in 0..INT64_MAX.  Worked on the digits as text: the significant
+ * digits without their leading and trailing zeros, and the power of ten of
+ * the last one. */
+static bool dom_exact_count(const char *s, size_t n, int64_t *out)
+{
+    char digits[24];
+    size_t i = 0, nd = 0, frac = 0, first_sig = SIZE_MAX, last_sig = 0, k = 0;
+    long long exp = 0, e10;
+    bool negative = false, exp_negative = false;
+    uint64_t v = 0;
+
+    if (i < n && s[i] == '-')
+        negative = true, i++;
+    /* The digits before and after the point, as one run. */
+    for (bool point = false;; i++) {
+        if (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (s[i] != '0') {
+                if (first_sig == SIZE_MAX)
+                    first_sig = nd;
+                last_sig = nd;
+            }
+            nd++;
+            frac += point;
+        } else if (i < n && s[i] == '.' && !point && nd > 0 && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') {
+            point = true;
+        } else {
+            break;
+        }
+    }
+    if (nd == 0)
+        return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t start;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            exp_negative = s[i++] == '-';
+        for (start = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            if (exp < 1000000000000LL)
+                exp = exp * 10 + (s[i] - '0');
+        if (i == start)
+            return false;
+    }
+    if (i != n)
+        return false;
+    if (first_sig == SIZE_MAX) {
+        *out = 0;
+        return true;
+    }
+    if (negative)
+        return false;
+    /* value = digits[first_sig..last_sig] * 10^e10 */
+    e10 = (long long)(nd - 1 - last_sig) - (long long)frac + (exp_negative ? -exp : exp);
+    if (e10 < 0 || (long long)(last_sig - first_sig + 1) + e10 > 19)
+        return false;
+    /* Copy the significant digits out of s again (points skipped). */
+    for (size_t j = 0, seen = 0; j < n && seen <= last_sig; j++) {
+        if (s[j] < '0' || s[j] > '9')
+            continue;
+        if (seen >= first_sig)
+            digits[k++] = s[j];
+        seen++;
+    }
+    for (long long z = 0; z < e10; z++)
+        digits[k++] = '0';
+    if (k == 19 && memcmp(digits, "9223372036854775807", 19) > 0)
+        return false;
+    for (size_t j = 0; j < k; j++)
+        v = v * 10 + (uint64_t)(digits[j] - '0');
+    *out = (int64_t)v;
+    return true;
+}
+
+static size_t dom_ws(const char *b, size_t len, size_t i)
+{
+    while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* Past the string whose quote is at i. */
+static size_t dom_string_end(const char *b, size_t len, size_t i)
+{
+    for (i++; i < len && b[i] != '"'; i++)
+        if (b[i] == '\\')
+            i++;
+    return i + 1;
+}
+
+/* Past the value at i. */
+static size_t dom_value_end(const char *b, size_t len, size_t i)
+{
+    size_t depth = 0;
+    if (b[i] == '"')
+        return dom_string_end(b, len, i);
+    if (b[i] != '{' && b[i] != '[') {
+        while (i < len && !strchr(",}] \t\r\n", b[i]))
+            i++;
+        return i;
+    }
+    do {
+        if (b[i] == '"') {
+            i = dom_string_end(b, len, i);
+            continue;
+        }
+        depth += b[i] == '{' || b[i] == '[';
+        depth -= b[i] == '}' || b[i] == ']';
+        i++;
+    } while (depth && i < len);
+    return i;
+}
+
+/* The text of the value of the last top-level member named key, in a body
+ * jansson read (so the walk can trust it; keys are decoded by jansson).
+ * jansson hands reals out as doubles, and the count rule needs their
+ * digits. */
+static bool dom_member_text(const char *b, size_t len, const char *key, const char **at, size_t *n)
+{
+    size_t i = dom_ws(b, len, 0) + 1;
+    bool found = false;
+
+    for (i = dom_ws(b, len, i); i < len && b[i] == '"'; i = dom_ws(b, len, i)) {
+        size_t key_end = dom_string_end(b, len, i), v;
+        json_error_t jerr;
+        json_t *k = json_loadb(b + i, key_end - i, JSON_DECODE_ANY, &jerr);
+        i = dom_ws(b, len, dom_ws(b, len, key_end) + 1); /* past ':' */
+        v = i;
+        i = dom_value_end(b, len, i);
+        if (k && strlen(key) == json_string_length(k) && memcmp(json_string_value(k), key, strlen(key)) == 0) {
+            *at = b + v;
+            *n = i - v;
+            found = true;
+        }
+        json_decref(k);
+        i = dom_ws(b, len, i);
+        if (i < len && b[i] == ',')
+            i++;
+    }
+    return found;
+}
+
 /* PageNumber, PageSize, TotalCount; missing or null -> -1. */
 static ens_status dom_take_count(dom_walker *w, json_t *obj, const char *key, int64_t *out)
 {
     json_t *v = json_object_get(obj, key);
+    const char *text = NULL;
+    size_t len = 0;
     *out = -1;
     if (!v || json_is_null(v))
         return ENS_OK;
@@ -84,20 +232,14 @@ static ens_status dom_take_count(dom_walker *w, json_t *obj, const char *key, in
         return ENS_OK;
     }
     if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        size_t len = json_string_length(v);
-        int64_t n = 0;
-        if (len == 0)
-            return dom_wrong(w, &DOM_TOP, key, -1, DOM_MSG_INT);
-        for (size_t i = 0; i < len; i++) {
-            int d = s[i] - '0';
-            if (d < 0 || d > 9 || n > (INT64_MAX - d) / 10)
-                return dom_wrong(w, &DOM_TOP, key, -1, DOM_MSG_INT);
-            n = n * 10 + d;
-        }
-        *out = n;
-        return ENS_OK;
+        text = json_string_value(v);
+        len = json_string_length(v);
+    } else if (json_is_real(v) && !dom_member_text(w->body, w->body_len, key, &text, &len)) {
+        text = NULL;
     }
+    if (text && dom_exact_count(text, len, out))
+        return ENS_OK;
+    *out = -1;
     return dom_wrong(w, &DOM_TOP, key, -1, DOM_MSG_INT);
 }
 
@@ -125,6 +267,7 @@ static ens_status dom_take_network(dom_walker *w, size_t i, json_t *conn, const 
     if (!json_is_array(cidrs))
         return dom_wrong(w, &at_side, "Ipv4Cidrs", -1, DOM_MSG_ARRAY);
     n = json_array_size(cidrs);
+    w->cidrs += n;
     if (n)
         arr = ens__layout_ptrs(&w->lay, n);
     for (size_t j = 0; j < n; j++) {
@@ -201,6 +344,7 @@ static ens_status dom_walk_response(dom_walker *w, json_t *root, ens_describe_re
         if (!json_is_array(list))
             return dom_wrong(w, &DOM_TOP, "NetworkPeerConnects", -1, DOM_MSG_ARRAY);
         n = json_array_size(list);
+        w->connections = n;
         if (n > SIZE_MAX / sizeof(ens_peer_connection)) {
             w->lay.overflow = true;
             n = 0;
@@ -217,6 +361,82 @@ static ens_status dom_walk_response(dom_walker *w, json_t *root, ens_describe_re
     }
     *out = resp;
     return ENS_OK;
+}
+
+/* The page limits of types.h, checked once the page is known to have no
+ * type error (the measuring walk): ENS_ETOOLARGE naming what. */
+static ens_status dom_limits(const dom_walker *w, ens_error *err)
+{
+    if (w->connections > ENS_MAX_PAGE_CONNECTIONS)
+        return ens__error_set(err, ENS_ETOOLARGE,
+                              "response too large: NetworkPeerConnects holds %zu entries, more than the %zu a "
+                              "page may hold",
+                              w->connections, (size_t)ENS_MAX_PAGE_CONNECTIONS);
+    if (w->cidrs > ENS_MAX_PAGE_IPV4_CIDRS)
+        return ens__error_set(err, ENS_ETOOLARGE,
+                              "response too large: the page holds %zu Ipv4Cidrs entries, more than the %d a page "
+                              "may hold",
+                              w->cidrs, ENS_MAX_PAGE_IPV4_CIDRS);
+    return ENS_OK;
+}
+
+static bool dom_hex4(const char *s, size_t avail, unsigned *v)
+{
+    *v = 0;
+    if (avail < 4)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d == 16)
+            return false;
+        *v = *v * 16 + d;
+    }
+    return true;
+}
+
+/* jansson refuses \u0000 (without JSON_ALLOW_NUL) and every unpaired
+ * surrogate escape; the library accepts both and decodes them as U+FFFD.
+ * Returns a copy of the body in which each such escape inside a string is
+ * written \uFFFD (the same length, so line and column stay), or NULL when
+ * the body has none. */
+static char *dom_replace_escapes(const char *body, size_t len)
+{
+    char *copy = NULL;
+    bool in_string = false;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned v, lo;
+        if (body[i] == '"') {
+            in_string = !in_string;
+            continue;
+        }
+        if (!in_string || body[i] != '\\')
+            continue;
+        if (i + 1 >= len || body[i + 1] != 'u' || !dom_hex4(body + i + 2, len - i - 2, &v)) {
+            i++; /* \" \\ and the rest: the next byte is not the end of the string */
+            continue;
+        }
+        if (v >= 0xD800 && v <= 0xDBFF && i + 11 < len && body[i + 6] == '\\' && body[i + 7] == 'u' &&
+            dom_hex4(body + i + 8, len - i - 8, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+            i += 11; /* a pair */
+            continue;
+        }
+        if (v == 0 || (v >= 0xD800 && v <= 0xDFFF)) {
+            if (!copy) {
+                copy = ens__malloc(len);
+                if (!copy)
+                    abort();
+                memcpy(copy, body, len);
+            }
+            memcpy(copy + i + 2, "FFFD", 4);
+        }
+        i += 5;
+    }
+    return copy;
 }
 
 static ens_status dom_json_failure(ens_error *err, const json_error_t *jerr)
@@ -239,8 +459,9 @@ static ens_status dom_json_failure(ens_error *err, const json_error_t *jerr)
 ens_status ens__describe_response_parse_dom(ens_describe_response **out, const char *body, size_t body_len,
                                             ens_error *err)
 {
-    dom_walker w = {ENS__LAYOUT_INIT, err};
+    dom_walker w = {ENS__LAYOUT_INIT, err, NULL, 0, 0, 0};
     ens_describe_response *resp = NULL;
+    char *replaced;
     json_error_t jerr;
     json_t *root;
     ens_status st;
@@ -249,27 +470,36 @@ ens_status ens__describe_response_parse_dom(ens_describe_response **out, const c
 
     if (!out || (!body && body_len))
         return ens__error_set(err, ENS_EINVAL, "ens_describe_response_parse: out and body must not be NULL");
-    root = json_loadb(body ? body : "", body_len, 0, &jerr);
-    if (!root)
+    replaced = dom_replace_escapes(body, body_len);
+    w.body = replaced ? replaced : body ? body : "";
+    w.body_len = body_len;
+    root = json_loadb(w.body, body_len, 0, &jerr);
+    if (!root) {
+        ens__free(replaced);
         return dom_json_failure(err, &jerr);
+    }
     if (!json_is_object(root)) {
         json_decref(root);
+        ens__free(replaced);
         return ens__error_set(err, ENS_EPARSE, "response parse error: response body is not a JSON object");
     }
 
-    if ((st = dom_walk_response(&w, root, &resp)) != ENS_OK) {
+    if ((st = dom_walk_response(&w, root, &resp)) != ENS_OK || (st = dom_limits(&w, err)) != ENS_OK) {
         json_decref(root);
+        ens__free(replaced);
         return st;
     }
     total = ens__layout_total(&w.lay);
     block = total ? ens__malloc(total) : NULL;
     if (!block) {
         json_decref(root);
+        ens__free(replaced);
         return ens__error_set(err, ENS_ENOMEM, "out of memory while building the response (%zu bytes)", total);
     }
     ens__layout_start_fill(&w.lay, block);
     st = dom_walk_response(&w, root, &resp); /* validated above: cannot fail */
     json_decref(root);
+    ens__free(replaced);
     if (st != ENS_OK) {
         ens__free(block);
         return st;

@@ -24,7 +24,21 @@
 
 /* ens_describe_response_parse() as jansson reads the body (json_loadb, flags
  * 0): the same contract, errors and single-block result, except where
- * jansson itself differs (see ens__parsers_agree()). */
+ * jansson itself differs (see ens__parsers_agree()).  Where jansson is
+ * stricter than the library's rules, the reference does its own work:
+ * - jansson refuses \u0000 and unpaired surrogate escapes; the reference
+ *   hands it a copy of the body in which each is written \uFFFD (the same
+ *   length), which is what the library decodes them to;
+ * - jansson reads 57.0 or 5e1 as a double; for such a count the reference
+ *   finds the number's text in the body and works out its value on the
+ *   digits (the library takes any number whose value is exactly a
+ *   non-negative int64);
+ * - the page limits of types.h (ENS_MAX_PAGE_CONNECTIONS,
+ *   ENS_MAX_PAGE_IPV4_CIDRS) are checked on the tree.  jansson keeps only the
+ *   last of duplicate keys, so the reference counts only the Ipv4Cidrs
+ *   entries of last occurrences, where the library counts every entry it
+ *   read: they can differ only on a page of more than 100,000 entries whose
+ *   objects repeat a member. */
 ens_status ens__describe_response_parse_dom(ens_describe_response **out, const char *body, size_t body_len,
                                             ens_error *err);
 

@@ -5,6 +5,8 @@
 #include "mock_internal.h"
 #include "ens_mock_data.h"
 
+#include <zlib.h>
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap) MOCK_PRINTF(2, 0);
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
@@ -41,6 +43,39 @@ static void trunc_free(void *cls)
     free(t);
 }
 
+/* The gzip_body fault: *body (*len bytes, malloc'd) replaced by its gzip
+ * encoding (RFC 1952: zlib's deflate with a gzip wrapper).  0 on success. */
+static int gzip_reply(char **body, size_t *len)
+{
+    z_stream z;
+    unsigned char *out;
+    uLong cap;
+    int rc;
+
+    memset(&z, 0, sizeof(z));
+    if (*len > UINT_MAX || deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    cap = deflateBound(&z, (uLong)*len);
+    if (!(out = malloc(cap))) {
+        deflateEnd(&z);
+        return -1;
+    }
+    z.next_in = (Bytef *)*body;
+    z.avail_in = (uInt)*len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    rc = deflate(&z, Z_FINISH);
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return -1;
+    }
+    free(*body);
+    *body = (char *)out;
+    *len = z.total_out;
+    return 0;
+}
+
 static enum MHD_Result send_reply(reqctx *c)
 {
     ensmock_server *srv = c->srv;
@@ -68,7 +103,11 @@ static enum MHD_Result send_reply(reqctx *c)
         return MHD_NO;
     size_t len = strlen(body);
     struct MHD_Response *resp;
-    bool truncated = false;
+    bool truncated = false, gzipped = c->faults.gzip_body && c->status == 200;
+    if (gzipped && gzip_reply(&body, &len) != 0) {
+        free(body);
+        return MHD_NO;
+    }
     if (c->faults.truncate_body || c->faults.drop_after_headers) {
         trunc_body *t = malloc(sizeof *t);
         if (!t) {
@@ -93,6 +132,8 @@ static enum MHD_Result send_reply(reqctx *c)
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, MOCK_CONTENT_TYPE);
     MHD_add_response_header(resp, "x-acs-request-id", c->request_id);
+    if (gzipped)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     enum MHD_Result r = MHD_queue_response(c->conn, (unsigned)c->status, resp);
     MHD_destroy_response(resp);
 
@@ -105,6 +146,8 @@ static enum MHD_Result send_reply(reqctx *c)
         srv->stats.ok++;
     if (truncated)
         srv->stats.truncated++;
+    if (gzipped)
+        srv->stats.gzipped++;
     pthread_mutex_unlock(&srv->lock);
     return r;
 }

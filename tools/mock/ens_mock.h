@@ -104,6 +104,9 @@ typedef struct ensmock_faults {
                                      200 list reply gets exactly these bytes
                                      instead (copied; malformed JSON, absurd
                                      counts, huge or deeply nested values) */
+    bool gzip_body;               /* every 200 reply's body is sent gzip-compressed,
+                                     with Content-Encoding: gzip (whatever the
+                                     request's Accept-Encoding says) */
     bool grow_total_count;        /* the n-th successful list request since the
                                      faults were set reports TotalCount = real
                                      count + n * PageSize, and pages past the
@@ -143,6 +146,7 @@ typedef struct ensmock_stats {
     unsigned long unavailable;      /* 503 by fault */
     unsigned long dropped;          /* connections dropped by fault */
     unsigned long truncated;        /* replies truncated by fault */
+    unsigned long gzipped;          /* replies sent gzip-compressed by fault */
     unsigned long signature_mismatch; /* SignatureDoesNotMatch */
     unsigned long unknown_key;      /* InvalidAccessKeyId.NotFound */
     unsigned long nonce_reused;     /* SignatureNonceUsed */
