@@ -74,8 +74,8 @@ static ens_status stamp(ens_signable *s, ens_error *err)
 }
 
 /* Everything before the transport: build, resolve credentials, sign. */
-static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *query, ens_signable **out,
-                          ens_error *err)
+static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *query, long budget_ms,
+                          const ens_cancel *cancel, ens_signable **out, ens_error *err)
 {
     ens_credentials *creds = NULL;
     ens_signable *s = NULL;
@@ -91,7 +91,7 @@ static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *quer
         *out = s;
         return ENS_OK;
     }
-    st = ens_credentials_provider_get(c->credentials, &creds, err);
+    st = ens_credentials_provider_get_ex(c->credentials, &(ens_credentials_get_options){.version = ENS_CREDENTIALS_GET_OPTIONS_VERSION, .timeout_ms = budget_ms, .cancel = cancel, .log_fn = c->log_fn, .log_payload = c->log_payload, .log_level = c->log_level}, &creds, err);
     if (st == ENS_OK) {
         st = ens_signer_sign(c->signer, s, creds, err);
         if (st != ENS_OK && err && err->status != st)
@@ -137,7 +137,7 @@ ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_plan *plan, long 
     const char *base = endpoint_of(c, &plan->op)->base, *query;
     ens_status st;
     memset(x, 0, sizeof(*x));
-    if ((st = prepare(c, &plan->op, plan->query, &x->signable, e)) != ENS_OK)
+    if ((st = prepare(c, &plan->op, plan->query, budget_ms, cancel, &x->signable, e)) != ENS_OK)
         return st;
     query = ens_signable_canonical_query(x->signable);
     ens__buf_grow(&x->url, strlen(base) + 2 + strlen(query)); /* once: no copy of a secret left behind */
