@@ -1,6 +1,7 @@
 /* ens-peer-connections: the command-line tool's shared declarations.  One
  * file per concern: args.c (options and --help), output.c (table, JSON and
- * error lines), walk.c (--all), main.c (the client and the dispatch). */
+ * error lines), walk.c (--all), generic.c (--generic), main.c (the client
+ * and the dispatch). */
 #ifndef ENS_CLI_H
 #define ENS_CLI_H
 
@@ -21,6 +22,7 @@ enum exit_code {
 };
 
 #define MAX_NETWORK_IDS 64
+#define MAX_PARAMS 64
 
 typedef struct cli {
     const char *endpoint;
@@ -37,6 +39,11 @@ typedef struct cli {
     unsigned int parallel; /* --parallel N: pages fetched at once by --all (0 = 1) */
     const char *network_ids[MAX_NETWORK_IDS];
     ens_describe_request req;
+    const char *profile;        /* --profile NAME: that CLI-config profile only */
+    const char *generic_action; /* --generic ACTION */
+    const char *api_version;    /* --api-version V (with --generic) */
+    const char *params[MAX_PARAMS]; /* -p Key=Value (with --generic) */
+    size_t param_count;
 } cli;
 
 /* args.c */
@@ -55,5 +62,8 @@ void cli_print_table(const ens_describe_response *r, bool wide);
 
 /* walk.c: --all; returns the exit code. */
 int cli_run_all(ens_client *client, const cli *c);
+
+/* generic.c: --generic; returns the exit code. */
+int cli_run_generic(ens_client *client, const cli *c);
 
 #endif

@@ -62,6 +62,14 @@ int main(int argc, char **argv)
         }
     }
 #endif
+    if (c.profile && !o.credentials) {
+        ens_credentials_provider_options po = ENS_CREDENTIALS_PROVIDER_OPTIONS_INIT;
+        po.profile = c.profile;
+        if ((st = ens_credentials_provider_cli_config_new(&o.credentials, &po)) != ENS_OK) {
+            fprintf(stderr, "ens-peer-connections: %s\n", ens_strerror(st));
+            return EXIT_OTHER;
+        }
+    }
     st = ens_client_new(&client, &o, &err);
     if (st != ENS_OK) {
         cli_print_error(&err);
@@ -69,6 +77,14 @@ int main(int argc, char **argv)
         ensmock_stop(mock);
 #endif
         return cli_exit_for(st);
+    }
+    if (c.generic_action) {
+        rc = cli_run_generic(client, &c);
+        ens_client_free(client);
+#ifdef ENS_HAVE_MOCK
+        ensmock_stop(mock);
+#endif
+        return fflush(stdout) != 0 ? EXIT_OTHER : rc;
     }
     if (c.all) {
         rc = cli_run_all(client, &c);
