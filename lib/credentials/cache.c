@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "util/alloc.h"
+#include "util/cancel.h"
 #include "credentials/internal.h"
 #include "util/error.h"
 
@@ -119,6 +120,7 @@ static ens_status fetch_locked(cache_ctx *c, const ens__cred_call *call, ens_cre
 static ens_status wait_locked(cache_ctx *c, const ens__cred_call *call, ens_error *err)
 {
     struct timespec ts;
+    long long at;
     long ms = ens__cred_call_left(call);
     ens_status st = ens__cred_call_check(call, "waiting for another caller's fetch of credentials", err);
     if (st != ENS_OK)
@@ -129,13 +131,9 @@ static ens_status wait_locked(cache_ctx *c, const ens__cred_call *call, ens_erro
         pthread_cond_wait(&c->cv, &c->mu);
         return ENS_OK;
     }
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    at = ens__now_ms() + ms; /* CLOCK_MONOTONIC, the condition variable's clock */
+    ts.tv_sec = (time_t)(at / 1000);
+    ts.tv_nsec = (long)(at % 1000) * 1000000L;
     pthread_cond_timedwait(&c->cv, &c->mu, &ts);
     return ENS_OK;
 }

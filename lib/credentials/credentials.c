@@ -5,11 +5,9 @@
 #include <limits.h>
 #include <sodium.h>
 #include <stdalign.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "util/alloc.h"
@@ -307,16 +305,10 @@ ens_status ens__cred_get(ens_credentials_provider *p, const ens__cred_call *call
     return ens_credentials_provider_get_ex(p, &o, out, err);
 }
 
-void ens__cred_log(const ens__cred_call *call, ens_log_level level, const char *fmt, ...)
+void ens__cred_warn(const ens__cred_call *call, const char *line)
 {
-    char line[512];
-    va_list ap;
-    if (!call || !call->log_fn || level > call->log_level)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    call->log_fn(call->log_payload, level, line);
+    if (call && call->log_fn && call->log_level >= ENS_LOG_WARN)
+        call->log_fn(call->log_payload, ENS_LOG_WARN, line);
 }
 
 const char *ens__cred_reason(const ens_error *e)

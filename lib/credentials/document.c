@@ -50,31 +50,13 @@ typedef struct doc_reader {
 static bool add_entry(doc_reader *r, size_t plen, ens__doc_type type, const char *value, size_t vlen)
 {
     ens__doc *d = r->d;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 32;
-        ens__doc_entry *e = ens__realloc(d->e, cap * sizeof(*e)); /* offsets only: nothing to wipe */
-        if (!e)
-            return !(r->oom = true);
-        d->e = e;
-        d->cap = cap;
-    }
-    if (d->paths_len + plen + 1 > d->paths_cap) {
-        size_t cap = d->paths_cap ? d->paths_cap * 2 : 1024;
-        char *p;
-        while (cap < d->paths_len + plen + 1)
-            cap *= 2;
-        p = ens__realloc(d->paths, cap); /* member names and indexes: nothing to wipe */
-        if (!p)
-            return !(r->oom = true);
-        d->paths = p;
-        d->paths_cap = cap;
-    }
-    d->e[d->n].path = d->paths_len;
-    memcpy(d->paths + d->paths_len, r->path, plen);
-    d->paths[d->paths_len + plen] = '\0';
-    d->paths_len += plen + 1;
-    d->e[d->n].type = type;
-    d->e[d->n].value = d->values_len;
+    ens__doc_entry e;
+    e.path = d->path_buf.len;
+    e.type = type;
+    e.value = d->values_len;
+    r->path[plen] = '\0';
+    if (ens__buf_put(&d->path_buf, r->path, plen + 1) < 0 || ens__buf_put(&d->entry_buf, &e, sizeof(e)) < 0)
+        return !(r->oom = true);
     if (value) {
         /* The block was sized for the whole text, which is never shorter
            than what it decodes to plus one NUL per value. */
@@ -85,7 +67,6 @@ static bool add_entry(doc_reader *r, size_t plen, ens__doc_type type, const char
         d->values[d->values_len + vlen] = '\0';
         d->values_len += vlen + 1;
     }
-    d->n++;
     return true;
 }
 
@@ -221,6 +202,9 @@ ens_status ens__doc_parse(ens__doc *d, const char *body, size_t len)
         ens__lex_where(&r.lx, &d->line, &d->column);
         return ENS_EPARSE;
     }
+    d->paths = d->path_buf.ptr;
+    d->e = (const ens__doc_entry *)(const void *)d->entry_buf.ptr;
+    d->n = d->entry_buf.len / sizeof(ens__doc_entry);
     return index_doc(d);
 }
 
@@ -232,8 +216,8 @@ void ens__doc_free(ens__doc *d)
         sodium_memzero(d->values, d->values_cap);
         ens__free(d->values);
     }
-    ens__free(d->paths);
-    ens__free(d->e);
+    ens__buf_free(&d->path_buf);
+    ens__buf_free(&d->entry_buf);
     ens__free(d->sorted);
     memset(d, 0, sizeof(*d));
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/alloc.h"
 #include "credentials/internal.h"
 #include "util/error.h"
 
@@ -35,7 +34,6 @@ typedef struct cli_read {
     const ens__doc *d;
     const char *path;
     ens__profile prof[MAX_CHAIN];
-    char num[MAX_CHAIN][24]; /* expired_seconds written as a number */
 } cli_read;
 
 /* A member of profile i: a non-empty string, else NULL. */
@@ -44,6 +42,32 @@ static const char *member(const ens__doc *d, size_t i, const char *name)
     char path[96];
     snprintf(path, sizeof(path), "profiles.%zu.%s", i, name);
     return ens__doc_str(d, path, NULL);
+}
+
+/* One profile's value as text, for ens__profile_role_members(): strings,
+ * numbers as written, booleans. */
+typedef struct cli_member_src {
+    const ens__doc *d;
+    size_t i;
+} cli_member_src;
+
+static const char *member_text(const void *src, const char *name)
+{
+    const cli_member_src *m = src;
+    char path[96];
+    ens__doc_type t;
+    const char *v;
+    snprintf(path, sizeof(path), "profiles.%zu.%s", m->i, name);
+    v = ens__doc_get(m->d, path, &t);
+    if (!v)
+        return NULL;
+    switch (t) {
+    case ENS__DOC_STRING: return *v ? v : NULL;
+    case ENS__DOC_NUMBER: return v;
+    case ENS__DOC_TRUE: return "true";
+    case ENS__DOC_FALSE: return "false";
+    default: return NULL;
+    }
 }
 
 /* The index of the profile named name, or -1. */
@@ -61,27 +85,6 @@ static long find_profile(const ens__doc *d, const char *name)
         if (n && strcmp(n, name) == 0)
             return (long)i;
     }
-}
-
-/* The optional members every role-like mode may have. */
-static void role_members(cli_read *r, size_t i, size_t level, ens__profile *p)
-{
-    char path[96];
-    ens__doc_type t;
-    const char *v;
-    p->session_name = member(r->d, i, "ram_session_name");
-    p->policy = member(r->d, i, "policy");
-    p->external_id = member(r->d, i, "external_id");
-    p->sts_region = member(r->d, i, "sts_region");
-    snprintf(path, sizeof(path), "profiles.%zu.expired_seconds", i);
-    v = ens__doc_get(r->d, path, &t);
-    if (v && (t == ENS__DOC_NUMBER || (t == ENS__DOC_STRING && *v)) && strcmp(v, "0") != 0) {
-        ens__strlcpy(r->num[level], sizeof(r->num[level]), v);
-        p->duration = r->num[level];
-    }
-    snprintf(path, sizeof(path), "profiles.%zu.enable_vpc", i);
-    v = ens__doc_get(r->d, path, &t);
-    p->enable_vpc = !v ? -1 : t == ENS__DOC_TRUE || (t == ENS__DOC_STRING && strcmp(v, "true") == 0);
 }
 
 /* Reads profile `name` (level levels down a chain of source profiles)
@@ -142,7 +145,8 @@ static ens_status read_profile(cli_read *r, const char *name, size_t level, ens_
     }
     if (p->kind == ENS__PROFILE_RAM_ROLE_ARN || p->kind == ENS__PROFILE_CHAINABLE ||
         p->kind == ENS__PROFILE_OIDC) {
-        role_members(r, (size_t)i, level, p);
+        cli_member_src src = {r->d, (size_t)i};
+        ens__profile_role_members(p, member_text, &src, "ram_session_name", "expired_seconds");
         if (!missing && !(p->role_arn = member(r->d, (size_t)i, "ram_role_arn")))
             missing = "ram_role_arn";
     }
@@ -161,27 +165,17 @@ static ens_status read_profile(cli_read *r, const char *name, size_t level, ens_
     return ENS_OK;
 }
 
-static ens_status cli_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
-                          ens_error *err)
+static ens_status cli_parse(ens__profile_ctx *c, const char *path, char *data, size_t len,
+                           const ens__cred_call *call, ens_credentials **out, ens_error *err)
 {
-    ens__profile_ctx *c = ctx;
-    char *path = NULL, *data = NULL, pshown[65], where[600], at[64];
+    char pshown[65], where[600], at[64];
     const char *profile;
-    size_t len = 0;
-    ens__cred_call call;
     ens__doc_type t;
     ens__doc d;
     cli_read r;
     ens_status st;
 
-    ens__cred_call_from(&call, opts);
     memset(&d, 0, sizeof(d));
-    if (ens__cred_env_true(&c->o, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED"))
-        return FAIL(err, "disabled by ALIBABA_CLOUD_CLI_PROFILE_DISABLED");
-    st = ens__cred_read_config(&c->o, c->o.cli_config_file, "ALIBABA_CLOUD_CONFIG_FILE", ".aliyun/config.json",
-                               &call, &c->warned, &path, &data, &len, err);
-    if (st != ENS_OK)
-        goto done;
     if ((st = ens__doc_parse(&d, data, len)) != ENS_OK) {
         ens__doc_where(&d, at, sizeof(at));
         st = st == ENS_ENOMEM ? ens__error_set(err, ENS_ENOMEM, "out of memory: reading %s", path)
@@ -210,20 +204,23 @@ static ens_status cli_get(void *ctx, const ens_credentials_get_options *opts, en
         goto done;
     ens__cred_shown_name(pshown, sizeof(pshown), profile);
     snprintf(where, sizeof(where), "%s: profile '%s'", path, pshown);
-    st = ens__profile_get(c, &r.prof[0], where, &call, out, err);
+    st = ens__profile_get(c, &r.prof[0], where, call, out, err);
 done:
     ens__doc_free(&d);
-    ens__cred_file_free(data, len);
-    ens__free(path);
     return st;
 }
 
-static const ens_credentials_provider_vtable cli_vtable =
-    ENS__CRED_VTABLE(cli_get, ens__profile_ctx_free, ens__profile_ctx_invalidate);
+static const ens__profile_file cli_file = {
+    .name = "cli config",
+    .cli = true,
+    .var = "ALIBABA_CLOUD_CONFIG_FILE",
+    .rel = ".aliyun/config.json",
+    .disabled_var = "ALIBABA_CLOUD_CLI_PROFILE_DISABLED",
+    .parse = cli_parse,
+};
 
 ENS_EXTERN ens_status ens_credentials_provider_cli_config_new(
     ens_credentials_provider **out, const ens_credentials_provider_options *opts)
 {
-    return ens__cred_opts_provider(out, opts, sizeof(ens__profile_ctx), &cli_vtable, "cli config",
-                                   ens__profile_ctx_init, NULL);
+    return ens__profile_provider_new(out, opts, &cli_file);
 }

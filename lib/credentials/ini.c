@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/alloc.h"
 #include "credentials/internal.h"
 #include "util/error.h"
 
@@ -30,8 +29,9 @@ static bool is_key_char(char ch)
 }
 
 /* A value of the section, non-empty, else NULL. */
-static const char *ini_value(const ini_section *r, const char *key)
+static const char *ini_value(const void *section, const char *key)
 {
+    const ini_section *r = section;
     size_t i;
     for (i = 0; i < r->n; i++)
         if (strcmp(r->key[i], key) == 0)
@@ -145,7 +145,7 @@ static ens_status ini_parse(char *data, const char *path, const char *want, ini_
 static ens_status ini_profile(const ini_section *r, const char *path, const char *sshown, ens__profile *p,
                               ens_error *err)
 {
-    const char *type = ini_value(r, "type"), *missing = NULL, *vpc;
+    const char *type = ini_value(r, "type"), *missing = NULL;
     char tshown[65];
     memset(p, 0, sizeof(*p));
     p->enable_vpc = -1;
@@ -177,63 +177,49 @@ static ens_status ini_profile(const ini_section *r, const char *path, const char
     if (p->kind == ENS__PROFILE_RAM_ROLE_ARN || p->kind == ENS__PROFILE_OIDC) {
         if (!missing && !p->role_arn)
             missing = "role_arn";
-        p->session_name = ini_value(r, "role_session_name");
-        p->policy = ini_value(r, "policy");
-        p->external_id = ini_value(r, "external_id");
-        p->sts_region = ini_value(r, "sts_region");
-        if ((vpc = ini_value(r, "enable_vpc")))
-            p->enable_vpc = strcmp(vpc, "true") == 0;
+        ens__profile_role_members(p, ini_value, r, "role_session_name", NULL);
     }
     if (missing)
         return FAIL(err, "%s: section [%s] has no %s", path, sshown, missing);
     return ENS_OK;
 }
 
-static ens_status ini_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
-                          ens_error *err)
+static ens_status ini_parse_file(ens__profile_ctx *c, const char *path, char *data, size_t len,
+                                const ens__cred_call *call, ens_credentials **out, ens_error *err)
 {
-    ens__profile_ctx *c = ctx;
-    char *path = NULL, *data = NULL, sshown[65], where[600];
+    char sshown[65], where[600];
     const char *section;
-    size_t len = 0;
-    ens__cred_call call;
     ens__profile prof;
     ini_section r;
     ens_status st;
 
-    ens__cred_call_from(&call, opts);
-    st = ens__cred_read_config(&c->o, c->o.credentials_file, "ALIBABA_CLOUD_CREDENTIALS_FILE",
-                               ".alibabacloud/credentials", &call, &c->warned, &path, &data, &len, err);
-    if (st != ENS_OK)
-        goto done;
+    (void)len;
     section = c->o.profile ? c->o.profile : ens__cred_getenv(&c->o, "ALIBABA_CLOUD_PROFILE");
     if (!section)
         section = "default";
     ens__cred_shown_name(sshown, sizeof(sshown), section);
     if ((st = ini_parse(data, path, sshown, &r, err)) != ENS_OK)
-        goto done;
+        return st;
     if (strcmp(sshown, section) != 0) /* a name we cannot show is not a section name either */
         r.found = false;
-    if (!r.found) {
-        st = FAIL(err, "%s: section [%s] not found", path, sshown);
-        goto done;
-    }
+    if (!r.found)
+        return FAIL(err, "%s: section [%s] not found", path, sshown);
     if ((st = ini_profile(&r, path, sshown, &prof, err)) != ENS_OK)
-        goto done;
+        return st;
     snprintf(where, sizeof(where), "%s: section [%s]", path, sshown);
-    st = ens__profile_get(c, &prof, where, &call, out, err);
-done:
-    ens__cred_file_free(data, len);
-    ens__free(path);
-    return st;
+    return ens__profile_get(c, &prof, where, call, out, err);
 }
 
-static const ens_credentials_provider_vtable ini_vtable =
-    ENS__CRED_VTABLE(ini_get, ens__profile_ctx_free, ens__profile_ctx_invalidate);
+static const ens__profile_file ini_file = {
+    .name = "credentials file",
+    .cli = false,
+    .var = "ALIBABA_CLOUD_CREDENTIALS_FILE",
+    .rel = ".alibabacloud/credentials",
+    .parse = ini_parse_file,
+};
 
 ENS_EXTERN ens_status ens_credentials_provider_credentials_file_new(
     ens_credentials_provider **out, const ens_credentials_provider_options *opts)
 {
-    return ens__cred_opts_provider(out, opts, sizeof(ens__profile_ctx), &ini_vtable, "credentials file",
-                                   ens__profile_ctx_init, NULL);
+    return ens__profile_provider_new(out, opts, &ini_file);
 }

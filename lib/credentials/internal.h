@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "util/buf.h"
 #include "util/error.h"
 #include "ensclient/credentials.h"
 
@@ -84,10 +85,9 @@ ens_status ens__cred_get(ens_credentials_provider *p, const ens__cred_call *call
 /* e's description without ENS__CRED_UNAVAILABLE (the status's name when
  * nothing is left). */
 const char *ens__cred_reason(const ens_error *e);
-/* One line to call's log callback at level, when it takes that level.  Never
+/* A warning line to call's log callback, when it takes warnings.  Never
  * pass a secret. */
-void ens__cred_log(const ens__cred_call *call, ens_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void ens__cred_warn(const ens__cred_call *call, const char *line);
 
 /* ---- options.c ---- */
 
@@ -218,10 +218,11 @@ typedef struct ens__doc_entry {
 typedef struct ens__doc {
     char *values; /* decoded strings and numbers, each NUL-terminated; wiped */
     size_t values_cap, values_len;
-    char *paths;  /* every path, NUL-terminated */
-    size_t paths_cap, paths_len;
-    ens__doc_entry *e;
-    size_t n, cap;
+    ens__buf path_buf;  /* every path, NUL-terminated (names only: not wiped) */
+    ens__buf entry_buf; /* the entries (offsets only) */
+    const char *paths;  /* path_buf's bytes once parsed */
+    const ens__doc_entry *e; /* entry_buf's entries once parsed ... */
+    size_t n;                /* ... and how many */
     size_t *sorted; /* entry indexes sorted by path */
     size_t line, column; /* where the text stopped being JSON (1-based) */
     bool dup;            /* ... because a member name was repeated */
@@ -306,24 +307,46 @@ typedef struct ens__profile {
     const struct ens__profile *source; /* ENS__PROFILE_CHAINABLE */
 } ens__profile;
 
-/* The context of a file provider (CLI config, INI): its options, and the
- * provider made for the last profile seen, kept (with its cache) while the
- * profile stays the same; safe for concurrent gets. */
+/* A file provider (CLI config, INI): its options, what its file is, and
+ * the provider made for the last profile seen, kept (with its cache) while
+ * the profile stays the same; safe for concurrent gets. */
 struct ens__profile_holder;
-typedef struct ens__profile_ctx {
+typedef struct ens__profile_ctx ens__profile_ctx;
+
+/* What a file provider reads, and how. */
+typedef struct ens__profile_file {
+    const char *name;         /* the provider's name, e.g. "cli config" */
+    bool cli;                 /* path option: cli_config_file, else credentials_file */
+    const char *var;          /* the variable naming the file */
+    const char *rel;          /* else $HOME/rel */
+    const char *disabled_var; /* NULL, or a variable that turns the provider off when "true" */
+    /* Picks the profile in the file's text (data[0..len), NUL-terminated,
+       wiped afterwards, may be changed) and gets its credentials with
+       ens__profile_get(). */
+    ens_status (*parse)(ens__profile_ctx *c, const char *path, char *data, size_t len,
+                        const ens__cred_call *call, ens_credentials **out, ens_error *err);
+} ens__profile_file;
+
+struct ens__profile_ctx {
     ens__cred_opts o; /* first: see ens__cred_opts_provider() */
+    const ens__profile_file *file;
     atomic_int warned; /* the file's permissions were warned about */
     pthread_mutex_t mu;
     bool mu_ready;
     struct ens__profile_holder *cur; /* guarded by mu */
     unsigned char key[32];           /* keys the fingerprints of profiles */
-} ens__profile_ctx;
+};
 
-/* init, destroy and invalidate of ens__cred_opts_provider() contexts of
- * sizeof(ens__profile_ctx). */
-ens_status ens__profile_ctx_init(void *ctx, void *arg);
-void ens__profile_ctx_free(void *ctx);
-void ens__profile_ctx_invalidate(void *ctx);
+/* Fills p's optional role members (session name, policy, external ID,
+ * STS region, duration, VPC flag) from a profile's values, read through
+ * get(src, key) (non-empty text or NULL; flags as "true" / "false"); a
+ * NULL duration_key: no duration. */
+void ens__profile_role_members(ens__profile *p, const char *(*get)(const void *src, const char *key),
+                               const void *src, const char *session_key, const char *duration_key);
+
+/* The provider of file (a static description), with opts. */
+ens_status ens__profile_provider_new(ens_credentials_provider **out, const ens_credentials_provider_options *opts,
+                                     const ens__profile_file *file);
 
 /* Credentials for profile p, named `where` in errors: the keys themselves
  * (AK, StsToken), or through the provider c keeps for p, made from p and

@@ -31,10 +31,10 @@ static void holder_release(struct ens__profile_holder *h)
     }
 }
 
-ens_status ens__profile_ctx_init(void *ctx, void *arg)
+static ens_status ctx_init(void *ctx, void *arg)
 {
     ens__profile_ctx *c = ctx;
-    (void)arg;
+    c->file = arg;
     if (sodium_init() < 0)
         return ENS_EINTERNAL;
     atomic_init(&c->warned, 0);
@@ -45,7 +45,7 @@ ens_status ens__profile_ctx_init(void *ctx, void *arg)
     return ENS_OK;
 }
 
-void ens__profile_ctx_free(void *ctx)
+static void ctx_free(void *ctx)
 {
     ens__profile_ctx *c = ctx;
     holder_release(c->cur);
@@ -55,7 +55,7 @@ void ens__profile_ctx_free(void *ctx)
     ens__cred_opts_ctx_free(c);
 }
 
-void ens__profile_ctx_invalidate(void *ctx)
+static void ctx_invalidate(void *ctx)
 {
     ens__profile_ctx *c = ctx;
     pthread_mutex_lock(&c->mu);
@@ -216,4 +216,51 @@ ens_status ens__profile_get(ens__profile_ctx *c, const ens__profile *p, const ch
         FAIL(err, "%s: %s", where, reason);
     }
     return st;
+}
+
+void ens__profile_role_members(ens__profile *p, const char *(*get)(const void *src, const char *key),
+                               const void *src, const char *session_key, const char *duration_key)
+{
+    const char *vpc = get(src, "enable_vpc");
+    p->session_name = get(src, session_key);
+    p->policy = get(src, "policy");
+    p->external_id = get(src, "external_id");
+    p->sts_region = get(src, "sts_region");
+    p->duration = duration_key ? get(src, duration_key) : NULL;
+    if (p->duration && strcmp(p->duration, "0") == 0)
+        p->duration = NULL; /* what the CLI writes when none was chosen */
+    p->enable_vpc = vpc ? strcmp(vpc, "true") == 0 : -1;
+}
+
+/* ---- the provider ---- */
+
+static ens_status file_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                           ens_error *err)
+{
+    ens__profile_ctx *c = ctx;
+    const ens__profile_file *f = c->file;
+    char *path = NULL, *data = NULL;
+    size_t len = 0;
+    ens__cred_call call;
+    ens_status st;
+
+    ens__cred_call_from(&call, opts);
+    if (f->disabled_var && ens__cred_env_true(&c->o, f->disabled_var))
+        return FAIL(err, "disabled by %s", f->disabled_var);
+    st = ens__cred_read_config(&c->o, f->cli ? c->o.cli_config_file : c->o.credentials_file, f->var, f->rel,
+                               &call, &c->warned, &path, &data, &len, err);
+    if (st == ENS_OK)
+        st = f->parse(c, path, data, len, &call, out, err);
+    ens__cred_file_free(data, len);
+    ens__free(path);
+    return st;
+}
+
+static const ens_credentials_provider_vtable file_vtable = ENS__CRED_VTABLE(file_get, ctx_free, ctx_invalidate);
+
+ens_status ens__profile_provider_new(ens_credentials_provider **out, const ens_credentials_provider_options *opts,
+                                     const ens__profile_file *file)
+{
+    return ens__cred_opts_provider(out, opts, sizeof(ens__profile_ctx), &file_vtable, file->name, ctx_init,
+                                   (void *)file);
 }

@@ -3,6 +3,7 @@
  * bytes are wiped once used), and names from them fit to show in messages.
  * A file that group or others may read is used with a warning. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -67,17 +68,16 @@ ens_status ens__cred_resolve_path(const ens__cred_opts *o, const char *explicit_
 static void warn_if_shared(const char *path, const ens__cred_call *call, atomic_int *warned)
 {
     struct stat sb;
-    char shown[512];
+    char shown[400], line[1024];
     if (!warned || !call || !call->log_fn || stat(path, &sb) != 0 || !(sb.st_mode & (S_IRGRP | S_IROTH)))
         return;
     if (atomic_exchange(warned, 1))
         return;
     ens__cred_shown_name(shown, sizeof(shown), path);
-    ens__cred_log(call, ENS_LOG_WARN,
-                  "credentials file %s can be read by %s (mode %04o): make it private, "
-                  "e.g. chmod 600 '%s'",
-                  shown, sb.st_mode & S_IROTH ? "other users" : "its group",
-                  (unsigned)(sb.st_mode & 07777), shown);
+    snprintf(line, sizeof(line),
+             "credentials file %s can be read by %s (mode %04o): make it private, e.g. chmod 600 '%s'", shown,
+             sb.st_mode & S_IROTH ? "other users" : "its group", (unsigned)(sb.st_mode & 07777), shown);
+    ens__cred_warn(call, line);
 }
 
 ens_status ens__cred_read_file(const char *path, const ens__cred_call *call, atomic_int *warned, char **data,
