@@ -51,6 +51,7 @@ static bool add_entry(doc_reader *r, size_t plen, ens__doc_type type, const char
 {
     ens__doc *d = r->d;
     ens__doc_entry e;
+    memset(&e, 0, sizeof(e)); /* no uninitialised padding copied to the heap */
     e.path = d->path_buf.len;
     e.type = type;
     e.value = d->values_len;

@@ -24,6 +24,10 @@
  * for every action of the mock (DescribeNetworkPeerConnections included)
  * until it expires; then the request gets
  *   400 InvalidSecurityToken.Expired.
+ * Of the faults of ensmock_faults, throttle_first_n and unavailable_first_n
+ * are DescribeNetworkPeerConnections' only (STS fails by fail_first_n
+ * below); the others (delay, dropped or cut replies, padding, raw_body) apply
+ * to STS answers too.
  * Errors: 400 MissingParameter, 400 InvalidParameter.RoleArn /
  * .RoleSessionName / .DurationSeconds / .Policy / .ExternalId /
  * .OIDCProviderArn, 400 AuthenticationFail.OIDCToken.Invalid (a token other
