@@ -91,7 +91,12 @@ static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *quer
         *out = s;
         return ENS_OK;
     }
-    st = ens_credentials_provider_get_ex(c->credentials, &(ens_credentials_get_options){.version = ENS_CREDENTIALS_GET_OPTIONS_VERSION, .timeout_ms = budget_ms, .cancel = cancel, .log_fn = c->log_fn, .log_payload = c->log_payload, .log_level = c->log_level}, &creds, err);
+    st = ens_credentials_provider_get_ex(
+        c->credentials,
+        &(ens_credentials_get_options){.version = ENS_CREDENTIALS_GET_OPTIONS_VERSION, .timeout_ms = budget_ms,
+                                       .cancel = cancel, .log_fn = c->log_fn, .log_payload = c->log_payload,
+                                       .log_level = c->log_level},
+        &creds, err);
     if (st == ENS_OK) {
         st = ens_signer_sign(c->signer, s, creds, err);
         if (st != ENS_OK && err && err->status != st)
