@@ -393,7 +393,7 @@ typedef struct ens_credentials_provider_options {
         NULL = `ALIBABA_CLOUD_ROLE_ARN`.  (A CLI-config or INI profile names its own.) */
     const char *role_arn;
     /** Session name of the assumed role (2..64 of letters, digits, `.@-_`);
-        NULL = `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else "ensclient-<unix time>". */
+        NULL = `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `ensclient-<unix time>`. */
     const char *role_session_name;
     /** Lifetime asked for, ::ENS_MIN_ROLE_DURATION_S to ::ENS_MAX_ROLE_DURATION_S;
         0 = ::ENS_DEFAULT_ROLE_DURATION_S. */
@@ -411,8 +411,8 @@ typedef struct ens_credentials_provider_options {
     /** STS endpoint, "https://host[:port]" or a bare host (http only to
         loopback); NULL = from sts_region. */
     const char *sts_endpoint;
-    /** STS region: the endpoint becomes sts.<region>.aliyuncs.com (or
-        sts-vpc.<region>.aliyuncs.com, see sts_vpc); NULL =
+    /** STS region: the endpoint becomes `sts.<region>.aliyuncs.com` (or
+        `sts-vpc.<region>.aliyuncs.com`, see sts_vpc); NULL =
         `ALIBABA_CLOUD_STS_REGION`, else ::ENS_DEFAULT_STS_ENDPOINT. */
     const char *sts_region;
     /** Use the region's VPC endpoint (also turned on by
