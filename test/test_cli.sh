@@ -27,7 +27,8 @@ export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
 export ALIBABA_CLOUD_CONFIG_FILE=/nonexistent/ensclient-test/config.json
 export ALIBABA_CLOUD_CREDENTIALS_FILE=/nonexistent/ensclient-test/credentials
 
-"$cli" --help | grep -q -- "--demo" || fail "--help does not mention --demo"
+help=$("$cli" --help) || fail "--help failed"
+grep -q -- "--demo" <<<"$help" || fail "--help does not mention --demo"
 
 out=$("$cli" --demo 2>/dev/null)
 echo "$out" | head -1 | grep -q "^INSTANCE ID" || fail "no table header"

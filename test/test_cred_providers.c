@@ -35,6 +35,12 @@ static const char *const managed_vars[] = {
     "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
     "ALIBABA_CLOUD_IMDSV1_DISABLED",
     "ALIBABA_CLOUD_CREDENTIALS_URI",
+    "ALIBABA_CLOUD_ROLE_ARN",
+    "ALIBABA_CLOUD_ROLE_SESSION_NAME",
+    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+    "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+    "ALIBABA_CLOUD_STS_REGION",
+    "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED",
     "http_proxy",
     "HTTP_PROXY",
     "https_proxy",
@@ -117,10 +123,12 @@ static ens_status get(ens_credentials_provider *p, ens_credentials **c, ens_erro
     return ens_credentials_provider_get(p, c, err);
 }
 
+/* The fictitious secrets and tokens all have "-SECRET" or "-TOKEN" in them
+ * (variable names such as ALIBABA_CLOUD_OIDC_TOKEN_FILE do not). */
 static void assert_no_secret(const char *text)
 {
-    assert_null(strstr(text, "SECRET"));
-    assert_null(strstr(text, "TOKEN"));
+    assert_null(strstr(text, "-SECRET"));
+    assert_null(strstr(text, "-TOKEN"));
     assert_null(strstr(text, "hunter2"));
 }
 
@@ -547,12 +555,22 @@ static void test_cli_config_modes(void **state)
     ens_credentials_release(c);
 
     /* unsupported mode, named */
-    setenv("ALIBABA_CLOUD_PROFILE", "role-profile", 1);
+    setenv("ALIBABA_CLOUD_PROFILE", "ext-profile", 1);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
     assert_null(c);
     assert_int_equal(err.status, ENS_ECREDENTIALS);
-    assert_non_null(strstr(err.description, "unsupported mode 'RamRoleArn' in profile 'role-profile'"));
+    assert_non_null(strstr(err.description, "unsupported mode 'External' in profile 'ext-profile'"));
     assert_no_secret(err.description);
+
+    /* RamRoleArn goes to STS (stopped here, before the network, by a region
+       that cannot name an endpoint; test_cred_sts runs it against the mock) */
+    setenv("ALIBABA_CLOUD_PROFILE", "role-profile", 1);
+    setenv("ALIBABA_CLOUD_STS_REGION", "not a region", 1);
+    assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
+    assert_null(c);
+    assert_non_null(strstr(err.description, "profile 'role-profile': ALIBABA_CLOUD_STS_REGION is not an STS region"));
+    assert_no_secret(err.description);
+    unsetenv("ALIBABA_CLOUD_STS_REGION");
 
     /* missing fields */
     setenv("ALIBABA_CLOUD_PROFILE", "no-secret", 1);
@@ -720,9 +738,16 @@ static void test_ini_sections(void **state)
     assert_string_equal(ens_credentials_access_key_id(c), "ini-spaced-id");
     ens_credentials_release(c);
 
-    setenv("ALIBABA_CLOUD_PROFILE", "role", 1);
+    setenv("ALIBABA_CLOUD_PROFILE", "rsa", 1);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
-    assert_non_null(strstr(err.description, "unsupported type 'ecs_ram_role' in section [role]"));
+    assert_non_null(strstr(err.description, "unsupported type 'rsa_key_pair' in section [rsa]"));
+
+    /* ecs_ram_role: the instance RAM role (kept off the network here) */
+    setenv("ALIBABA_CLOUD_PROFILE", "role", 1);
+    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);
+    assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
+    assert_non_null(strstr(err.description, "section [role]: disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED"));
+    unsetenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED");
 
     setenv("ALIBABA_CLOUD_PROFILE", "partial", 1);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
@@ -779,15 +804,15 @@ static void test_ini_malformed(void **state)
     expect_ini_error(p, "[default\ntype = access_key\n", ":1: malformed section header");
     expect_ini_error(p, "[]\n", ":1: malformed section header");
     expect_ini_error(p, "[default] ; comment\n", ":1: malformed section header");
-    expect_ini_error(p, "[default]\n = SECRET\n", ":2: missing key name");
-    expect_ini_error(p, "[default]\nbad key = SECRET\n", ":2: invalid key name");
+    expect_ini_error(p, "[default]\n = x-SECRET\n", ":2: missing key name");
+    expect_ini_error(p, "[default]\nbad key = x-SECRET\n", ":2: invalid key name");
     expect_ini_error(p,
-                     "[default]\ntype = access_key\naccess_key_id = a\naccess_key_secret = SECRET1\n"
-                     "access_key_secret = SECRET2\n",
+                     "[default]\ntype = access_key\naccess_key_id = a\naccess_key_secret = x-SECRET1\n"
+                     "access_key_secret = x-SECRET2\n",
                      ":5: key repeated in section [default]");
     expect_ini_error(p, "[default]\ntype = access_key\n[other]\nx=1\n[default]\n",
                      ":5: section [default] appears twice");
-    expect_ini_error(p, "[default]\ntype = access_key\raccess_key_id = SECRET\n",
+    expect_ini_error(p, "[default]\ntype = access_key\raccess_key_id = x-SECRET\n",
                      ":2: stray carriage return");
     /* errors anywhere in the file count, not only in the selected section */
     expect_ini_error(p,
@@ -1545,9 +1570,9 @@ static void test_default_chain_order(void **state)
     ens_credentials_provider_invalidate(p);
     expect_id(p, "cli-ak-id");
     /* then the credentials file (a broken CLI config is passed over) */
-    setenv("ALIBABA_CLOUD_PROFILE", "role-profile", 1); /* unsupported in CLI, absent in INI */
+    setenv("ALIBABA_CLOUD_PROFILE", "ext-profile", 1); /* unsupported in CLI, absent in INI */
     write_file(".alibabacloud/credentials",
-               "[role-profile]\ntype = access_key\naccess_key_id = ini-rp-id\naccess_key_secret = s\n");
+               "[ext-profile]\ntype = access_key\naccess_key_id = ini-rp-id\naccess_key_secret = s\n");
     ens_credentials_provider_invalidate(p);
     expect_id(p, "ini-rp-id");
     /* then the RAM role */
@@ -1590,11 +1615,11 @@ static void test_default_chain_failure_message(void **state)
     home_path(cli, sizeof(cli), ".aliyun/config.json");
     home_path(ini, sizeof(ini), ".alibabacloud/credentials");
     {
-        static const char head[] =
-            "no credentials: environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set; cli config: ";
+        static const char head[] = "no credentials: environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set; "
+                                   "oidc: ALIBABA_CLOUD_OIDC_TOKEN_FILE is not set; cli config: ";
         assert_memory_equal(err.description, head, sizeof(head) - 1);
     }
-    assert_non_null(strstr(err.description, "unsupported mode 'RamRoleArn' in profile 'd'"));
+    assert_non_null(strstr(err.description, "profile 'd' (mode RamRoleArn) has no ram_role_arn"));
     assert_non_null(strstr(err.description, "; credentials file: "));
     assert_non_null(strstr(err.description, ":2: expected [section] or key = value"));
     assert_non_null(strstr(err.description, "; instance RAM role: metadata service http://127.0.0.1:"));

@@ -38,6 +38,26 @@ abidw --headers-dir "$root/include/ensclient" \
   --drop-private-types --no-corpus-path --no-comp-dir-path --no-show-locs \
   --type-id-style hash --out-file "$root/abi/libensclient.abi" "$lib"
 
+# The Debian symbols file follows the same list: a symbol keeps the version
+# it first appeared in, a new one gets the project's version.
+version=$(sed -n "s/^ *version: *'\([^']*\)'.*/\1/p" "$root/meson.build" | head -1)
+python3 - "$root/abi/libensclient.symbols" "$root/debian/libensclient0.symbols" "$version" <<'PY'
+import re, sys
+abi, deb, version = sys.argv[1:4]
+names = [l.split('@')[0] for l in open(abi) if l.strip() and not l.startswith('#')]
+old = {}
+head = []
+for l in open(deb):
+    m = re.match(r' (\S+)@(\S+) (\S+)$', l.rstrip('\n'))
+    if m:
+        old[m.group(1)] = (m.group(2), m.group(3))
+    elif not head or not l.startswith(' '):
+        head.append(l.rstrip('\n'))
+node = old.get('ENSCLIENT_0', ('ENSCLIENT_0', version))
+lines = [' ENSCLIENT_0@%s %s' % node] + [' %s@ENSCLIENT_0 %s' % (n, old.get(n, ('', version))[1]) for n in names]
+open(deb, 'w').write('\n'.join(head + lines) + '\n')
+PY
+
 echo "abi/libensclient.symbols: $(grep -vc '^#' "$root/abi/libensclient.symbols") symbols"
 echo "abi/libensclient.abi: baseline of $(basename "$lib")"
-git -C "$root" --no-pager diff --stat -- abi/ 2>/dev/null || true
+git -C "$root" --no-pager diff --stat -- abi/ debian/libensclient0.symbols 2>/dev/null || true

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -43,6 +44,14 @@ void cli_usage(FILE *f)
           "  --max-attempts N     attempts per call (default 3; 1 disables retries)\n"
           "  --ca-file PATH       CA bundle used to verify the server\n"
           "  --max-response-bytes N  largest response accepted, in bytes (default 8388608)\n"
+          "  --profile NAME       credentials from this profile of the Alibaba Cloud CLI\n"
+          "                       configuration only (any of its modes)\n"
+          "\n"
+          "Any other action:\n"
+          "  --generic ACTION     call ACTION (e.g. DescribeEnsRegions) and print the\n"
+          "                       answer's JSON as it came\n"
+          "  -p, --param KEY=VALUE  a parameter of ACTION; repeatable\n"
+          "  --api-version V      the API version of ACTION (default 2017-11-10, ENS)\n"
           "\n"
           "Output:\n"
           "  --json               one JSON object with the API's own field names\n"
@@ -59,17 +68,22 @@ void cli_usage(FILE *f)
           "                       no cloud account needed)\n"
 #endif
           "\n"
-          "Credentials come from the first source that has them:\n"
+          "Credentials come from the first source that has them (--profile: only 3):\n"
           "  1. ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and, for STS,\n"
           "     ALIBABA_CLOUD_SECURITY_TOKEN\n"
-          "  2. the Alibaba Cloud CLI configuration (~/.aliyun/config.json or\n"
-          "     ALIBABA_CLOUD_CONFIG_FILE; profile ALIBABA_CLOUD_PROFILE, modes AK, StsToken)\n"
-          "  3. the shared credentials file (~/.alibabacloud/credentials or\n"
+          "  2. OIDC role assumption: ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN,\n"
+          "     ALIBABA_CLOUD_OIDC_TOKEN_FILE (Kubernetes RRSA)\n"
+          "  3. the Alibaba Cloud CLI configuration (~/.aliyun/config.json or\n"
+          "     ALIBABA_CLOUD_CONFIG_FILE; profile ALIBABA_CLOUD_PROFILE; modes AK, StsToken,\n"
+          "     RamRoleArn, ChainableRamRoleArn, EcsRamRole, CredentialsURI, OIDC)\n"
+          "  4. the shared credentials file (~/.alibabacloud/credentials or\n"
           "     ALIBABA_CLOUD_CREDENTIALS_FILE; section ALIBABA_CLOUD_PROFILE or default)\n"
-          "  4. the instance RAM role from the metadata service (role from\n"
+          "  5. the instance RAM role from the metadata service (role from\n"
           "     ALIBABA_CLOUD_ECS_METADATA or discovered; off with\n"
           "     ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)\n"
-          "  5. ALIBABA_CLOUD_CREDENTIALS_URI\n"
+          "  6. ALIBABA_CLOUD_CREDENTIALS_URI\n"
+          "Roles are assumed at STS: ALIBABA_CLOUD_STS_REGION picks a regional endpoint,\n"
+          "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true its VPC one.\n"
           "\n"
           "Exit status: 0 success, 1 other error, 2 usage, 3 credentials,\n"
           "4 network/timeout/TLS, 5 service or HTTP error, 6 unparseable or too large\n"
@@ -107,7 +121,8 @@ int cli_parse_args(int argc, char **argv, cli *c)
 {
     enum { O_ENDPOINT = 256, O_REGION, O_INSTANCE, O_NAME, O_NETWORK, O_PAGE, O_PAGE_SIZE,
            O_TIMEOUT, O_CA, O_JSON, O_HELP, O_ALL, O_MAX, O_DEMO, O_MAX_ATTEMPTS, O_JSON_LINES,
-           O_WIDE, O_VERBOSE, O_PARALLEL, O_MAX_RESPONSE, O_WATCH, O_INTERVAL, O_WAIT_FOR, O_METRICS };
+           O_WIDE, O_VERBOSE, O_PARALLEL, O_MAX_RESPONSE, O_WATCH, O_INTERVAL, O_WAIT_FOR, O_METRICS,
+           O_PROFILE, O_GENERIC, O_API_VERSION };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"region", required_argument, NULL, O_REGION},
@@ -133,13 +148,17 @@ int cli_parse_args(int argc, char **argv, cli *c)
         {"interval", required_argument, NULL, O_INTERVAL},
         {"wait-for", required_argument, NULL, O_WAIT_FOR},
         {"metrics", no_argument, NULL, O_METRICS},
+        {"profile", required_argument, NULL, O_PROFILE},
+        {"generic", required_argument, NULL, O_GENERIC},
+        {"param", required_argument, NULL, 'p'},
+        {"api-version", required_argument, NULL, O_API_VERSION},
         {NULL, 0, NULL, 0},
     };
     int o;
     long long v;
     char *end;
     opterr = 0; /* this function words the messages */
-    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":hp:", opts, NULL)) != -1) {
         switch (o) {
         case O_ENDPOINT: c->endpoint = optarg; break;
         case O_REGION: c->req.ens_region_id = optarg; break;
@@ -210,6 +229,14 @@ int cli_parse_args(int argc, char **argv, cli *c)
             break;
         case O_WAIT_FOR: c->wait_for = optarg; break;
         case O_METRICS: c->metrics = 1; break;
+        case O_PROFILE: c->profile = optarg; break;
+        case O_GENERIC: c->generic_action = optarg; break;
+        case O_API_VERSION: c->api_version = optarg; break;
+        case 'p':
+            if (c->param_count == MAX_PARAMS || optarg[0] == '=' || !strchr(optarg, '='))
+                return usage_error("-p needs KEY=VALUE (at most %d of them)", MAX_PARAMS);
+            c->params[c->param_count++] = optarg;
+            break;
         case 'h':
         case O_HELP: cli_usage(stdout); exit(EXIT_OK);
         case ':': return usage_error("%s needs a value", argv[optind - 1]);
@@ -223,5 +250,7 @@ int cli_parse_args(int argc, char **argv, cli *c)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (c->req.network_ids_count)
         c->req.network_ids = c->network_ids;
+    if ((c->param_count || c->api_version) && !c->generic_action)
+        return usage_error("-p and --api-version go with --generic");
     return 0;
 }

@@ -2,7 +2,7 @@
  * file per concern: args.c (options and --help), output.c (table and JSON),
  * width.c (display width of text), errors.c (error lines and their
  * remedies), walk.c (--all), watch.c (--watch, --wait-for, --metrics),
- * main.c (the client, Ctrl-C and the dispatch). */
+ * generic.c (--generic), main.c (the client, Ctrl-C and the dispatch). */
 #ifndef ENS_CLI_H
 #define ENS_CLI_H
 
@@ -27,6 +27,7 @@ enum exit_code {
 };
 
 #define MAX_NETWORK_IDS 64
+#define MAX_PARAMS 64
 
 typedef struct cli {
     const char *endpoint;
@@ -49,6 +50,11 @@ typedef struct cli {
     const char *network_ids[MAX_NETWORK_IDS];
     ens_describe_request req;
     ens_cancel *stop; /* triggered by Ctrl-C */
+    const char *profile;        /* --profile NAME: that CLI-config profile only */
+    const char *generic_action; /* --generic ACTION */
+    const char *api_version;    /* --api-version V (with --generic) */
+    const char *params[MAX_PARAMS]; /* -p Key=Value (with --generic) */
+    size_t param_count;
 } cli;
 
 /* args.c */
@@ -106,5 +112,7 @@ int cli_run_all(ens_client *client, const cli *c);
  * returns the exit code.  --metrics: prints the exposition to stderr. */
 int cli_run_watch(ens_client *client, const cli *c, void *demo);
 void cli_print_metrics(const ens_client *client, const cli *c);
+/* generic.c: --generic; returns the exit code. */
+int cli_run_generic(ens_client *client, const cli *c);
 
 #endif

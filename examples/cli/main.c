@@ -140,6 +140,14 @@ int main(int argc, char **argv)
         }
     }
 #endif
+    if (c.profile && !o.credentials) {
+        ens_credentials_provider_options po = ENS_CREDENTIALS_PROVIDER_OPTIONS_INIT;
+        po.profile = c.profile;
+        if ((st = ens_credentials_provider_cli_config_new(&o.credentials, &po)) != ENS_OK) {
+            fprintf(stderr, "ens-peer-connections: %s\n", ens_strerror(st));
+            return EXIT_OTHER;
+        }
+    }
     st = ens_client_new(&client, &o, &err);
     if (st != ENS_OK) {
         cli_print_error(&err);
@@ -150,7 +158,9 @@ int main(int argc, char **argv)
 #else
         void *demo = NULL;
 #endif
-        if (c.watch || c.wait_for)
+        if (c.generic_action)
+            rc = cli_run_generic(client, &c);
+        else if (c.watch || c.wait_for)
             rc = cli_run_watch(client, &c, demo);
         else
             rc = c.all ? cli_run_all(client, &c) : run_one(client, &c);

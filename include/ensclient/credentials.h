@@ -16,12 +16,24 @@
  * | shared credentials file `~/.alibabacloud/credentials` | ens_credentials_provider_credentials_file_new() |
  * | instance RAM role (metadata service) | ens_credentials_provider_ecs_ram_role_new() |
  * | `ALIBABA_CLOUD_CREDENTIALS_URI` | ens_credentials_provider_uri_new() |
+ * | a RAM role assumed with other credentials (STS AssumeRole) | ens_credentials_provider_ram_role_arn_new() |
+ * | OIDC role assumption (RRSA: `ALIBABA_CLOUD_ROLE_ARN`, `_OIDC_PROVIDER_ARN`, `_OIDC_TOKEN_FILE`) | ens_credentials_provider_oidc_new() |
  * | a host function | ens_credentials_provider_callback_new(), or ens_credentials_provider_new() with a vtable |
  * | the official order of the above | ens_credentials_provider_default_chain_new() |
  *
  * ens_credentials_provider_chain_new() and ens_credentials_provider_cached_new()
  * compose providers.  Every provider is safe for concurrent get; creating and
  * freeing one is not synchronised.  No error description ever holds a secret.
+ *
+ * ## Deadlines
+ * ens_credentials_provider_get_ex() hands a provider the time left to the
+ * caller's deadline, its cancellation token and its log callback (the client
+ * passes those of each call).  Every provider of the library keeps within
+ * them: HTTP requests are cut to the time left, a file is never opened in a
+ * way that can block (FIFOs and devices are refused), a cache does not make
+ * a caller wait for another caller's fetch past its own deadline, and a
+ * chain stops at the deadline.  Providers written against vtable versions 1
+ * and 2 keep working: they are called without a deadline.
  */
 #ifndef ENSCLIENT_CREDENTIALS_H
 #define ENSCLIENT_CREDENTIALS_H
@@ -71,13 +83,48 @@ ENS_EXTERN const char *ens_credentials_security_token(const ens_credentials *cre
 /** @brief Expiration time (UTC seconds), 0 for credentials that do not expire. */
 ENS_EXTERN time_t ens_credentials_expiration(const ens_credentials *creds);
 
+/** @brief Current version of ::ens_credentials_get_options. */
+#define ENS_CREDENTIALS_GET_OPTIONS_VERSION 1
+
+/**
+ * @brief What one resolution of credentials may take, and where its
+ * warnings go: given to ens_credentials_provider_get_ex() and passed on to a
+ * provider's `get_ex`.  Caller-owned; read during the call only.  Initialise
+ * with ::ENS_CREDENTIALS_GET_OPTIONS_INIT or ens_credentials_get_options_init();
+ * fields are only ever added at the end.
+ */
+typedef struct ens_credentials_get_options {
+    unsigned int version; /**< Set by the initialiser; do not change. */
+    /** Milliseconds left until the caller's deadline; 0 = no deadline.  A
+        provider gives up with ::ENS_ETIMEOUT when it passes (requests it
+        makes are cut to what is left). */
+    long timeout_ms;
+    /** May be NULL; once triggered a provider gives up with ::ENS_ECANCELED
+        (an HTTP request within about a second, see cancel.h). */
+    const ens_cancel *cancel;
+    /** Where providers report what deserves a word but is not a failure, for
+        example a credentials file that group or others can read (a
+        ::ENS_LOG_WARN line).  NULL = nothing is reported.  The client passes
+        its own log callback.  Lines never hold a secret. */
+    ens_log_fn log_fn;
+    void *log_payload;       /**< Passed to log_fn. */
+    ens_log_level log_level; /**< Most verbose level delivered. */
+} ens_credentials_get_options;
+
+/** @brief Static initialiser for ::ens_credentials_get_options (no deadline, no log). */
+#define ENS_CREDENTIALS_GET_OPTIONS_INIT {.version = ENS_CREDENTIALS_GET_OPTIONS_VERSION}
+
+/** @brief Initialises @p opts (NULL is ignored) to no deadline, no token, no log.  Thread-safe. */
+ENS_EXTERN void ens_credentials_get_options_init(ens_credentials_get_options *opts);
+
 /**
  * @brief Current version of ::ens_credentials_provider_vtable.
  *
- * Version 2 added `invalidate`.  Version-1 tables (without that member) are
- * still accepted: the library never reads past the members their version has.
+ * Version 2 added `invalidate`, version 3 `get_ex`.  Tables of versions 1 and
+ * 2 are still accepted: the library never reads past the members their
+ * version has.
  */
-#define ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION 2
+#define ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION 3
 
 /**
  * @brief Functions of a credentials provider.
@@ -90,8 +137,16 @@ ENS_EXTERN time_t ens_credentials_expiration(const ens_credentials *creds);
  * cached credentials so that the next `get` fetches anew; it must be safe to
  * call concurrently with `get`.
  *
+ * `get_ex` (version >= 3) is `get` with the caller's deadline, cancellation
+ * token and log callback (@p opts, never NULL, of version 1 or later: read
+ * only the members its version has).  It should return ::ENS_ETIMEOUT once
+ * the deadline has passed and ::ENS_ECANCELED once the token is triggered.
+ * A version-3 table needs `get` or `get_ex` (or both): when `get_ex` is set
+ * the library calls only it; otherwise it calls `get`, which cannot see the
+ * deadline.
+ *
  * Initialise with designated initialisers
- * (`{.version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = my_get}`) so
+ * (`{.version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get_ex = my_get}`) so
  * that members added later are NULL.
  */
 typedef struct ens_credentials_provider_vtable {
@@ -100,6 +155,9 @@ typedef struct ens_credentials_provider_vtable {
     void (*destroy)(void *ctx);                                           /**< Free ctx; may be NULL. */
     /** Drop cached credentials; the next get fetches anew.  May be NULL.  (Version 2.) */
     void (*invalidate)(void *ctx);
+    /** Resolve credentials within @p opts (deadline, token, log).  May be NULL.  (Version 3.) */
+    ens_status (*get_ex)(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                         ens_error *err);
 } ens_credentials_provider_vtable;
 
 /** @brief A credentials provider.  Opaque. */
@@ -113,8 +171,9 @@ typedef struct ens_credentials_provider ens_credentials_provider;
  * @param vtable must outlive the provider (usually a static const).
  * @param ctx    passed to every call; released through vtable->destroy.  On
  *               failure destroy is NOT called: the caller keeps @p ctx.
- * Tables of version 1 (without `invalidate`) and 2 are accepted.
- * @return ::ENS_OK, ::ENS_EINVAL (NULL vtable or get, unknown version), ::ENS_ENOMEM.
+ * Tables of version 1 (without `invalidate`), 2 and 3 are accepted.
+ * @return ::ENS_OK, ::ENS_EINVAL (NULL vtable, neither get nor (version 3)
+ *         get_ex, unknown version), ::ENS_ENOMEM.
  */
 ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **out,
                                                    const ens_credentials_provider_vtable *vtable,
@@ -158,6 +217,27 @@ ENS_EXTERN ens_status ens_credentials_provider_env_new(ens_credentials_provider 
  */
 ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *provider,
                                                    ens_credentials **out, ens_error *err);
+
+/**
+ * @brief Resolves credentials through @p provider within a deadline, with a
+ * cancellation token and a log callback (see ::ens_credentials_get_options).
+ *
+ * @param provider the provider; borrowed.  Safe to call from several threads at once.
+ * @param opts     NULL = no deadline, no token, no log (then the same as
+ *                 ens_credentials_provider_get()); read during the call only.
+ * @param out      receives a new reference (ens_credentials_release()).
+ * @param err      may be NULL; filled on failure, never with a secret.
+ * @return whatever the provider returns: ::ENS_OK, ::ENS_ECREDENTIALS,
+ *         ::ENS_ENOMEM, ::ENS_ETIMEOUT (the deadline passed: nothing was
+ *         obtained in time), ::ENS_ECANCELED (the token was triggered);
+ *         ::ENS_EINVAL for NULL arguments, an unknown @p opts version or a
+ *         negative timeout; ::ENS_EINTERNAL when a provider returns ENS_OK
+ *         without credentials.  A provider of vtable version 1 or 2 is called
+ *         through its `get` after a check of the deadline and the token.
+ */
+ENS_EXTERN ens_status ens_credentials_provider_get_ex(ens_credentials_provider *provider,
+                                                      const ens_credentials_get_options *opts,
+                                                      ens_credentials **out, ens_error *err);
 
 /** @brief Frees a provider (calling its destroy hook).  NULL accepted.  Not thread-safe. */
 ENS_EXTERN void ens_credentials_provider_free(ens_credentials_provider *provider);
@@ -216,8 +296,11 @@ typedef const char *(*ens_getenv_fn)(void *payload, const char *name);
  */
 typedef time_t (*ens_clock_fn)(void *payload);
 
-/** @brief Current version of ::ens_credentials_provider_options. */
-#define ENS_CREDENTIALS_PROVIDER_OPTIONS_VERSION 1
+/**
+ * @brief Current version of ::ens_credentials_provider_options.  Version 2
+ * added the role and STS members (role_arn ... sts_timeout_ms).
+ */
+#define ENS_CREDENTIALS_PROVIDER_OPTIONS_VERSION 2
 
 /** @brief Default metadata service of ECS / ENS instances. */
 #define ENS_DEFAULT_METADATA_BASE_URL "http://100.100.100.200"
@@ -231,6 +314,18 @@ typedef time_t (*ens_clock_fn)(void *payload);
 #define ENS_DEFAULT_CREDENTIALS_REFRESH_BEFORE_S 180L
 /** @brief Default wait after a failed refresh (while the old credentials are valid) before the next try. */
 #define ENS_DEFAULT_CREDENTIALS_RETRY_BACKOFF_S 10L
+/** @brief Default STS endpoint (no region named). */
+#define ENS_DEFAULT_STS_ENDPOINT "https://sts.aliyuncs.com"
+/** @brief API version of the STS calls (AssumeRole, AssumeRoleWithOIDC). */
+#define ENS_STS_API_VERSION "2015-04-01"
+/** @brief Default lifetime asked for assumed-role credentials (1 hour). */
+#define ENS_DEFAULT_ROLE_DURATION_S 3600L
+/** @brief Shortest lifetime STS grants (15 minutes). */
+#define ENS_MIN_ROLE_DURATION_S 900L
+/** @brief Longest lifetime STS may grant (12 hours; the role's own maximum may be lower). */
+#define ENS_MAX_ROLE_DURATION_S 43200L
+/** @brief Default deadline of one STS call, retries included. */
+#define ENS_DEFAULT_STS_TIMEOUT_MS 10000L
 
 /**
  * @brief Options of the file, HTTP and chain providers.  Caller-owned; read
@@ -275,10 +370,14 @@ typedef struct ens_credentials_provider_options {
     bool metadata_v1_disabled;
     /** Credentials URI; NULL = `ALIBABA_CLOUD_CREDENTIALS_URI`. */
     const char *credentials_uri;
-    /** Transport for the metadata and URI requests; borrowed, must outlive the
-        provider and allow concurrent sends.  NULL = a libcurl transport of the
-        provider's own (ens_transport_curl_new(); the metadata provider's one
-        never uses a proxy). */
+    /** Transport for the metadata, URI and STS requests; borrowed, must
+        outlive the provider and allow concurrent sends.  NULL = a libcurl
+        transport of the provider's own (ens_transport_curl_new()): the
+        metadata and URI providers' one never uses a proxy, not even one named
+        by the environment (http_proxy, ALL_PROXY ...), since both fetch
+        secrets, often over plain http; the STS one uses libcurl's defaults.
+        To reach a metadata service or a credentials URI through a proxy,
+        pass a transport made with ens_curl_transport_options::proxy set. */
     ens_transport *transport;
     long connect_timeout_ms; /**< Per HTTP request; 0 = ::ENS_DEFAULT_CREDENTIALS_CONNECT_TIMEOUT_MS. */
     long timeout_ms;         /**< Per HTTP request; 0 = ::ENS_DEFAULT_CREDENTIALS_TIMEOUT_MS. */
@@ -289,6 +388,39 @@ typedef struct ens_credentials_provider_options {
     long refresh_before_s;
     /** Cache: wait after a failed refresh; 0 = ::ENS_DEFAULT_CREDENTIALS_RETRY_BACKOFF_S. */
     long retry_backoff_s;
+    /* ---- version 2: assumed roles and STS ---- */
+    /** RAM role to assume, e.g. "acs:ram::123456789012:role/ens-reader";
+        NULL = `ALIBABA_CLOUD_ROLE_ARN`.  (A CLI-config or INI profile names its own.) */
+    const char *role_arn;
+    /** Session name of the assumed role (2..64 of letters, digits, `.@-_`);
+        NULL = `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `ensclient-<unix time>`. */
+    const char *role_session_name;
+    /** Lifetime asked for, ::ENS_MIN_ROLE_DURATION_S to ::ENS_MAX_ROLE_DURATION_S;
+        0 = ::ENS_DEFAULT_ROLE_DURATION_S. */
+    long role_duration_s;
+    /** An inline policy further restricting the role (JSON text); NULL = none. */
+    const char *role_policy;
+    /** The external ID the role's trust policy asks for (AssumeRole only); NULL = none. */
+    const char *role_external_id;
+    /** OIDC identity provider, e.g. "acs:ram::123456789012:oidc-provider/ack-rrsa";
+        NULL = `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`. */
+    const char *oidc_provider_arn;
+    /** File holding the OIDC token (re-read on every fetch); NULL =
+        `ALIBABA_CLOUD_OIDC_TOKEN_FILE`. */
+    const char *oidc_token_file;
+    /** STS endpoint, "https://host[:port]" or a bare host (http only to
+        loopback); NULL = from sts_region. */
+    const char *sts_endpoint;
+    /** STS region: the endpoint becomes `sts.<region>.aliyuncs.com` (or
+        `sts-vpc.<region>.aliyuncs.com`, see sts_vpc); NULL =
+        `ALIBABA_CLOUD_STS_REGION`, else ::ENS_DEFAULT_STS_ENDPOINT. */
+    const char *sts_region;
+    /** Use the region's VPC endpoint (also turned on by
+        `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`); needs a region. */
+    bool sts_vpc;
+    /** Deadline of one STS call, retries included (the caller's deadline,
+        when shorter, wins); 0 = ::ENS_DEFAULT_STS_TIMEOUT_MS. */
+    long sts_timeout_ms;
 } ens_credentials_provider_options;
 
 /** @brief Static initialiser for ::ens_credentials_provider_options. */
@@ -300,15 +432,25 @@ ENS_EXTERN void ens_credentials_provider_options_init(ens_credentials_provider_o
 /*
  * Errors of every provider below.  Constructors return ::ENS_OK,
  * ::ENS_EINVAL (NULL @p out, an options version of 0 or above the current
- * one, a negative number, a string holding CR/LF) or ::ENS_ENOMEM; the HTTP
- * providers may also return what ens_transport_curl_new() returns.  Nothing
- * is read or fetched before the first get.  `get` returns ::ENS_OK,
- * ::ENS_ENOMEM, or ::ENS_ECREDENTIALS with a description that names the
- * source (a path and line, a variable, a URL without user info or query) and
- * the reason — never a secret nor any text of the file or response.  The
- * HTTP providers fail with ::ENS_ECREDENTIALS too when the request failed;
- * the transport's status (::ENS_ETIMEOUT, ::ENS_ENETWORK ...) is named in
- * the description.  All providers are safe for concurrent get.
+ * one, a negative number, a string holding CR/LF, a role_duration_s outside
+ * 900..43200) or ::ENS_ENOMEM; the HTTP providers may also return what
+ * ens_transport_curl_new() returns.  Nothing is read or fetched before the
+ * first get.  `get` returns ::ENS_OK, ::ENS_ENOMEM, or ::ENS_ECREDENTIALS
+ * with a description that names the source (a path and line, a variable, a
+ * URL without user info or query) and the reason — never a secret nor any
+ * text of the file or response.  The HTTP and STS providers fail with
+ * ::ENS_ECREDENTIALS too when the request failed; the transport's status
+ * (::ENS_ETIMEOUT, ::ENS_ENETWORK ...) is named in the description.  Through
+ * ens_credentials_provider_get_ex() they also return ::ENS_ETIMEOUT when the
+ * caller's deadline passed and ::ENS_ECANCELED when its token was triggered.
+ * All providers are safe for concurrent get.
+ *
+ * Files (the CLI config, the credentials file, an OIDC token file) must be
+ * regular files of at most 1 MiB: a FIFO, a device, a socket or a directory
+ * is refused at once ("is not a regular file"), never waited on.  A CLI
+ * config or credentials file that group or others may read is used, with a
+ * ::ENS_LOG_WARN line through the log callback of the get options (once per
+ * provider).
  */
 
 /**
@@ -324,12 +466,29 @@ ENS_EXTERN ens_status ens_credentials_provider_env_new_ext(
  * File: `cli_config_file`, else `ALIBABA_CLOUD_CONFIG_FILE`, else
  * `$HOME/.aliyun/config.json`.  Profile: `profile`, else
  * `ALIBABA_CLOUD_PROFILE`, else the file's `"current"`.  The profile (an
- * element of `"profiles"` with that `"name"`) must have `"mode"` `"AK"`
- * (`access_key_id`, `access_key_secret`) or `"StsToken"` (the same plus
- * `sts_token`); any other mode fails with "unsupported mode 'RamRoleArn' in
- * profile 'x'".  `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` turns it off.
+ * element of `"profiles"` with that `"name"`) has a `"mode"`:
+ *
+ * | mode | members | credentials |
+ * | --- | --- | --- |
+ * | `AK` | `access_key_id`, `access_key_secret` | those |
+ * | `StsToken` | the same and `sts_token` | those |
+ * | `RamRoleArn` | the same as AK (and optional `sts_token`), `ram_role_arn`, optional `ram_session_name`, `expired_seconds`, `policy`, `external_id`, `sts_region`, `enable_vpc` | AssumeRole with those keys |
+ * | `ChainableRamRoleArn` | `source_profile` (another profile of the file), `ram_role_arn` and the optional members above | AssumeRole with the source profile's credentials |
+ * | `EcsRamRole` | optional `ram_role_name` | the instance RAM role (discovered without a name) |
+ * | `CredentialsURI` | `credentials_uri` | that URI |
+ * | `OIDC` | `ram_role_arn`, `oidc_provider_arn`, `oidc_token_file`, optional `ram_session_name`, `expired_seconds`, `policy`, `sts_region`, `enable_vpc` | AssumeRoleWithOIDC |
+ *
+ * Any other mode fails with "unsupported mode 'X' in profile 'x'"; a chain
+ * of source profiles deeper than 8 or looping fails too.  Members the
+ * profile does not set come from the options as for
+ * ens_credentials_provider_ram_role_arn_new(), ens_credentials_provider_oidc_new(),
+ * ens_credentials_provider_ecs_ram_role_new() and ens_credentials_provider_uri_new()
+ * (sts_endpoint, timeouts, transport, clock, cache settings).
+ * `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` turns it off.
  * The file is read on every get (wrap it in a cache to avoid that; the
- * default chain does).  Read buffers are wiped.
+ * default chain does); the provider behind a role, URI or RAM-role profile
+ * is built once and kept (with its cache) while the profile stays the same.
+ * Read buffers are wiped.
  */
 ENS_EXTERN ens_status ens_credentials_provider_cli_config_new(
     ens_credentials_provider **out, const ens_credentials_provider_options *opts);
@@ -339,9 +498,17 @@ ENS_EXTERN ens_status ens_credentials_provider_cli_config_new(
  *
  * File: `credentials_file`, else `ALIBABA_CLOUD_CREDENTIALS_FILE`, else
  * `$HOME/.alibabacloud/credentials`.  Section: `profile`, else
- * `ALIBABA_CLOUD_PROFILE`, else `default`.  The section must have
- * `type = access_key`, `access_key_id` and `access_key_secret`; another type
- * fails naming it ("unsupported type 'ecs_ram_role' ...").
+ * `ALIBABA_CLOUD_PROFILE`, else `default`.  The section's `type`:
+ *
+ * | type | keys | credentials |
+ * | --- | --- | --- |
+ * | `access_key` | `access_key_id`, `access_key_secret` | those |
+ * | `ecs_ram_role` | `role_name` (optional: discovered) | the instance RAM role |
+ * | `ram_role_arn` | `access_key_id`, `access_key_secret`, `role_arn`, optional `role_session_name`, `policy`, `external_id`, `sts_region`, `enable_vpc` | AssumeRole with those keys |
+ * | `oidc_role_arn` | `role_arn`, `oidc_provider_arn`, `oidc_token_file_path`, optional `role_session_name`, `policy`, `sts_region`, `enable_vpc` | AssumeRoleWithOIDC |
+ *
+ * another type fails naming it ("unsupported type 'rsa_key_pair' ...").
+ * Options fill in what a section leaves out, as for the CLI config.
  *
  * The parser is strict: blank lines, comment lines starting with `;` or `#`,
  * `[section]` and `key = value` lines (whitespace around names and values is
@@ -385,8 +552,8 @@ ENS_EXTERN ens_status ens_credentials_provider_ecs_ram_role_new(
  * A fetch is `GET <uri>` (http or https), which must answer 200 with JSON
  * holding `AccessKeyId` and `AccessKeySecret`, and usually `SecurityToken` and
  * `Expiration` ("2026-11-25T12:00:00Z"; without it the credentials are kept
- * until invalidated).  A `Code` member other than "Success" fails.  Proxies
- * are those of libcurl's environment with the default transport.
+ * until invalidated).  A `Code` member other than "Success" fails.  With the
+ * default transport no proxy is used, not even one the environment names.
  */
 ENS_EXTERN ens_status ens_credentials_provider_uri_new(ens_credentials_provider **out,
                                                        const ens_credentials_provider_options *opts);
@@ -419,7 +586,12 @@ typedef struct ens_credentials_cache_options {
  *   for `retry_backoff_s` seconds.
  * - Expired credentials are never handed out.  With no valid credentials,
  *   one caller fetches and the others wait for its result; if it fails, they
- *   all get its error (the next get tries again).
+ *   all get its error (the next get tries again).  A caller never waits past
+ *   its own deadline or a triggered token (ens_credentials_provider_get_ex():
+ *   it gets ::ENS_ETIMEOUT / ::ENS_ECANCELED), and when the fetch ended only
+ *   because the fetching caller's time ran out, the waiters fetch again
+ *   within their own deadlines instead of sharing that failure.  The fetch
+ *   runs without the cache's lock held.
  * - Credentials that @p inner returns already expired are refused
  *   (::ENS_ECREDENTIALS).
  * - ens_credentials_provider_invalidate() drops the cache (and invalidates
@@ -442,7 +614,10 @@ ENS_EXTERN ens_status ens_credentials_provider_cached_new(ens_credentials_provid
  * A provider that fails, whether it is not configured (variable unset, file
  * absent) or configured but broken (malformed file, unsupported mode, HTTP
  * error), is passed over and the chain moves on to the next one, as the
- * official Alibaba Cloud chains do; only ::ENS_ENOMEM stops it at once.  When
+ * official Alibaba Cloud chains do; only ::ENS_ENOMEM, and through
+ * ens_credentials_provider_get_ex() a passed deadline (::ENS_ETIMEOUT) or a
+ * triggered token (::ENS_ECANCELED), stop it at once (the description then
+ * names the provider that was running and those tried before it).  When
  * none succeeds, get fails with ::ENS_ECREDENTIALS and a description listing
  * every provider tried and why, e.g. "no credentials: environment:
  * ALIBABA_CLOUD_ACCESS_KEY_ID is not set; cli config: /root/.aliyun/config.json
@@ -464,14 +639,73 @@ ENS_EXTERN ens_status ens_credentials_provider_chain_new(ens_credentials_provide
                                                          size_t count);
 
 /**
- * @brief The default chain: environment -> CLI config -> credentials file ->
- * instance RAM role -> credentials URI, behind one cache.
+ * @brief A RAM role assumed with credentials from @p source: STS AssumeRole,
+ * cached and refreshed before expiry (see ens_credentials_provider_cached_new(),
+ * with the options' clock, `refresh_before_s` and `retry_backoff_s`).
+ *
+ * A fetch is one signed call of STS AssumeRole (version
+ * ::ENS_STS_API_VERSION, through the library's RPC call with the same
+ * retries and error model as any call) with `RoleArn` (`role_arn`, else
+ * `ALIBABA_CLOUD_ROLE_ARN`), `RoleSessionName`, `DurationSeconds` and, when
+ * set, `Policy` and `ExternalId`.  The source credentials (any provider: a
+ * static AccessKey, another role for a chain of roles, ...) sign it; when STS
+ * answers InvalidSecurityToken.* the source is invalidated and the call
+ * retried once.  The endpoint: `sts_endpoint`, else
+ * `https://sts[-vpc].<region>.aliyuncs.com` for `sts_region` (else
+ * `ALIBABA_CLOUD_STS_REGION`; `-vpc` with `sts_vpc` or
+ * `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`), else ::ENS_DEFAULT_STS_ENDPOINT.
+ * Each call takes at most `sts_timeout_ms`, or the caller's remaining
+ * deadline when that is shorter.  The answer's `Credentials` (AccessKeyId,
+ * AccessKeySecret, SecurityToken, Expiration) are read by the library's own
+ * JSON scanner into memory that is wiped.
+ *
+ * A refresh that fails keeps the still-valid credentials; an STS error is
+ * reported as ::ENS_ECREDENTIALS naming the endpoint, the role and the
+ * service's Code and Message ("... NoPermission ...").
+ *
+ * @param out    receives the provider (ens_credentials_provider_free(), or
+ *               hand it to a client); unchanged on failure.
+ * @param source the provider of the credentials that assume the role; owned
+ *               by the new provider, also when this call fails.
+ * @param opts   may be NULL (then everything comes from the environment).
+ * @return as the other constructors; ::ENS_EINVAL also for a NULL @p source.
+ */
+ENS_EXTERN ens_status ens_credentials_provider_ram_role_arn_new(
+    ens_credentials_provider **out, ens_credentials_provider *source,
+    const ens_credentials_provider_options *opts);
+
+/**
+ * @brief OIDC role assumption (RRSA on Alibaba Cloud Kubernetes): STS
+ * AssumeRoleWithOIDC with a token read from a file, cached and refreshed
+ * before expiry like ens_credentials_provider_ram_role_arn_new().
+ *
+ * A fetch reads the token file (`oidc_token_file`, else
+ * `ALIBABA_CLOUD_OIDC_TOKEN_FILE`) anew, so that a rotated token is used,
+ * and calls AssumeRoleWithOIDC unsigned (no credentials are needed) with
+ * `RoleArn` (`role_arn`, else `ALIBABA_CLOUD_ROLE_ARN`), `OIDCProviderArn`
+ * (`oidc_provider_arn`, else `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`), `OIDCToken`
+ * (never logged, wiped after the call), `RoleSessionName`,
+ * `DurationSeconds` and, when set, `Policy`, at the STS endpoint chosen as
+ * for ens_credentials_provider_ram_role_arn_new().  A variable that is unset
+ * fails the get naming it (this is how the default chain passes over OIDC
+ * outside a pod).
+ *
+ * @return as the other constructors.
+ */
+ENS_EXTERN ens_status ens_credentials_provider_oidc_new(ens_credentials_provider **out,
+                                                        const ens_credentials_provider_options *opts);
+
+/**
+ * @brief The default chain: environment -> OIDC -> CLI config -> credentials
+ * file -> instance RAM role -> credentials URI, behind one cache (the order
+ * of the official Alibaba Cloud tools).
  *
  * Each provider is built from @p opts (may be NULL) as its own constructor
  * documents; the chain is ens_credentials_provider_chain_new() (so a broken
  * source is passed over and the failure lists them all), wrapped in
  * ens_credentials_provider_cached_new() with the options' clock and refresh
- * settings (the RAM role and URI steps have no cache of their own here).
+ * settings (the OIDC, RAM role and URI steps have no cache of their own
+ * here).  The failure of get names every source and why it failed.
  * Long-term keys found are therefore kept until
  * ens_credentials_provider_invalidate(); temporary ones are refreshed before
  * they expire.  Outside an instance the RAM role step costs up to the connect

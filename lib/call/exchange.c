@@ -73,10 +73,12 @@ static ens_status stamp(ens_signable *s, ens_error *err)
     return ENS_OK;
 }
 
-/* Everything before the transport: build, resolve credentials, sign.  The
- * AccessKey ID used goes to key_id (cap bytes). */
-static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *query, ens_signable **out,
-                          char *key_id, size_t cap, ens_error *err)
+/* Everything before the transport: build, resolve credentials (within the
+ * attempt's budget and token), sign.  The AccessKey ID used goes to key_id
+ * (cap bytes). */
+static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *query, long budget_ms,
+                          const ens_cancel *cancel, ens_signable **out, char *key_id, size_t cap,
+                          ens_error *err)
 {
     ens_credentials *creds = NULL;
     ens_signable *s = NULL;
@@ -92,7 +94,12 @@ static ens_status prepare(ens_client *c, const ens__rpc_op *op, const char *quer
         *out = s;
         return ENS_OK;
     }
-    st = ens_credentials_provider_get(c->credentials, &creds, err);
+    st = ens_credentials_provider_get_ex(
+        c->credentials,
+        &(ens_credentials_get_options){.version = ENS_CREDENTIALS_GET_OPTIONS_VERSION, .timeout_ms = budget_ms,
+                                       .cancel = cancel, .log_fn = c->log_fn, .log_payload = c->log_payload,
+                                       .log_level = c->log_level},
+        &creds, err);
     if (st == ENS_OK) {
         ens__strlcpy(key_id, cap, ens_credentials_access_key_id(creds));
         st = ens_signer_sign(c->signer, s, creds, err);
@@ -139,7 +146,8 @@ ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_plan *plan, long 
     const char *base = endpoint_of(c, &plan->op)->base, *query;
     ens_status st;
     memset(x, 0, sizeof(*x));
-    if ((st = prepare(c, &plan->op, plan->query, &x->signable, x->key_id, sizeof(x->key_id), e)) != ENS_OK)
+    if ((st = prepare(c, &plan->op, plan->query, budget_ms, cancel, &x->signable, x->key_id,
+                      sizeof(x->key_id), e)) != ENS_OK)
         return st;
     query = ens_signable_canonical_query(x->signable);
     ens__buf_grow(&x->url, strlen(base) + 2 + strlen(query)); /* once: no copy of a secret left behind */

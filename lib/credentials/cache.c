@@ -10,13 +10,24 @@
  *              caller fetches first (others go on using cur meanwhile)
  *   none       no cur, or left <= 0 (dropped): the caller fetches; callers
  *              arriving during that fetch wait for it and share its outcome
- * The fetch runs without the lock held. */
+ * The fetch runs without the lock held.  A caller waits for another's fetch
+ * no longer than its own deadline allows (the condition variable runs on the
+ * monotonic clock; with a cancellation token the wait wakes every
+ * WAIT_SLICE_MS to look at it), and a fetch that ended only because its
+ * caller ran out of time (ENS_ETIMEOUT, ENS_ECANCELED) is not shared: the
+ * callers that waited for it fetch again within their own deadlines. */
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/alloc.h"
+#include "util/cancel.h"
 #include "credentials/internal.h"
 #include "util/error.h"
+
+/* How often a waiter with a cancellation token looks at it. */
+#define WAIT_SLICE_MS 50L
 
 typedef struct cache_ctx {
     ens_credentials_provider *inner;
@@ -26,7 +37,7 @@ typedef struct cache_ctx {
     long retry_backoff_s;
 
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;           /* CLOCK_MONOTONIC */
     ens_credentials *cur;        /* guarded by mu */
     bool refreshing;             /* a fetch is under way */
     time_t retry_after;          /* no stale refresh before this time */
@@ -51,8 +62,11 @@ static void copy_error(ens_error *dst, const ens_error *src)
     dst->version = v;
 }
 
+/* A failure that says something about the caller, not about the source. */
+static bool callers_own(ens_status st) { return st == ENS_ETIMEOUT || st == ENS_ECANCELED; }
+
 /* Called with mu held: the fetch.  Releases mu while the inner provider runs. */
-static ens_status fetch_locked(cache_ctx *c, ens_credentials **out, ens_error *err)
+static ens_status fetch_locked(cache_ctx *c, const ens__cred_call *call, ens_credentials **out, ens_error *err)
 {
     ens_credentials *fresh = NULL;
     ens_error ferr = ENS_ERROR_INIT;
@@ -62,7 +76,7 @@ static ens_status fetch_locked(cache_ctx *c, ens_credentials **out, ens_error *e
 
     c->refreshing = true;
     pthread_mutex_unlock(&c->mu);
-    st = ens_credentials_provider_get(c->inner, &fresh, &ferr);
+    st = ens__cred_get(c->inner, call, &fresh, &ferr);
     pthread_mutex_lock(&c->mu);
     c->refreshing = false;
     c->fetches++;
@@ -100,10 +114,37 @@ static ens_status fetch_locked(cache_ctx *c, ens_credentials **out, ens_error *e
     return st;
 }
 
-static ens_status cache_get(void *ctx, ens_credentials **out, ens_error *err)
+/* Called with mu held: waits (mu released meanwhile) until the cache
+ * changes or the call's time or token runs out.  ENS_OK, or the call's
+ * ENS_ETIMEOUT / ENS_ECANCELED with err filled. */
+static ens_status wait_locked(cache_ctx *c, const ens__cred_call *call, ens_error *err)
+{
+    struct timespec ts;
+    long long at;
+    long ms = ens__cred_call_left(call);
+    ens_status st = ens__cred_call_check(call, "waiting for another caller's fetch of credentials", err);
+    if (st != ENS_OK)
+        return st;
+    if (call->cancel && ms > WAIT_SLICE_MS)
+        ms = WAIT_SLICE_MS;
+    if (ms == LONG_MAX) {
+        pthread_cond_wait(&c->cv, &c->mu);
+        return ENS_OK;
+    }
+    at = ens__now_ms() + ms; /* CLOCK_MONOTONIC, the condition variable's clock */
+    ts.tv_sec = (time_t)(at / 1000);
+    ts.tv_nsec = (long)(at % 1000) * 1000000L;
+    pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+    return ENS_OK;
+}
+
+static ens_status cache_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                            ens_error *err)
 {
     cache_ctx *c = ctx;
+    ens__cred_call call;
     ens_status st;
+    ens__cred_call_from(&call, opts);
     pthread_mutex_lock(&c->mu);
     for (;;) {
         time_t now = now_of(c), exp;
@@ -120,7 +161,7 @@ static ens_status cache_get(void *ctx, ens_credentials **out, ens_error *err)
                     pthread_mutex_unlock(&c->mu);
                     return ENS_OK;
                 }
-                st = fetch_locked(c, out, err);
+                st = fetch_locked(c, &call, out, err);
                 pthread_mutex_unlock(&c->mu);
                 return st;
             }
@@ -129,16 +170,20 @@ static ens_status cache_get(void *ctx, ens_credentials **out, ens_error *err)
             c->cur = NULL;
         }
         if (!c->refreshing) {
-            st = fetch_locked(c, out, err);
+            st = fetch_locked(c, &call, out, err);
             pthread_mutex_unlock(&c->mu);
             return st;
         }
         /* a fetch is under way and nothing valid is cached: wait for it */
         {
             unsigned long long seen = c->fetches;
-            while (c->refreshing && c->fetches == seen)
-                pthread_cond_wait(&c->cv, &c->mu);
-            if (c->fetches != seen && c->last_status != ENS_OK &&
+            while (c->refreshing && c->fetches == seen) {
+                if ((st = wait_locked(c, &call, err)) != ENS_OK) {
+                    pthread_mutex_unlock(&c->mu);
+                    return st;
+                }
+            }
+            if (c->fetches != seen && c->last_status != ENS_OK && !callers_own(c->last_status) &&
                 (!c->cur || ens_credentials_expiration(c->cur) <= now_of(c))) {
                 st = c->last_status;
                 copy_error(err, &c->last_err);
@@ -146,7 +191,8 @@ static ens_status cache_get(void *ctx, ens_credentials **out, ens_error *err)
                 return st;
             }
         }
-        /* loop: use what the fetch stored, or fetch ourselves (invalidated meanwhile) */
+        /* loop: use what the fetch stored, or fetch ourselves (invalidated
+           meanwhile, or the fetch ran out of its caller's time) */
     }
 }
 
@@ -174,12 +220,20 @@ static void cache_destroy(void *ctx)
     ens__free(c);
 }
 
-static const ens_credentials_provider_vtable cache_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION,
-    .get = cache_get,
-    .destroy = cache_destroy,
-    .invalidate = cache_invalidate,
-};
+static const ens_credentials_provider_vtable cache_vtable =
+    ENS__CRED_VTABLE(cache_get, cache_destroy, cache_invalidate);
+
+static int cond_init_monotonic(pthread_cond_t *cv)
+{
+    pthread_condattr_t attr;
+    int r;
+    if (pthread_condattr_init(&attr) != 0)
+        return -1;
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    r = pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+    return r;
+}
 
 ENS_EXTERN ens_status ens_credentials_provider_cached_new(ens_credentials_provider **out,
                                                           ens_credentials_provider *inner,
@@ -215,7 +269,7 @@ ENS_EXTERN ens_status ens_credentials_provider_cached_new(ens_credentials_provid
         ens__free(c);
         return ENS_ENOMEM;
     }
-    if (pthread_cond_init(&c->cv, NULL) != 0) {
+    if (cond_init_monotonic(&c->cv) != 0) {
         pthread_mutex_destroy(&c->mu);
         ens_credentials_provider_free(inner);
         ens__free(c);
@@ -228,4 +282,18 @@ ENS_EXTERN ens_status ens_credentials_provider_cached_new(ens_credentials_provid
     }
     ens__credentials_provider_set_name(*out, ens__credentials_provider_name(inner));
     return ENS_OK;
+}
+
+ens_status ens__cred_cached(ens_credentials_provider **out, const ens_credentials_provider_options *opts,
+                            ens__cred_raw_new_fn raw_new)
+{
+    ens_credentials_provider *inner = NULL;
+    ens_credentials_cache_options co;
+    ens_status st;
+    if (!out)
+        return ENS_EINVAL;
+    if ((st = raw_new(&inner, opts)) != ENS_OK) /* validates opts */
+        return st;
+    ens__cred_cache_opts(opts, &co);
+    return ens_credentials_provider_cached_new(out, inner, &co);
 }

@@ -1,7 +1,8 @@
 /* The provider chain and the default chain.  A chain asks its providers in
  * order; a failing one is passed over (as the official Alibaba Cloud chains
  * do) and its reason recorded; when none succeeds the reasons are joined into
- * one description that fits ens_error.description. */
+ * one description that fits ens_error.description.  The caller's deadline
+ * and token stop the chain where it is. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,30 +12,19 @@
 #include "util/error.h"
 
 #define CHAIN_MAX 64
-#define PREFIX ENS__CRED_UNAVAILABLE
 
 typedef struct chain_ctx {
     size_t count;
     ens_credentials_provider *p[];
 } chain_ctx;
 
-/* The reason without the generic prefix every provider puts first. */
-static const char *reason_of(const ens_error *e)
-{
-    const char *d = e->description;
-    if (strncmp(d, PREFIX, sizeof(PREFIX) - 1) == 0)
-        d += sizeof(PREFIX) - 1;
-    return *d ? d : ens_strerror(e->status);
-}
-
-/* Joins "no credentials: name: reason; name: reason" into dst (capacity cap),
+/* Joins "<head>name: reason; name: reason" into dst (capacity cap),
  * shortening the longest reasons first (each cut one ends in "...") so that
  * every provider stays listed. */
-static void join_reasons(char *dst, size_t cap, const char *const *names, const char *const *reasons,
-                         size_t n)
+static void join_reasons(char *dst, size_t cap, const char *head, const char *const *names,
+                         const char *const *reasons, size_t n)
 {
-    static const char head[] = "no credentials: ";
-    size_t fixed = sizeof(head) - 1, avail, len[CHAIN_MAX], limit[CHAIN_MAX], i, total = 0;
+    size_t fixed = strlen(head), avail, len[CHAIN_MAX], limit[CHAIN_MAX], i, total = 0;
     size_t budget, share, open_count;
     bool changed;
     ens__buf b = ENS__BUF_INIT;
@@ -88,21 +78,24 @@ static void join_reasons(char *dst, size_t cap, const char *const *names, const 
     ens__buf_free(&b);
 }
 
-static ens_status chain_get(void *ctx, ens_credentials **out, ens_error *err)
+static ens_status chain_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                            ens_error *err)
 {
     chain_ctx *c = ctx;
     ens_error *errs;
     const char *names[CHAIN_MAX], *reasons[CHAIN_MAX];
     char fallback[CHAIN_MAX][32]; /* "provider #" + up to 20 digits */
+    ens__cred_call call;
     size_t i;
-    ens_status st;
+    ens_status st = ENS_ECREDENTIALS;
 
+    ens__cred_call_from(&call, opts);
     errs = ens__calloc(c->count, sizeof(*errs));
     if (!errs)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: credentials chain");
     for (i = 0; i < c->count; i++) {
         ens_error_init(&errs[i]);
-        st = ens_credentials_provider_get(c->p[i], out, &errs[i]);
+        st = ens__cred_get(c->p[i], &call, out, &errs[i]);
         if (st == ENS_OK) {
             ens__free(errs);
             return ENS_OK;
@@ -117,15 +110,24 @@ static ens_status chain_get(void *ctx, ens_credentials **out, ens_error *err)
             snprintf(fallback[i], sizeof(fallback[i]), "provider #%zu", i + 1);
             names[i] = fallback[i];
         }
-        reasons[i] = reason_of(&errs[i]);
+        reasons[i] = ens__cred_reason(&errs[i]);
+        if (st == ENS_ETIMEOUT || st == ENS_ECANCELED) {
+            i++; /* the caller's time or token ran out: the rest is not tried */
+            break;
+        }
+        st = ENS_ECREDENTIALS;
     }
     if (err) {
         ens__error_reset(err);
-        err->status = ENS_ECREDENTIALS;
-        join_reasons(err->description, sizeof(err->description), names, reasons, c->count);
+        err->status = st;
+        join_reasons(err->description, sizeof(err->description),
+                     st == ENS_ETIMEOUT    ? "timed out resolving credentials: "
+                     : st == ENS_ECANCELED ? "canceled resolving credentials: "
+                                           : "no credentials: ",
+                     names, reasons, i);
     }
     ens__free(errs);
-    return ENS_ECREDENTIALS;
+    return st;
 }
 
 static void chain_invalidate(void *ctx)
@@ -145,12 +147,8 @@ static void chain_destroy(void *ctx)
     ens__free(c);
 }
 
-static const ens_credentials_provider_vtable chain_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION,
-    .get = chain_get,
-    .destroy = chain_destroy,
-    .invalidate = chain_invalidate,
-};
+static const ens_credentials_provider_vtable chain_vtable =
+    ENS__CRED_VTABLE(chain_get, chain_destroy, chain_invalidate);
 
 ENS_EXTERN ens_status ens_credentials_provider_chain_new(ens_credentials_provider **out,
                                                          ens_credentials_provider *const *providers,
@@ -189,7 +187,15 @@ ENS_EXTERN ens_status ens_credentials_provider_chain_new(ens_credentials_provide
 ENS_EXTERN ens_status ens_credentials_provider_default_chain_new(
     ens_credentials_provider **out, const ens_credentials_provider_options *opts)
 {
-    ens_credentials_provider *p[5] = {NULL}, *chain = NULL;
+    /* The official order; the OIDC, RAM role and URI steps without a cache of
+       their own (the chain's cache keeps what any step returns). */
+    static const ens__cred_raw_new_fn steps[] = {
+        ens_credentials_provider_env_new_ext,          ens__cred_oidc_raw_new,
+        ens_credentials_provider_cli_config_new,       ens_credentials_provider_credentials_file_new,
+        ens__cred_ecs_ram_role_raw_new,                ens__cred_uri_raw_new,
+    };
+    enum { N = sizeof(steps) / sizeof(steps[0]) };
+    ens_credentials_provider *p[N] = {NULL}, *chain = NULL;
     ens_credentials_cache_options co;
     ens__cred_opts check;
     ens_status st;
@@ -199,23 +205,15 @@ ENS_EXTERN ens_status ens_credentials_provider_default_chain_new(
     memset(&check, 0, sizeof(check));
     st = ens__cred_opts_copy(&check, opts); /* validates once, before anything is built */
     ens__cred_opts_clear(&check);
-    if (st == ENS_OK)
-        st = ens_credentials_provider_env_new_ext(&p[0], opts);
-    if (st == ENS_OK)
-        st = ens_credentials_provider_cli_config_new(&p[1], opts);
-    if (st == ENS_OK)
-        st = ens_credentials_provider_credentials_file_new(&p[2], opts);
-    if (st == ENS_OK)
-        st = ens__cred_ecs_ram_role_raw_new(&p[3], opts);
-    if (st == ENS_OK)
-        st = ens__cred_uri_raw_new(&p[4], opts);
+    for (i = 0; st == ENS_OK && i < N; i++)
+        st = steps[i](&p[i], opts);
     if (st != ENS_OK) {
-        for (i = 0; i < 5; i++)
+        for (i = 0; i < N; i++)
             ens_credentials_provider_free(p[i]);
         return st;
     }
     ens__cred_cache_opts(opts, &co);
-    st = ens_credentials_provider_chain_new(&chain, p, 5);
+    st = ens_credentials_provider_chain_new(&chain, p, N);
     if (st != ENS_OK)
         return st;
     st = ens_credentials_provider_cached_new(out, chain, &co);

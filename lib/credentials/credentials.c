@@ -2,6 +2,7 @@
  * live in the other files of this folder).  Secrets live in sodium_malloc'd
  * memory: guarded, excluded from core dumps where the platform allows it,
  * wiped on release. */
+#include <limits.h>
 #include <sodium.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -11,6 +12,7 @@
 
 #include "util/alloc.h"
 #include "credentials/internal.h"
+#include "util/cancel.h"
 #include "util/error.h"
 #include "util/text.h"
 #include "util/vobj.h"
@@ -151,13 +153,20 @@ ENS_EXTERN time_t ens_credentials_expiration(const ens_credentials *creds)
     return creds ? creds->expiration : 0;
 }
 
+/* The table's get_ex, or NULL (a table of version 1 or 2 has none). */
+static ens_status (*get_ex_of(const ens_credentials_provider_vtable *vt))(
+    void *, const ens_credentials_get_options *, ens_credentials **, ens_error *)
+{
+    return vt->version >= 3 ? vt->get_ex : NULL;
+}
+
 ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **out,
                                                    const ens_credentials_provider_vtable *vtable,
                                                    void *ctx)
 {
     ens__vobj *o;
     ens_status st;
-    if (!out || !vtable || !vtable->get)
+    if (!out || !vtable || (!vtable->get && !(vtable->version >= 3 && vtable->get_ex)))
         return ENS_EINVAL;
     st = ens__vobj_new(&o, sizeof(ens_credentials_provider), vtable, vtable->version,
                        ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, ctx);
@@ -166,14 +175,44 @@ ENS_EXTERN ens_status ens_credentials_provider_new(ens_credentials_provider **ou
     return st;
 }
 
+ENS_EXTERN void ens_credentials_get_options_init(ens_credentials_get_options *opts)
+{
+    if (!opts)
+        return;
+    memset(opts, 0, sizeof(*opts));
+    opts->version = ENS_CREDENTIALS_GET_OPTIONS_VERSION;
+}
+
 ENS_EXTERN ens_status ens_credentials_provider_get(ens_credentials_provider *provider,
                                                    ens_credentials **out, ens_error *err)
 {
+    return ens_credentials_provider_get_ex(provider, NULL, out, err);
+}
+
+ENS_EXTERN ens_status ens_credentials_provider_get_ex(ens_credentials_provider *provider,
+                                                      const ens_credentials_get_options *opts,
+                                                      ens_credentials **out, ens_error *err)
+{
+    static const ens_credentials_get_options none = ENS_CREDENTIALS_GET_OPTIONS_INIT;
+    const ens_credentials_provider_vtable *vt;
     ens_credentials *c = NULL;
     ens_status st;
     if (!provider || !out)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL credentials provider");
-    st = vtable_of(provider)->get(provider->o.ctx, &c, err);
+    if (opts && (opts->version == 0 || opts->version > ENS_CREDENTIALS_GET_OPTIONS_VERSION ||
+                 opts->timeout_ms < 0))
+        return ens__error_set(err, ENS_EINVAL, "invalid argument: bad ens_credentials_get_options");
+    vt = vtable_of(provider);
+    if (get_ex_of(vt)) {
+        st = get_ex_of(vt)(provider->o.ctx, opts ? opts : &none, &c, err);
+    } else {
+        /* A provider that cannot see the deadline is not started past it. */
+        ens__cred_call call;
+        ens__cred_call_from(&call, opts);
+        st = ens__cred_call_check(&call, "resolving credentials", err);
+        if (st == ENS_OK)
+            st = vt->get(provider->o.ctx, &c, err);
+    }
     if (st != ENS_OK) {
         ens_credentials_release(c);
         if (st > 0)
@@ -211,4 +250,72 @@ ENS_EXTERN void ens_credentials_provider_free(ens_credentials_provider *provider
 {
     if (provider)
         ens__vobj_free(&provider->o, vtable_of(provider)->destroy);
+}
+
+/* ---- one get's deadline, token and log ---- */
+
+void ens__cred_call_from(ens__cred_call *call, const ens_credentials_get_options *opts)
+{
+    memset(call, 0, sizeof(*call));
+    if (!opts)
+        return;
+    if (opts->timeout_ms > 0)
+        call->deadline = ens__now_ms() + opts->timeout_ms;
+    call->cancel = opts->cancel;
+    call->log_fn = opts->log_fn;
+    call->log_payload = opts->log_payload;
+    call->log_level = opts->log_level;
+}
+
+long ens__cred_call_left(const ens__cred_call *call)
+{
+    long long left;
+    if (!call || !call->deadline)
+        return LONG_MAX;
+    left = call->deadline - ens__now_ms();
+    return left > LONG_MAX ? LONG_MAX : left < LONG_MIN ? LONG_MIN : (long)left;
+}
+
+ens_status ens__cred_call_check(const ens__cred_call *call, const char *what, ens_error *err)
+{
+    if (call && ens_cancel_is_triggered(call->cancel))
+        return ens__error_set(err, ENS_ECANCELED, "canceled while %s", what);
+    if (ens__cred_call_left(call) <= 0)
+        return ens__error_set(err, ENS_ETIMEOUT, "timed out: the deadline passed while %s", what);
+    return ENS_OK;
+}
+
+ens_status ens__cred_get(ens_credentials_provider *p, const ens__cred_call *call, ens_credentials **out,
+                         ens_error *err)
+{
+    ens_credentials_get_options o = ENS_CREDENTIALS_GET_OPTIONS_INIT;
+    long left = ens__cred_call_left(call);
+    if (left != LONG_MAX) {
+        /* 0 would mean "no deadline": a deadline that has passed stays one */
+        o.timeout_ms = left > 0 ? left : 1;
+        if (left <= 0)
+            return ens__cred_call_check(call, "resolving credentials", err);
+    }
+    if (call) {
+        o.cancel = call->cancel;
+        o.log_fn = call->log_fn;
+        o.log_payload = call->log_payload;
+        o.log_level = call->log_level;
+    }
+    return ens_credentials_provider_get_ex(p, &o, out, err);
+}
+
+void ens__cred_warn(const ens__cred_call *call, const char *line)
+{
+    if (call && call->log_fn && call->log_level >= ENS_LOG_WARN)
+        call->log_fn(call->log_payload, ENS_LOG_WARN, line);
+}
+
+const char *ens__cred_reason(const ens_error *e)
+{
+    static const char prefix[] = ENS__CRED_UNAVAILABLE;
+    const char *d = e->description;
+    if (strncmp(d, prefix, sizeof(prefix) - 1) == 0)
+        d += sizeof(prefix) - 1;
+    return *d ? d : ens_strerror(e->status);
 }

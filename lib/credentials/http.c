@@ -1,7 +1,10 @@
 /* HTTP credentials providers: the instance RAM role (metadata service) and
  * the credentials URI.  The raw providers here fetch on every get; the public
  * constructors wrap them in the cache (cache.c).  Requests go through an
- * ens_transport so that tests and hosts can substitute one. */
+ * ens_transport so that tests and hosts can substitute one; each is cut to
+ * the time left to the caller's deadline and carries its token.  The
+ * default transport uses no proxy at all: both answers are secrets, often
+ * fetched over plain http. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "credentials/internal.h"
+#include "transport/http_response.h"
 #include "util/error.h"
 #include "util/url.h"
 
@@ -20,7 +24,7 @@
 #define ROLE_NAME_MAX 128
 
 typedef struct http_ctx {
-    ens__cred_opts o;
+    ens__cred_opts o; /* first: see ens__cred_opts_provider() */
     ens_transport *own; /* created when no transport was given */
     char shown_base[256];
 } http_ctx;
@@ -44,30 +48,57 @@ static void resp_wipe_free(ens_http_response *resp)
     ens_http_response_free(resp);
 }
 
-/* One exchange.  On a transport failure, fills err with "credentials
- * unavailable: <what>: <the transport's description>" and returns
- * ENS_ECREDENTIALS (or ENS_ENOMEM). */
-static ens_status exchange(const http_ctx *c, const char *method, const char *url,
-                           const ens_http_header *hdrs, size_t nh, ens_http_response *resp,
-                           const char *what, ens_error *err)
+/* A response whose body never moves: room for the largest body accepted is
+ * made at once, so that no block holding part of a secret is left behind by
+ * a growing buffer (a chunked answer arrives in pieces). */
+static ens_status new_response(ens_http_response **resp, const char *what, ens_error *err)
+{
+    if (ens_http_response_new(resp, MAX_RESPONSE_BYTES) != ENS_OK)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: %s", what);
+    if (ens__http_response_reserve_body(*resp, MAX_RESPONSE_BYTES) != ENS_OK) {
+        ens_http_response_free(*resp);
+        *resp = NULL;
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: %s", what);
+    }
+    return ENS_OK;
+}
+
+static long at_most(long a, long b) { return a < b ? a : b; }
+
+/* One exchange within what is left of call.  On a transport failure, fills
+ * err with "credentials unavailable: <what>: <the transport's description>"
+ * and returns ENS_ECREDENTIALS (or ENS_ENOMEM); when the caller's deadline
+ * or token ended it, ENS_ETIMEOUT or ENS_ECANCELED instead. */
+static ens_status exchange(const http_ctx *c, const ens__cred_call *call, const char *method,
+                           const char *url, const ens_http_header *hdrs, size_t nh,
+                           ens_http_response *resp, const char *what, ens_error *err)
 {
     ens_http_request req;
     ens_error terr = ENS_ERROR_INIT;
+    long left = ens__cred_call_left(call);
     ens_status st;
+    if ((st = ens__cred_call_check(call, what, err)) != ENS_OK)
+        return st;
     memset(&req, 0, sizeof(req));
     req.version = ENS_HTTP_REQUEST_VERSION;
     req.method = method;
     req.url = url;
     req.headers = hdrs;
     req.header_count = nh;
-    req.connect_timeout_ms = c->o.connect_timeout_ms;
-    req.timeout_ms = c->o.timeout_ms;
+    req.connect_timeout_ms = at_most(c->o.connect_timeout_ms, left);
+    req.timeout_ms = at_most(c->o.timeout_ms, left);
     req.max_response_bytes = MAX_RESPONSE_BYTES;
+    req.cancel = call->cancel;
     st = ens_transport_send(ctx_transport(c), &req, resp, &terr);
     if (st == ENS_OK)
         return ENS_OK;
     if (st == ENS_ENOMEM)
         return ens__error_set(err, ENS_ENOMEM, "out of memory: %s", what);
+    if (st == ENS_ETIMEOUT || st == ENS_ECANCELED) {
+        ens_status mine = ens__cred_call_check(call, what, err);
+        if (mine != ENS_OK)
+            return mine;
+    }
     return FAIL(err, "%s failed: %s", what, terr.description[0] ? terr.description : ens_strerror(st));
 }
 
@@ -87,9 +118,11 @@ static bool valid_role(const char *s, size_t n)
 
 /* ======================= instance RAM role ======================= */
 
-static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
+static ens_status ram_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                          ens_error *err)
 {
     http_ctx *c = ctx;
+    ens__cred_call call;
     const char *base = c->o.metadata_base_url, *sb = c->shown_base, *role_src, *body;
     ens__buf url = ENS__BUF_INIT;
     ens_http_response *resp = NULL;
@@ -101,13 +134,14 @@ static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
     long status;
     ens_status st;
 
+    ens__cred_call_from(&call, opts);
     if (ens__cred_env_true(&c->o, "ALIBABA_CLOUD_ECS_METADATA_DISABLED"))
         return FAIL(err, "disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED");
     v1_disabled = c->o.metadata_v1_disabled || ens__cred_env_true(&c->o, "ALIBABA_CLOUD_IMDSV1_DISABLED");
     while (base_len && base[base_len - 1] == '/')
         base_len--;
-    if (ens_http_response_new(&resp, MAX_RESPONSE_BYTES) != ENS_OK)
-        return ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
+    if ((st = new_response(&resp, "metadata request", err)) != ENS_OK)
+        return st;
 
     /* 1. session token */
     snprintf(ttl, sizeof(ttl), "%ld", c->o.metadata_token_ttl_s);
@@ -119,7 +153,7 @@ static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
         st = ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
         goto done;
     }
-    st = exchange(c, "PUT", url.ptr, &hdr, 1, resp, "metadata service session token request", err);
+    st = exchange(c, &call, "PUT", url.ptr, &hdr, 1, resp, "metadata service session token request", err);
     if (st != ENS_OK)
         goto done;
     status = ens_http_response_status(resp);
@@ -171,7 +205,7 @@ static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
             st = ens__error_set(err, ENS_ENOMEM, "out of memory: metadata request");
             goto done;
         }
-        st = exchange(c, "GET", url.ptr, &hdr, token ? 1 : 0, resp,
+        st = exchange(c, &call, "GET", url.ptr, &hdr, token ? 1 : 0, resp,
                       "metadata service RAM role discovery", err);
         if (st != ENS_OK)
             goto done;
@@ -217,7 +251,7 @@ static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
         goto done;
     }
     snprintf(source, sizeof(source), "metadata service %s role '%s'", sb, role);
-    st = exchange(c, "GET", url.ptr, &hdr, token ? 1 : 0, resp, source, err);
+    st = exchange(c, &call, "GET", url.ptr, &hdr, token ? 1 : 0, resp, source, err);
     if (st != ENS_OK)
         goto done;
     status = ens_http_response_status(resp);
@@ -230,7 +264,7 @@ static ens_status ram_get(void *ctx, ens_credentials **out, ens_error *err)
         goto done;
     }
     body = ens_http_response_body(resp, &len);
-    st = ens__cred_from_json(body, len, true, source, out, err);
+    st = ens__cred_from_json(body, len, ENS__CRED_DOC_METADATA, source, out, err);
 
 done:
     resp_wipe_free(resp);
@@ -241,9 +275,11 @@ done:
 
 /* ======================= credentials URI ======================= */
 
-static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
+static ens_status uri_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                          ens_error *err)
 {
     http_ctx *c = ctx;
+    ens__cred_call call;
     const char *uri = c->o.credentials_uri ? c->o.credentials_uri
                                            : ens__cred_getenv(&c->o, "ALIBABA_CLOUD_CREDENTIALS_URI");
     ens_http_response *resp = NULL;
@@ -254,6 +290,7 @@ static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
     long status;
     ens_status st;
 
+    ens__cred_call_from(&call, opts);
     if (!uri)
         return FAIL(err, "ALIBABA_CLOUD_CREDENTIALS_URI is not set");
     ens__url_display(shown, sizeof(shown), uri);
@@ -263,9 +300,9 @@ static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
     if (strpbrk(uri, "\r\n \t"))
         return FAIL(err, "credentials URI %s holds white space", shown);
     snprintf(source, sizeof(source), "credentials URI %s", shown);
-    if (ens_http_response_new(&resp, MAX_RESPONSE_BYTES) != ENS_OK)
-        return ens__error_set(err, ENS_ENOMEM, "out of memory: credentials URI request");
-    st = exchange(c, "GET", uri, NULL, 0, resp, source, err);
+    if ((st = new_response(&resp, "credentials URI request", err)) != ENS_OK)
+        return st;
+    st = exchange(c, &call, "GET", uri, NULL, 0, resp, source, err);
     if (st != ENS_OK)
         goto done;
     status = ens_http_response_status(resp);
@@ -274,7 +311,7 @@ static ens_status uri_get(void *ctx, ens_credentials **out, ens_error *err)
         goto done;
     }
     body = ens_http_response_body(resp, &len);
-    st = ens__cred_from_json(body, len, false, source, out, err);
+    st = ens__cred_from_json(body, len, ENS__CRED_DOC_URI, source, out, err);
 done:
     resp_wipe_free(resp);
     return st;
@@ -286,80 +323,47 @@ static void http_destroy(void *ctx)
 {
     http_ctx *c = ctx;
     ens_transport_free(c->own);
-    ens__cred_opts_clear(&c->o);
-    ens__free(c);
+    ens__cred_opts_ctx_free(c);
 }
 
-static const ens_credentials_provider_vtable ram_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = ram_get, .destroy = http_destroy};
-static const ens_credentials_provider_vtable uri_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = uri_get, .destroy = http_destroy};
+static const ens_credentials_provider_vtable ram_vtable = ENS__CRED_VTABLE(ram_get, http_destroy, NULL);
+static const ens_credentials_provider_vtable uri_vtable = ENS__CRED_VTABLE(uri_get, http_destroy, NULL);
 
-static ens_status http_new(ens_credentials_provider **out, const ens_credentials_provider_options *opts,
-                           const ens_credentials_provider_vtable *vt, const char *name, bool no_proxy)
+static ens_status http_init(void *ctx, void *arg)
 {
-    http_ctx *c;
-    ens_status st;
-    if (!out)
-        return ENS_EINVAL;
-    c = ens__calloc(1, sizeof(*c));
-    if (!c)
-        return ENS_ENOMEM;
-    st = ens__cred_opts_copy(&c->o, opts);
-    if (st == ENS_OK && !c->o.transport) {
+    http_ctx *c = ctx;
+    (void)arg;
+    ens__url_display(c->shown_base, sizeof(c->shown_base), c->o.metadata_base_url);
+    if (!c->o.transport) {
         ens_curl_transport_options co = ENS_CURL_TRANSPORT_OPTIONS_INIT;
-        if (no_proxy)
-            co.proxy = ""; /* libcurl: an empty proxy turns proxies off, environment included */
-        st = ens_transport_curl_new(&c->own, &co);
+        co.ignore_environment_proxies = true; /* both answers are secrets */
+        return ens_transport_curl_new(&c->own, &co);
     }
-    if (st == ENS_OK) {
-        ens__url_display(c->shown_base, sizeof(c->shown_base), c->o.metadata_base_url);
-        st = ens_credentials_provider_new(out, vt, c);
-    }
-    if (st != ENS_OK) {
-        http_destroy(c);
-        return st;
-    }
-    ens__credentials_provider_set_name(*out, name);
     return ENS_OK;
 }
 
 ens_status ens__cred_ecs_ram_role_raw_new(ens_credentials_provider **out,
                                           const ens_credentials_provider_options *opts)
 {
-    return http_new(out, opts, &ram_vtable, "instance RAM role", true);
+    return ens__cred_opts_provider(out, opts, sizeof(http_ctx), &ram_vtable, "instance RAM role", http_init,
+                                   NULL);
 }
 
 ens_status ens__cred_uri_raw_new(ens_credentials_provider **out,
                                  const ens_credentials_provider_options *opts)
 {
-    return http_new(out, opts, &uri_vtable, "credentials URI", false);
-}
-
-static ens_status cached(ens_credentials_provider **out, const ens_credentials_provider_options *opts,
-                         ens_status (*raw_new)(ens_credentials_provider **,
-                                               const ens_credentials_provider_options *))
-{
-    ens_credentials_provider *inner = NULL;
-    ens_credentials_cache_options co;
-    ens_status st;
-    if (!out)
-        return ENS_EINVAL;
-    st = raw_new(&inner, opts); /* validates opts */
-    if (st != ENS_OK)
-        return st;
-    ens__cred_cache_opts(opts, &co);
-    return ens_credentials_provider_cached_new(out, inner, &co);
+    return ens__cred_opts_provider(out, opts, sizeof(http_ctx), &uri_vtable, "credentials URI", http_init,
+                                   NULL);
 }
 
 ENS_EXTERN ens_status ens_credentials_provider_ecs_ram_role_new(
     ens_credentials_provider **out, const ens_credentials_provider_options *opts)
 {
-    return cached(out, opts, ens__cred_ecs_ram_role_raw_new);
+    return ens__cred_cached(out, opts, ens__cred_ecs_ram_role_raw_new);
 }
 
 ENS_EXTERN ens_status ens_credentials_provider_uri_new(ens_credentials_provider **out,
                                                        const ens_credentials_provider_options *opts)
 {
-    return cached(out, opts, ens__cred_uri_raw_new);
+    return ens__cred_cached(out, opts, ens__cred_uri_raw_new);
 }

@@ -7,8 +7,10 @@
 
 /* ---- static provider ---- */
 
-static ens_status static_get(void *ctx, ens_credentials **out, ens_error *err)
+static ens_status static_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                             ens_error *err)
 {
+    (void)opts;
     (void)err;
     *out = ens_credentials_acquire(ctx);
     return ENS_OK;
@@ -16,8 +18,7 @@ static ens_status static_get(void *ctx, ens_credentials **out, ens_error *err)
 
 static void static_destroy(void *ctx) { ens_credentials_release(ctx); }
 
-static const ens_credentials_provider_vtable static_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = static_get, .destroy = static_destroy};
+static const ens_credentials_provider_vtable static_vtable = ENS__CRED_VTABLE(static_get, static_destroy, NULL);
 
 ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provider **out,
                                                           const char *access_key_id,
@@ -41,13 +42,15 @@ ENS_EXTERN ens_status ens_credentials_provider_static_new(ens_credentials_provid
 
 /* ---- environment provider ---- */
 
-static ens_status env_get(void *ctx, ens_credentials **out, ens_error *err)
+static ens_status env_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                          ens_error *err)
 {
     const ens__cred_opts *o = ctx; /* NULL: plain getenv */
     const char *id = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_ID");
     const char *secret = ens__cred_getenv(o, "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
     const char *token = ens__cred_getenv(o, "ALIBABA_CLOUD_SECURITY_TOKEN");
     ens_status st;
+    (void)opts;
     if (!id)
         return ens__error_set(err, ENS_ECREDENTIALS,
                               "credentials unavailable: ALIBABA_CLOUD_ACCESS_KEY_ID is not set");
@@ -72,8 +75,7 @@ static void env_destroy(void *ctx)
     }
 }
 
-static const ens_credentials_provider_vtable env_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = env_get, .destroy = env_destroy};
+static const ens_credentials_provider_vtable env_vtable = ENS__CRED_VTABLE(env_get, env_destroy, NULL);
 
 ENS_EXTERN ens_status ens_credentials_provider_env_new(ens_credentials_provider **out)
 {
@@ -111,17 +113,23 @@ typedef struct callback_ctx {
     void *payload;
 } callback_ctx;
 
-static ens_status callback_get(void *ctx, ens_credentials **out, ens_error *err)
+static ens_status callback_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
+                               ens_error *err)
 {
     callback_ctx *c = ctx;
+    ens__cred_call call;
+    ens_status st;
+    /* The host function cannot see the deadline: it is not started past it. */
+    ens__cred_call_from(&call, opts);
+    if ((st = ens__cred_call_check(&call, "resolving credentials", err)) != ENS_OK)
+        return st;
     return c->fn(c->payload, out, err);
 }
 
 static void callback_destroy(void *ctx) { ens__free(ctx); }
 
-static const ens_credentials_provider_vtable callback_vtable = {
-    .version = ENS_CREDENTIALS_PROVIDER_VTABLE_VERSION, .get = callback_get,
-    .destroy = callback_destroy};
+static const ens_credentials_provider_vtable callback_vtable =
+    ENS__CRED_VTABLE(callback_get, callback_destroy, NULL);
 
 ENS_EXTERN ens_status ens_credentials_provider_callback_new(ens_credentials_provider **out,
                                                             ens_credentials_fn fn, void *payload)

@@ -122,6 +122,7 @@ bool ens__lex_string_rest(ens__lex *lx, const unsigned char *p, ens__lex_str *ou
 {
     const unsigned char *end = lx->end;
     size_t shrink = 0; /* bytes the escapes take in the input beyond their decoded length */
+    bool replaced = false;
 
     for (;;) {
         if (p >= end)
@@ -134,6 +135,8 @@ bool ens__lex_string_rest(ens__lex *lx, const unsigned char *p, ens__lex_str *ou
             if (!next)
                 return ens__lex_fail(lx, p);
             shrink += (size_t)(next - p) - utf8_len(cp);
+            if (cp == REPLACEMENT && hex4(p + 2, end) != (long)REPLACEMENT)
+                replaced = true; /* \u0000 or an unpaired surrogate, not \uFFFD itself */
             p = next;
             if (p < end && *p == '\\')
                 continue; /* escapes in a row: \u8fb9\u7f18 */
@@ -153,6 +156,7 @@ bool ens__lex_string_rest(ens__lex *lx, const unsigned char *p, ens__lex_str *ou
     out->at = lx->p;
     out->len = (size_t)(p - lx->p) - 1 - shrink;
     out->plain = shrink == 0; /* every escape is longer than what it stands for */
+    out->replaced = replaced;
     lx->p = p + 1;
     return true;
 }

@@ -79,6 +79,8 @@ typedef struct ens__lex_str {
     const unsigned char *at; /* its opening quote */
     size_t len;              /* its decoded length in bytes */
     bool plain;              /* no escape: at[1..len] is its value */
+    bool replaced;           /* a \u0000 or an unpaired surrogate escape decodes to U+FFFD
+                                (readers of secrets refuse such a value: it is not what was sent) */
 } ens__lex_str;
 
 /* A validated number token: at[0..end). */
@@ -210,6 +212,7 @@ ENS__INLINE const unsigned char *ens__lex_string_at(ens__lex *lx, const unsigned
         out->at = p;
         out->len = (size_t)(q - p) - 1;
         out->plain = true;
+        out->replaced = false;
         return q + 1;
     }
     lx->p = p;

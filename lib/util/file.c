@@ -27,7 +27,10 @@ int ens__file_read(const char *path, size_t max, bool any_type, char **data, siz
     *len = 0;
     if (max > SIZE_MAX - 2)
         max = SIZE_MAX - 2; /* room for the +1 below and the NUL */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: opening a FIFO for reading waits for a writer, forever if
+       none comes; non-blocking, the open returns at once and fstat refuses it.
+       It changes nothing for regular files. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (any_type ? 0 : O_NONBLOCK));
     if (fd < 0)
         return errno;
     if (fstat(fd, &sb) != 0)

@@ -11,7 +11,8 @@
  * a file of more than max bytes (EFBIG); a directory (EISDIR); anything else
  * that is not a regular file (EINVAL), unless any_type (a FIFO or a device
  * could block or never end: only for callers that read what a person points
- * them at, such as "<(...)"); a regular file that grows while it is read
+ * them at, such as "<(...)"; without any_type the open itself never blocks,
+ * so a FIFO is refused at once); a regular file that grows while it is read
  * (EFBIG), rather than half of the old and half of the new.  Returns 0, or an
  * errno value (ENOENT, EACCES, ENOMEM, ...).  Every buffer abandoned on the
  * way is wiped: the file may hold secrets. */

@@ -18,6 +18,8 @@ void ts_env_no_real_credentials(void)
     setenv("ALIBABA_CLOUD_CONFIG_FILE", "/nonexistent/ensclient-test/config.json", 1);
     setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/ensclient-test/credentials", 1);
     unsetenv("ALIBABA_CLOUD_CREDENTIALS_URI");
+    unsetenv("ALIBABA_CLOUD_OIDC_TOKEN_FILE");
+    unsetenv("ALIBABA_CLOUD_ROLE_ARN");
 }
 
 /* ---- time ------------------------------------------------------------------ */

@@ -82,7 +82,7 @@ void ts_rm_rf(const char *path);
 
 /* Keeps the default credentials chain away from anything real: the instance
  * metadata service disabled, the CLI config and credentials file at paths
- * that do not exist, no credentials URI.  (test/meson.build sets the same;
+ * that do not exist, no credentials URI, no OIDC token file or role.  (test/meson.build sets the same;
  * a test that changes these variables calls this first.) */
 void ts_env_no_real_credentials(void);
 

@@ -189,9 +189,15 @@ static void handle(reqctx *c, const char *method)
         mock_set_error(c, 500, "InternalError", "Out of memory.");
         return;
     }
-    if (!mock_authenticate(c))
+    /* Routing: AssumeRoleWithOIDC is the one action sent unsigned. */
+    const char *action = mock_hdr(c, "x-acs-action");
+    if (strcmp(action, "AssumeRoleWithOIDC") != 0 && !mock_authenticate(c))
         return;
-    if (strcmp(mock_hdr(c, "x-acs-action"), MOCK_ACTION) != 0) {
+    if (mock_sts_action(action)) {
+        mock_sts(c, action);
+        return;
+    }
+    if (strcmp(action, MOCK_ACTION) != 0) {
         mock_set_error(c, 404, "InvalidAction.NotFound",
                   "Specified api is not found, please check your url and method.");
         return;
@@ -455,6 +461,7 @@ static void free_server(ensmock_server *srv)
     if (srv->tls_key)
         sodium_memzero(srv->tls_key, strlen(srv->tls_key));
     free(srv->tls_key);
+    mock_sts_free(srv);
     mock_nonce_free(&srv->nonces);
     pthread_cond_destroy(&srv->cond);
     pthread_mutex_destroy(&srv->lock);
@@ -506,6 +513,10 @@ int ensmock_start(const ensmock_options *opts, ensmock_server **out)
     pthread_cond_init(&srv->cond, &ca);
     pthread_condattr_destroy(&ca);
     randombytes_buf(srv->nonces.key, sizeof srv->nonces.key);
+    if (mock_sts_init(srv) != ENSMOCK_OK) {
+        free_server(srv);
+        return ENSMOCK_ERR_NOMEM;
+    }
     const char *ev = getenv("ENSMOCK_VERBOSE");
     srv->verbose = opts->verbose || (ev && *ev && strcmp(ev, "0") != 0);
     srv->faults = opts->faults;

@@ -30,6 +30,7 @@
  *                                   expected signature)
  *   400 SignatureNonceUsed          nonce already accepted once
  *   404 InvalidAction.NotFound      path other than "/", or another action
+ *                                   (the STS actions: ens_mock_sts.h)
  *   400 InvalidVersion              x-acs-version other than 2017-11-10
  *   405 UnsupportedHTTPMethod       a method other than POST
  *   413 RequestEntityTooLarge       body above 1 MiB
@@ -40,7 +41,10 @@
  *   503 ServiceUnavailable          fault unavailable_first_n
  * Checks run in this order: method, path, action/version headers present,
  * authentication (Authorization, key, token, date, body hash, signature,
- * nonce), action/version values, faults throttle/unavailable, parameters.
+ * nonce; not for AssumeRoleWithOIDC), action/version values, faults
+ * throttle/unavailable, parameters.  Keys that the STS actions issued are
+ * accepted like configured ones until they expire (then
+ * 400 InvalidSecurityToken.Expired).
  */
 #ifndef ENSMOCK_H
 #define ENSMOCK_H
@@ -261,5 +265,8 @@ size_t ensmock_churn_journal(const ensmock_server *srv, ensmock_change *out, siz
 #ifdef __cplusplus
 }
 #endif
+
+/* The STS actions (AssumeRole, AssumeRoleWithOIDC, GetCallerIdentity). */
+#include "ens_mock_sts.h"
 
 #endif /* ENSMOCK_H */

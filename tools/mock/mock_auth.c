@@ -200,6 +200,9 @@ bool mock_authenticate(reqctx *c)
     const char *why = NULL;
     bool ok = false;
     sbuf canon = {0};
+    key_entry issued = {0};
+    bool issued_expired = false;
+    char *issued_arn = NULL;
     if (!parse_authorization(authz, &a, &why)) {
         mock_set_error(c, 400, "IncompleteSignature",
                   "The request signature does not conform to Aliyun standards: %s.", why);
@@ -261,11 +264,20 @@ bool mock_authenticate(reqctx *c)
         }
     }
 
-    /* Key. */
+    /* Key: a configured one, else one STS issued (copied: the list grows). */
     const key_entry *key = NULL;
     for (size_t i = 0; i < srv->nkeys; i++)
         if (strcmp(srv->keys[i].id, a.credential) == 0)
             key = &srv->keys[i];
+    if (!key) {
+        int found = mock_sts_find_key(srv, a.credential, &issued, &issued_expired, &issued_arn);
+        if (found < 0) {
+            mock_set_error(c, 500, "InternalError", "Out of memory.");
+            goto out;
+        }
+        if (found)
+            key = &issued;
+    }
     if (!key) {
         pthread_mutex_lock(&srv->lock);
         srv->stats.unknown_key++;
@@ -278,6 +290,10 @@ bool mock_authenticate(reqctx *c)
         mock_set_error(c, 400, "InvalidSecurityToken.MismatchWithAccessKey",
                   key->token ? "The security token does not match the access key."
                              : "A security token was sent with a permanent access key.");
+        goto out;
+    }
+    if (issued_expired) {
+        mock_set_error(c, 400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.");
         goto out;
     }
 
@@ -410,5 +426,11 @@ bool mock_authenticate(reqctx *c)
 out:
     mock_sb_free(&canon);
     auth_parts_free(&a);
+    free(issued.id);
+    if (issued.secret)
+        sodium_memzero(issued.secret, strlen(issued.secret));
+    free(issued.secret);
+    free(issued.token);
+    free(issued_arn);
     return ok;
 }

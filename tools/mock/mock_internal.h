@@ -2,6 +2,7 @@
  * server's contract).  One file per concern: mock_util.c (buffers, hashing,
  * percent-encoding, the nonce set), mock_auth.c (ACS3 verification),
  * mock_describe.c (the DescribeNetworkPeerConnections operation),
+ * mock_sts.c (the STS actions and the keys they issue),
  * mock_request.c (log lines, error replies, the query string),
  * ens_mock.c (HTTP handling, sending replies, start/stop, statistics).
  *
@@ -96,6 +97,7 @@ struct ensmock_server {
                           flight may still read an older one) */
     size_t nraw;
     struct mock_churn *churn; /* the changing data set (mock_churn.c) */
+    struct mock_sts *sts; /* STS options, issued keys, counters (mock_sts.c) */
 };
 
 typedef struct req_state {
@@ -164,5 +166,16 @@ void mock_churn_free(struct mock_churn *ch);
 void mock_churn_begin(reqctx *c);
 void mock_churn_end(ensmock_server *srv);
 size_t mock_churn_data_count(ensmock_server *srv);
+/* mock_sts.c: the STS actions (ens_mock_sts.h), under srv->lock where
+ * shared. */
+int mock_sts_init(ensmock_server *srv);
+void mock_sts_free(ensmock_server *srv);
+/* true for an action of STS (routed to mock_sts()). */
+bool mock_sts_action(const char *action);
+/* Answers an STS action into c; AssumeRoleWithOIDC is not authenticated. */
+void mock_sts(reqctx *c, const char *action);
+/* A key STS issued: 1 with copies in *out (free the three strings) and
+ * *arn, and *expired; 0 when unknown; -1 out of memory. */
+int mock_sts_find_key(ensmock_server *srv, const char *id, key_entry *out, bool *expired, char **arn);
 
 #endif
