@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Manual pages for every exported function of libensclient, from the
 exported-symbol list (abi/libensclient.symbols) and the documentation
 comments of the public headers.

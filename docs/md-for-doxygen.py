@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A copy of a Markdown page for the Doxygen reference: each heading gets an
 explicit {#id}, the id GitHub derives from it, so that the page's own
 [links](#some-heading) resolve in the HTML reference as they do on GitHub

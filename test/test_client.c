@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The client and the describe call, end to end over an in-test transport that
  * records what it was asked to send and answers with canned bodies. */
 #include <stddef.h>
@@ -599,7 +600,7 @@ static void test_strerror_and_version(void **state)
         assert_string_not_equal(ens_strerror(s), "unknown status");
     assert_string_equal(ens_strerror(-999), "unknown status");
     assert_string_equal(ens_version(), ENS_VERSION_STRING);
-    assert_string_equal(ens_version(), "0.1.0");
+    assert_string_equal(ens_version(), "0.2.0");
 }
 
 static int free_logs(void **state)
