@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Compares the ABI of BUILD_DIR's libensclient.so.0 with the committed
 # baseline abi/libensclient.abi (abigail-tools' abidiff).  Run by CI
 # (.ci/run) on the gcc build; needs the library built with debug info

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark 1: end to end against raw libcurl.
  *
  * One process, alternating rounds.  "lib": N sequential

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark 4: walking 10,000 connections from the mock at page size 100.
  *
  * "iterator": ens_peer_iterator (iterator.h), item by item, over one client.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark 5: memory over 100,000 calls.
  *
  * One client, 100,000 sequential ens_describe_peer_connections() calls of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark: the parallel page walk (ens_iterator_options.parallel, issue 10).
  *
  * Walks 2,000 connections at page size 10 (200 pages) from the mock server,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark 3: the response parser.
  *
  * ens_describe_response_parse() + ens_describe_response_free() on:

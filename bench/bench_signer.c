@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark 2: signatures per second, one thread.
  *
  * A typical request as the client builds it (POST /, host, canonical query

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the benchmarks.  Plain malloc is fine here: this is not
  * the library. */
 #include "bench_util.h"

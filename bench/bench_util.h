@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the benchmarks (not part of the library). */
 #ifndef ENS_BENCH_UTIL_H
 #define ENS_BENCH_UTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Benchmark 6: footprint.
 #   footprint.sh SHARED_OBJECT STATIC_PROGRAM SHARED_PROGRAM
 # Strips copies (strip --strip-unneeded) in a temporary directory and prints

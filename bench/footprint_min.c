@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark 6 (footprint): a minimal program using libensclient -- one
  * client, one DescribeNetworkPeerConnections call, the count printed.  Built
  * twice: statically linked against libensclient.a (footprint_min_static;

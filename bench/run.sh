@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs every benchmark of bench/ with full counts and prints the machine it
 # ran on.  Usage (from the source root):
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* custom_transport: a user-written transport and a user-written signer.
  *
  * logging transport   logs every exchange to stderr (method, URL, status,

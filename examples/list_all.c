@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* list_all [CASSETTE | --endpoint URL]: all peer connections, walked with the peer iterator.
  * Offline by default (replays a cassette); with --endpoint, credentials come from the environment.
  * Ctrl-C stops the walk cleanly: the SIGINT handler only triggers a cancellation token (which is

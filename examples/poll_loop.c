@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* poll_loop: 50 DescribeNetworkPeerConnections calls at once from one thread,
  * driven by a plain poll(2) loop through the asynchronous engine (async.h),
  * against a local mock ENS endpoint started in-process.  Each result is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: request validation, RPC query building, RFC 3986
  * encoding, header canonicalisation and ACS3 signing of arbitrary input.
  * The input is split on NUL bytes into the request's strings and headers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the cassette (fixture) reader, and replaying one request
  * through whatever it loaded. */
 #include <stdint.h>

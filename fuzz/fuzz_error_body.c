@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the error-body parser (HTTP 4xx/5xx answers). */
 #include <stdint.h>
 #include <stdlib.h>

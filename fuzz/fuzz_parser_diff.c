@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the success-body scanner (ens_describe_response_parse)
  * against the jansson-based reference parser it replaced
  * (test/support/parser_dom.c, test-only code built into this target).

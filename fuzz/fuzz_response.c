@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the success-body parser and the connection copy. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Feeds saved inputs to a fuzz target's LLVMFuzzerTestOneInput without
  * libFuzzer, so that every target's regression inputs (fuzz/regressions/)
  * and seeds run as tests in any build, gcc included:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs every libFuzzer target for SECONDS seconds each (default 30), from a
 # seed corpus built from the recorded fixtures (fuzz/seeds.py), after
 # replaying the saved regression inputs.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the seed corpus of one fuzz target, built from the recorded fixtures
 (test/fixtures), into a directory:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every exported function is reachable by man(1): a page FUNCTION.3 exists for
 # each symbol of abi/libensclient.symbols, names the function, and renders at
 # 80 columns without a warning and with an intact header line; the generator

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The exported symbols of libensclient.so:
 #  1. every dynamic symbol it defines starts with ens_ (the version script
 #     lib/libensclient.map hides everything else);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """docs/guide.md is complete: its contents line lists every section, and its
 options table has a row for every field of ens_client_options.
 Usage: check_guide.py GUIDE CLIENT_H"""

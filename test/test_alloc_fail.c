@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Allocation failure: a full describe call, the same call through the
  * generic RPC call, and a full iterator walk, all on
  * the replay transport, are run again and again with the k-th allocation of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The asynchronous engine (async.h) and the parallel page walk, against the
  * local mock server over loopback.  The test itself is the host: one thread,
  * a poll(2) loop fed by the engine's socket and timer callbacks.  (Leaks:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The call engine (lib/call/call.h) on its own: the steps it asks a driver
  * for, with what budget and waits, the details and log lines it leaves, for
  * an operation that is not DescribeNetworkPeerConnections; the same

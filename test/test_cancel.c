@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cancellation tokens triggered from real signal handlers, and the time
  * bounds of walks (ens_iterator_options version 3), over real loopback
  * sockets against the local mock server:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The ens-peer-connections CLI, end to end: the demo, JSON outputs, exit codes.
 set -euo pipefail
 cli=$1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The ens-peer-connections CLI's credentials and generic-call options against
 # the mock server: --generic for DescribeNetworkPeerConnections and a second
 # action (STS GetCallerIdentity), service errors, -p checks; --profile picks

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """ens-peer-connections (and examples/list_all) on a real terminal: each
 program runs on a pseudo-terminal whose size the test sets, as a session
 leader with the terminal as its controlling terminal, so that writing ^C to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Credential resolution within the caller's deadline and token: provider
  * vtables of every version, FIFOs refused at once, a stalled credentials URI
  * cut at the call's deadline, cache waiters that keep their own deadlines

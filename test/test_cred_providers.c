@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Credentials providers: CLI config, credentials file, instance RAM role,
  * credentials URI, callback, cache and chains.  Files live in a temporary
  * HOME; the HTTP providers talk to a small loopback HTTP server started by

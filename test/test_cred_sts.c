@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Assumed roles end to end over loopback HTTP against the in-tree mock's
  * STS (tools/mock/ens_mock_sts.h): RamRoleArn, OIDC, every CLI-config mode
  * and INI type that goes through STS, the metadata service or a URI, the

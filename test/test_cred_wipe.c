@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* No secret, token or OIDC token is left in memory the library frees or
  * abandons: an allocator installed with ens_set_allocator() keeps a copy of
  * every block the library frees, and of the old block of every realloc (it

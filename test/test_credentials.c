@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Credentials objects and the static, environment and callback providers. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Errors that say what to do (common.h, "What to do about it"), over real
  * sockets, through both drivers: the attempts made where failures are
  * retried, the setting that governs each failure and its remedy; never a

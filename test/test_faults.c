@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fault matrix: each way a network or a server can misbehave, over real
  * loopback sockets through the libcurl transport, ends in its documented
  * status; after each, the same client still works.  (Leaks: this test runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork(): a client (blocking, or through an asynchronous engine) made and
  * used before fork() serves the parent and the child at the same time, each
  * on connections of its own: every answer matches its own request (the

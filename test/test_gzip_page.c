@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small body cannot make a call allocate many times its size: an 8 MiB page
  * of empty connections, {"NetworkPeerConnects":[{},{},...]} (under the
  * default 8 MiB response cap), sent gzip-compressed by the mock over real

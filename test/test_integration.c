@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Integration: the real libcurl transport and the real signer against the
  * local mock ENS server (started by this test on 127.0.0.1) over real sockets. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The paging iterators, walked over recorded cassettes
  * (test/fixtures/iterator/, written by generate.py there) through the
  * replay transport.  Two tests use in-test transports instead: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Log lines are safe whatever a server sends: every control character is
  * shown as an escape, every line is bounded, and one callback is one line
  * (lib/call/client.c, ens__client_log() and ens__log_line()).  A loopback

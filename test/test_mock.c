@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Tests of the ensmock local mock server (tools/mock), through libcurl.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of lib/json (the lexer, the page parser, error documents) and
  * lib/model against the recorded bodies in test/fixtures/bodies (see
  * test/fixtures/README.md). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which proxy the libcurl transport uses, with a capturing proxy on
  * loopback started by the test: the proxy environment variables never carry
  * a request to a loopback host or a plain http:// request (its signed

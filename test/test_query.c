@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of RFC 3986 encoding, the canonical query string and the
  * request -> RPC parameter mapping. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Record and replay transports, and the suite's cassettes end to end.
  *
  * Every cassette under test/fixtures/cassettes/ was written by this file's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Retries, backoff, deadlines, cancellation, the client-side rate limit and
  * credential refresh, over an in-test transport that plays a scripted
  * sequence of answers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The generic RPC call (include/ensclient/rpc.h) over real sockets: against
  * the in-tree mock server (which verifies ACS3 on its own and answers only
  * DescribeNetworkPeerConnections), through both drivers, and against a

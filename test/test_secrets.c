@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Secrets never reach a log line or an error: a sweep over the library's
  * paths (success, service errors, network faults, retries, TLS failures,
  * paging, every recorded cassette, credential failures) with the most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Requests with many signed headers, verified by the in-tree mock server
  * (its own ACS3 code checks that SignedHeaders is sorted, complete and that
  * the signature matches).  The signer sorts up to 16 signed headers one way

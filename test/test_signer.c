@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the signable request, the signer object and ACS3-HMAC-SHA256. */
 #include <pthread.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shared test scaffolding (test/support/) does what the other tests rely
  * on: scaffolding that quietly did less would let their checks pass for the
  * wrong reason. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One client shared by many threads against the local mock server: every
  * result checked, connections pooled (far fewer TCP connections than calls). */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS through the libcurl transport against the mock server: the host name
  * is verified (a certificate for another name is refused even when it is
  * trusted), and every TLS failure says what to do about it, never "turn

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The transport layer: the response object, the transport object, and the
  * libcurl transport over real loopback sockets against a tiny scripted server
  * started by the test itself. */

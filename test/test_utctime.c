@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the one UTC timestamp parser (lib/util/utctime.c), used for
  * CreationTime in pages and Expiration in credential documents. */
 #include <setjmp.h>

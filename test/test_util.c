@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the URL splitter (lib/util/url.c: the endpoint parser, the
  * replay and record transports and credentials messages use it) and of the
  * whole-file reader (lib/util/file.c: credentials files and cassettes). */

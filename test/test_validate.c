@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of request validation and the UTF-8 helpers behind it. */
 #include <setjmp.h>
 #include <stdarg.h>

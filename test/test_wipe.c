@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every buffer of the library that held the AccessKey secret or the STS
  * token is wiped before it is freed or given up by realloc: an allocator
  * installed with ens_set_allocator() looks for both in every block handed

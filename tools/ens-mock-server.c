@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ens-mock-server: run the ensmock local ENS mock until SIGINT/SIGTERM.
  */

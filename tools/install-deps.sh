@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs, from Debian 12's packages, everything needed to build libensclient,
 # run its tests (unit, integration, sanitizers, valgrind) and its demo, plus
 # the tools of the optional groups named as arguments:

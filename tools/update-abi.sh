@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Regenerates the committed ABI guard from the current tree:
 #   abi/libensclient.symbols  every symbol libensclient.so exports (checked by
 #                             the 'exported-symbols' test, test/check-symbols.sh)

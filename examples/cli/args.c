@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections: command-line options and --help. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections: the command-line tool's shared declarations.  One
  * file per concern: args.c (options and --help), output.c (table and JSON),
  * width.c (display width of text), errors.c (error lines and their

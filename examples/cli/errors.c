@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections: error lines, exit codes, and what to do about a
  * failure in this tool's own terms (its flags), never the library's struct
  * fields. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections --generic ACTION: any RPC action of ENS (or of
  * another RPC API with --api-version and --endpoint), with -p Key=Value
  * parameters, through the library's generic call; prints the answer's JSON

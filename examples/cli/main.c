@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections: list ENS network peer connections from the command line.
  *
  * Credentials come from the library's default chain (see --help).  This file

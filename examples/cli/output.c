@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections: output as a table and as JSON. */
 #include <jansson.h>
 #include <stdbool.h>

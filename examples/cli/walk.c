@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections: --all, every page through the page iterator.
  *
  * --json-lines prints each page's connections as they arrive (memory stays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ens-peer-connections: display width of UTF-8 text and table cells.
  *
  * A small table of ranges rather than wcwidth(): wcwidth() needs a UTF-8

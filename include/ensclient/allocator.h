@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file allocator.h
  * @brief Replacing the allocator libensclient uses for its own memory.

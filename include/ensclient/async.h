@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file async.h
  * @brief Non-blocking calls driven by the host's event loop.

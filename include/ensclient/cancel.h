@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file cancel.h
  * @brief Cancelling calls and walks in progress, from another thread or a signal handler.

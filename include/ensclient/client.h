@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file client.h
  * @brief The client handle and the DescribeNetworkPeerConnections call.

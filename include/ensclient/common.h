@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file common.h
  * @brief Export macro, status codes and the error-detail structure shared by

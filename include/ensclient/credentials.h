@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file credentials.h
  * @brief Credentials and the credentials-provider interface.

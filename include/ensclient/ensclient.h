@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file ensclient.h
  * @brief Umbrella header of libensclient: include this one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file iterator.h
  * @brief Walking every page of a DescribeNetworkPeerConnections query.

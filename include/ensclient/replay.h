@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file replay.h
  * @brief Record and replay of HTTP exchanges ("cassettes") for tests.

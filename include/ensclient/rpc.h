@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file rpc.h
  * @brief The generic RPC call: any action of any RPC-style Alibaba Cloud

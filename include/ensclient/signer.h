@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file signer.h
  * @brief The pluggable request signer and the signable request it works on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file transport.h
  * @brief The pluggable HTTP transport: one request in, one response out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /**
  * @file types.h
  * @brief Typed request and response of DescribeNetworkPeerConnections.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The asynchronous engine: the event-loop driver of the call engine
  * (lib/call/call.h), driven by the host's event loop through libcurl's
  * multi-socket interface.  See include/ensclient/async.h for the contract.

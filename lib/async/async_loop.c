@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal poll(2) host for an asynchronous engine (see async_loop.h). */
 #include "async/async_loop.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: a minimal poll(2) host for an asynchronous engine, used where the
  * library itself has to wait for asynchronous calls (the parallel page walk
  * of lib/paging/iterator.c).  It implements the engine's socket and timer callbacks

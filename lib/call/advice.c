@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a failed call's error says to do (common.h, "What to do about it"):
  * the attempts made, and a remedy naming the setting that governs the
  * failure.  The engine (call.c) gathers the clues while the call runs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The blocking driver (see blocking.h): only mechanics; every decision is
  * the engine's (call.c). */
 #include "call/blocking.h"

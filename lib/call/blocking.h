@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the blocking driver of the call engine (call.h): it sleeps on the
  * call's cancellation token and sends through the client's transport. */
 #ifndef ENS_LIB_BLOCKING_H

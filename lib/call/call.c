@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The policy of one call (see call.h).  Every decision, message and log line
  * about retries, deadlines, the rate limit, credential refresh and
  * cancellation is made here and nowhere else. */

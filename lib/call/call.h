@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the policy of one call, once, for every driver.
  *
  * An ens__call owns what happens between "start the call" and "here is its

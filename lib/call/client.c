@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The client object: its options, defaults, owned parts and log callback.
  * A call's exchange is exchange.c, its policy call.c, the blocking driver
  * blocking.c, and DescribeNetworkPeerConnections itself describe.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the client's layout and its log function, shared by the parts
  * of a call (exchange.h, call.h) and its drivers. */
 #ifndef ENS_LIB_CLIENT_INTERNAL_H

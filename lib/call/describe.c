@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* DescribeNetworkPeerConnections (see describe.h) and its blocking entry
  * points. */
 #include "call/describe.h"

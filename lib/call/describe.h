@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: what is specific to DescribeNetworkPeerConnections -- its action
  * and API version, request -> canonical query, 2xx body -> typed response.
  * Everything else of a call (exchange.h, call.h) is the same for any action,

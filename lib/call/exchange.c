@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One exchange of an RPC-style call (see exchange.h): canonical query ->
  * signable -> credentials -> signer -> ens_http_request, and the answer ->
  * result or error.  Each step lives in its own file; this one wires them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: one exchange of an RPC-style call, whatever the action.
  *
  * Before the transport: the signable request (POST /?<canonical query> with

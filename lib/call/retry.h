@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: what is worth retrying, how long to wait, and the client-wide
  * rate limiter.  Retries and deadlines wrap the transport step. */
 #ifndef ENS_LIB_RETRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The generic RPC call (include/ensclient/rpc.h): a request of any action
  * checked and turned into a plan, the answer kept raw and parsed with
  * jansson.  The call itself is the same engine and drivers as the typed

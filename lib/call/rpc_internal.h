@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the generic RPC call (include/ensclient/rpc.h) as the drivers
  * need it -- a checked ens_rpc_request turned into an ens__rpc_plan whose
  * results are ens_rpc_response. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The caching provider: keeps the inner provider's credentials, refreshes
  * temporary ones before they expire with a single fetch at a time (a mutex,
  * a "refreshing" flag and a condition variable), keeps still-valid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The provider chain and the default chain.  A chain asks its providers in
  * order; a failing one is passed over (as the official Alibaba Cloud chains
  * do) and its reason recorded; when none succeeds the reasons are joined into

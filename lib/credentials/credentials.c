@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Credentials objects and the provider interface (the providers themselves
  * live in the other files of this folder).  Secrets live in sodium_malloc'd
  * memory: guarded, excluded from core dumps where the platform allows it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON documents that hold credentials (the CLI configuration, the answers
  * of the metadata service, of a credentials URI and of STS), read by the
  * library's own scanner (json/lex.h) into one block of decoded values that

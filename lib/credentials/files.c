@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Alibaba Cloud CLI configuration (~/.aliyun/config.json) as a
  * credentials provider.  The file is read on every get, by the library's
  * JSON scanner into wiped memory (document.c); the selected profile becomes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* HTTP credentials providers: the instance RAM role (metadata service) and
  * the credentials URI.  The raw providers here fetch on every get; the public
  * constructors wrap them in the cache (cache.c).  Requests go through an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shared credentials file (~/.alibabacloud/credentials, INI) as a
  * credentials provider.  The file is read on every get into a buffer that is
  * wiped before it is freed; the selected section becomes credentials or a

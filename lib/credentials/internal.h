@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal interfaces of the credentials folder.  Calls go one way, down
  * this list (a file calls only files listed before it):
  *   credentials.c  credentials objects, the provider interface, one get's

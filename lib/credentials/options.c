@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Provider options (a private copy, defaults resolved) and the environment
  * as the providers see it.  Calls nothing else in this folder. */
 #include <stdlib.h>

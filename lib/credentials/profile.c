@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A profile of the CLI configuration or of the credentials file, turned
  * into credentials.  AK and StsToken profiles hold the keys themselves; the
  * others name a source (a role to assume, the instance RAM role, a URI, OIDC)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The providers that need neither files nor the network: static
  * credentials, the ALIBABA_CLOUD_* environment variables and a caller's
  * callback. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Configuration files as the providers read them: where they are, reading
  * one whole (a regular file of bounded size, never a FIFO or a device, whose
  * bytes are wiped once used), and names from them fit to show in messages.

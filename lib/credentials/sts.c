@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Assumed roles: STS AssumeRole signed with a source provider's credentials
  * (RamRoleArn, and a chain of roles when the source is itself a role) and
  * AssumeRoleWithOIDC, unsigned, with a token read from a file (RRSA).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Service error documents (ens__parse_error_body, see parser.h): the
  * {"Code": ..., "Message": ..., "RequestId": ...} object that comes with an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The JSON lexer (see lex.h for what it accepts): the parts that are not
  * inline there.  Strings leave the inline fast path at their first escape,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: a JSON lexer over a length-delimited buffer.  It allocates
  * nothing, copies nothing but what a caller asks it to decode, and builds no

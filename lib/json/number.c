@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ens__lex_count() (see lex.h): the exact value of a JSON number, or of a
  * numeric string, when it is a non-negative integer that fits int64.

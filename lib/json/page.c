@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Success pages: ens_describe_response_parse().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: what lib/json/ offers the rest of the library besides the public
  * ens_describe_response_parse() (json/page.c, over the lexer of json/lex.h):
  * reading service error documents (json/error_doc.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The portable scanners of scan.h, out of line: where SSE2 is compiled in,
  * they run only for an input's last bytes and under ens__scan_portable. */
 #include "json/scan.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the byte scanning under the JSON lexer (lex.h), sixteen bytes at
  * a time with SSE2 where the compiler targets it, eight at a time in portable

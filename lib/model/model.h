@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the typed model's shared pieces: status texts, and the
  * single-block layout every ens_describe_response and every copied
  * ens_peer_connection is built in (one allocation each, released with one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Ownership of parsed responses.  A response is one block (see json/page.c
  * and ens__layout in model/model.h), and so is a copied connection: each is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What a DescribeNetworkPeerConnections page holds: one table per kind of
  * object, one row per member read (schema.h).  The order of the rows is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the typed model described as tables (model/schema.c), one per
  * kind of JSON object.  One row per member gives its JSON name, its kind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Peer connection statuses: the enum and the wire text. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The set of InstanceIds a walk has met (see id_set.h). */
 #include "paging/id_set.h"
 

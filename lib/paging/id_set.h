@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the set of InstanceIds a walk has met.
  * Open addressing with linear probing over a power-of-two table kept at most
  * half full.  The keys live in blocks owned by the set (one block per page),

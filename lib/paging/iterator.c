@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The paging iterators: a page walk over ens_describe_peer_connections()
  * that checks every page the server returns (page number, repeated pages,
  * items already yielded, a page budget), bounded by a cancellation token and

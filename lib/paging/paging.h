@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the page iterator's state, shared by the walk (iterator.c) and
  * its parallel page fetch (parallel.c).  The contract is in
  * include/ensclient/iterator.h. */

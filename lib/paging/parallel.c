@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The parallel page fetch of the page walk (options.parallel >= 2): pages
  * after the one the walk needs are fetched ahead on an asynchronous engine
  * the iterator owns, driven by a small poll(2) loop inside _next.  The walk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cassette reading, and what the replay and record transports share. */
 #include "replay/cassette.h"
 

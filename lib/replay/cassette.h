@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the cassette format shared by the replay and record transports
  * (see include/ensclient/replay.h for the format and test/fixtures/README.md
  * for how to write one by hand). */

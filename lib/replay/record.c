@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The record transport: sends through an inner transport and writes every
  * exchange, with its secrets redacted, to a cassette file. */
 #include <errno.h>

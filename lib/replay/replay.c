@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The replay state and the replay transport: answers requests from a
  * cassette (format and matching rules in include/ensclient/replay.h). */
 #include <errno.h>

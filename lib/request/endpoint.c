@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "request/endpoint.h"
 
 #include <ctype.h>

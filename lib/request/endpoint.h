@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: endpoint URL parsing. */
 #ifndef ENS_LIB_ENDPOINT_H
 #define ENS_LIB_ENDPOINT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RPC query building: RFC 3986 encoding, the parameter list, the canonical
  * (sorted) query string, and the request -> parameters mapping. */
 #include "request/query.h"

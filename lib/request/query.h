@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: RPC query building and RFC 3986 encoding (step "request -> RPC query"). */
 #ifndef ENS_LIB_QUERY_H
 #define ENS_LIB_QUERY_H

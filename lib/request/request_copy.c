@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A request's deep copy in one block (see request_copy.h): the network_ids
  * pointer array first (aligned: the block comes from malloc), the strings
  * after it. */

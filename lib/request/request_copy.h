@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: a deep copy of an ens_describe_request in one allocation, for
  * code that keeps a request beyond the call that handed it over. */
 #ifndef ENS_LIB_REQUEST_COPY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request validation: everything ens_describe_peer_connections() checks
  * before it builds or sends anything. */
 #include <stdio.h>

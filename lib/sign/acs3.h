@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal pieces of the ACS3-HMAC-SHA256 signer, exposed for unit tests. */
 #ifndef ENS_LIB_ACS3_H
 #define ENS_LIB_ACS3_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The signable request: what a signer sees and amends. */
 #include "sign/signable.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal layout of ens_signable (step "RPC query -> signable request"). */
 #ifndef ENS_LIB_SIGNABLE_H
 #define ENS_LIB_SIGNABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The signer object: a versioned vtable and its context (util/vobj.h). */
 #include "util/error.h"
 #include "util/vobj.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ACS3-HMAC-SHA256: Alibaba Cloud request signature V3.
  * Algorithm and worked example: "Request syntax and signature method V3"
  * (Alibaba Cloud API reference), summarised in docs/signature-v3.md. */

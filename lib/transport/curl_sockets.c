@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sockets of one libcurl connection cache, and letting go of them in a
  * child process (see curl_sockets.h). */
 #include "transport/curl_sockets.h"

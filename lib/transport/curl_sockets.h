@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the sockets libcurl opens for one connection cache (the blocking
  * transport's handle pool, or one asynchronous engine's multi handle), kept
  * so that a child process made by fork() can let go of them without touching

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One libcurl transfer, the same for the blocking transport and the
  * asynchronous engine: the options, the callbacks filling the response, the
  * proxy decision, and what a failure means and what to do about it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: one libcurl transfer (curl_xfer.c), shared by the default
  * transport (lib/transport/transport_curl.c) and the asynchronous engine
  * (lib/async/async.c), which drives libcurl itself. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The response object a transport fills. */
 #include <sodium.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal layout of ens_http_response. */
 #ifndef ENS_LIB_HTTP_RESPONSE_H
 #define ENS_LIB_HTTP_RESPONSE_H

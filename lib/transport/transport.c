@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The transport object: a vtable plus a context (util/vobj.h). */
 
 #include "util/error.h"

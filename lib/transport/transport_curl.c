@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The default transport: libcurl easy handles kept in a small pool so that
  * sequential calls reuse one connection and concurrent calls each get a
  * handle of their own.  DNS and TLS sessions are shared between the handles.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: reaching a transport's context when its vtable is known, and
  * finding a header. */
 #ifndef ENS_LIB_TRANSPORT_INTERNAL_H

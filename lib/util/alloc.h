@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal allocation wrappers.  Every allocation of the library goes through
  * these, so a host allocator or a failure-injection hook can be installed in
  * one place. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal growable byte buffer, always NUL-terminated when non-empty. */
 #ifndef ENS_LIB_BUF_H
 #define ENS_LIB_BUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cancellation tokens: an atomic flag plus a self-pipe.
  *
  * ens_cancel_trigger() must be callable from a signal handler, so it may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: interruptible waits on a cancellation token. */
 #ifndef ENS_LIB_CANCEL_H
 #define ENS_LIB_CANCEL_H

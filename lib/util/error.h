@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal helpers for filling ens_error. */
 #ifndef ENS_LIB_ERROR_H
 #define ENS_LIB_ERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whole-file reads and errno texts (see file.h). */
 #include "util/file.h"
 

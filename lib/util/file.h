@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: reading a whole file, and the text of an errno value, for the
  * credentials files and the cassettes. */
 #ifndef ENS_LIB_FILE_H

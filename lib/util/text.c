@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checks on text bound for request lines, headers and logs (see text.h). */
 #include "util/text.h"
 

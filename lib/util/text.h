@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: checks on caller- or server-supplied text that is about to become
  * part of a request line, a header or a log line. */
 #ifndef ENS_LIB_TEXT_H

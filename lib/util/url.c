@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The URL splitter, the loopback decision and URLs for messages (see url.h). */
 #include "util/url.h"
 

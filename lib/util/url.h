@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the one URL splitter, for the endpoint parser, the replay and
  * record transports and the URLs shown in credentials messages.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The UTC timestamp parser (see utctime.h). */
 #include "util/utctime.h"
 

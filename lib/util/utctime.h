@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the one parser of UTC timestamps ("YYYY-MM-DDThh:mm:ssZ"), for
  * CreationTime in pages and Expiration in credential documents. */
 #ifndef ENS_LIB_UTCTIME_H

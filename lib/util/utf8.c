@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 well-formedness and length (see utf8.h). */
 #include "util/utf8.h"
 

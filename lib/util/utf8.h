@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: UTF-8 well-formedness (RFC 3629), one implementation for the
  * request validator, the JSON scanner and every other reader. */
 #ifndef ENS_LIB_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Versioned vtable plus context objects (see vobj.h). */
 #include "util/vobj.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the object behind ens_transport, ens_signer and
  * ens_credentials_provider: a caller's versioned vtable and its context.
  * Each public type is a struct whose first member is an ens__vobj (plus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The public headers used from C11 (and C99): every initialiser macro, and calls that
  * prove the declarations match the library (the program is linked with it). */
 #include <ensclient/ensclient.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The public headers used from C++: the _init() functions (the _INIT macros
 // use designated initialisers, which C++ has only from C++20: see
 // main_cxx20.cpp), and calls through the extern "C" declarations (the program

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // C++20 has designated initialisers: every public _INIT macro must compile.
 #include <ensclient/ensclient.h>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the build into a temporary directory, checks what was installed,
 # then builds out-of-tree consumers and runs them, plus the installed CLI,
 # against the local mock ENS server:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An out-of-tree consumer of an installed libensclient, built by
  * test/install/check-install.sh with nothing but pkg-config's flags (once
  * against the shared library, once against the static one).

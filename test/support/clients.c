@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Client builders for the tests. */
 #include "support.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The event-loop driver of the call engine, run to completion the way the
  * blocking call runs: for tests that hold both drivers to the same result. */
 #include "support.h"

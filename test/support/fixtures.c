@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture files and scratch directories for the tests. */
 #include "support.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the tests hook into the library: pinned clock and nonces, a capturing
  * log callback, an allocator that fails on request; and the environment and
  * time functions around them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A loopback HTTP server for tests that script the wire themselves: one
  * connection at a time, the reply left to a handler; optionally a listener
  * kept full so that a connection attempt is never answered (a connect

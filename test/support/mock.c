@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock ENS server for the tests. */
 #include "mock.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The in-tree mock ENS server (tools/mock/ens_mock.h) for the tests: started
  * on 127.0.0.1 with the options they vary, and clients on it.  Built only
  * when the mock is (it needs libmicrohttpd). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The jansson-based reference parser and the differential check (see
  * parser_dom.h for why it is written by hand).  It loads the body into a DOM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test support: a second, independent parser of DescribeNetworkPeerConnections
  * pages, for differential testing of the library's (lib/json/page.c).  Built

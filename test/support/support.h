@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scaffolding shared by the tests under test/ (not part of the library):
  * fixture files and scratch directories, a pinned clock and nonce source, a
  * capturing log callback, an allocator that fails on request, client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A loopback server answering with a transport vtable (support.h, "a
  * loopback server that answers as a transport would"), built on the
  * loopback server of loopback.c.  The client under test does all the real

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turn a data file into a C source file holding its bytes (used by meson).
 
 Usage: embed_json.py INPUT OUTPUT

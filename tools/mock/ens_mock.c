@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ensmock: local mock of ENS DescribeNetworkPeerConnections.  See ens_mock.h
  * for the contract and mock_internal.h for how the files divide the work.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ensmock: an embeddable local mock of the Alibaba Cloud ENS API
  * DescribeNetworkPeerConnections (version 2017-11-10), for tests and demos.

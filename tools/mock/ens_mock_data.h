@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The built-in data set (tools/data/default.json), embedded at build time. */
 #ifndef ENSMOCK_DATA_H
 #define ENSMOCK_DATA_H

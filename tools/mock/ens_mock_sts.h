@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ensmock: the STS part of the mock (version 2015-04-01), so that assumed
  * roles can be tested end to end over real HTTP.

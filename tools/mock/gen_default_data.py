@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Generate tools/data/default.json, the mock server's built-in data set.
 
 Deterministic (fixed seed): running it again gives the same file.  Every ID is

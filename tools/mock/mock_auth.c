@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ensmock: ACS3-HMAC-SHA256 verification, written independently of the
  * library (see mock_internal.h). */
 #include "mock_internal.h"

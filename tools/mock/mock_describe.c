@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ensmock: the DescribeNetworkPeerConnections operation: filters, paging,
  * synthetic entries (see mock_internal.h). */
 #include "mock_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: what the files of the mock server share (see ens_mock.h for the
  * server's contract).  One file per concern: mock_util.c (buffers, hashing,
  * percent-encoding, the nonce set), mock_auth.c (ACS3 verification),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ensmock: what every handler uses to read a request and to answer with an
  * error: the log line, the error reply, the decoded query parameters (see
  * mock_internal.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ensmock: the STS actions (see ens_mock_sts.h): AssumeRole (signed),
  * AssumeRoleWithOIDC (unsigned), GetCallerIdentity, the keys they issue and
  * how long those are accepted. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ensmock: small helpers (see mock_internal.h). */
 #include "mock_internal.h"
 
