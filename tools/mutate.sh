@@ -14,13 +14,20 @@
 # held by no test.  A mutant whose TEXT is no longer found is "stale": the
 # list needs updating.  Blank lines and lines starting with # are ignored.
 #
-# usage: tools/mutate.sh [-l LIST] [-j JOBS] [-t 'meson test arguments'] [NAME-FILTER]
+# A mutant that does not compile is reported as "NOBUILD": it tests nothing,
+# so the list needs fixing as for a stale one.  The work tree is copied once
+# at the start: editing it during a run changes nothing in that run.
+#
+# usage: tools/mutate.sh [-l LIST] [-t 'meson test arguments'] [NAME-FILTER]
 #   -l LIST   the mutant list (default tools/mutants.txt)
-#   -t ARGS   what to run (default: the unit and integration suites)
+#   -t ARGS   what to run (default: the unit and integration suites; with a
+#             meson that has --maxfail, a mutant's run stops at its first
+#             failing test)
 #   NAME-FILTER  only mutants whose line contains this text
-# Exit status: 0 when every mutant was killed, 1 when one survived or was
-# stale, 2 on a usage or setup error.  Not part of CI: a full run rebuilds
-# once per mutant (about a minute each on two cores).
+# Exit status: 0 when every mutant was killed, 1 when one survived, was
+# stale or did not build, 2 on a usage or setup error.  Not part of CI: a
+# full run rebuilds and tests once per mutant (one to several minutes each
+# on two cores; survivors take longest, since they run the whole suite).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 list=$here/tools/mutants.txt
@@ -30,7 +37,7 @@ while getopts "l:t:h" o; do
   case $o in
     l) list=$OPTARG ;;
     t) test_args=$OPTARG ;;
-    *) sed -n '2,24p' "$0"; exit 2 ;;
+    *) sed -n '2,30p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -43,8 +50,14 @@ echo "mutate: copying the work tree to $scratch/src and building it once"
 mkdir -p "$scratch/src"
 (cd "$here" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) |
   (cd "$scratch/src" && tar -xf -)
+# The pristine copy each mutated file is restored from.
+cp -a "$scratch/src" "$scratch/orig"
 export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
-meson setup "$scratch/build" "$scratch/src" -Dbench=disabled -Ddocs=disabled >/dev/null
+# Only what the default suites need is built: each mutant relinks it all.
+# MUTATE_SETUP_ARGS replaces these options (e.g. to run the cli suite too).
+# shellcheck disable=SC2086
+meson setup "$scratch/build" "$scratch/src" \
+  ${MUTATE_SETUP_ARGS:--Dbench=disabled -Ddocs=disabled -Dexamples=disabled} >/dev/null
 ninja -C "$scratch/build" >/dev/null
 # shellcheck disable=SC2086
 if ! meson test -C "$scratch/build" $test_args >"$scratch/baseline.log" 2>&1; then
@@ -53,7 +66,13 @@ if ! meson test -C "$scratch/build" $test_args >"$scratch/baseline.log" 2>&1; th
   exit 2
 fi
 
-killed=0 survived=0 stale=0
+# Stop a mutant's run at its first failure where meson can (0.57 and later).
+mutant_args=$test_args
+if meson test --help 2>/dev/null | grep -q -- '--maxfail'; then
+  mutant_args="$test_args --maxfail 1"
+fi
+
+killed=0 survived=0 stale=0 nobuild=0
 survivors=()
 while IFS= read -r line || [ -n "$line" ]; do
   case $line in ''|'#'*) continue ;; esac
@@ -62,7 +81,12 @@ while IFS= read -r line || [ -n "$line" ]; do
   trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
   file=$(trim "$file"); text=$(trim "$text"); repl=$(trim "$repl"); why=$(trim "$why")
   target=$scratch/src/$file
-  cp "$here/$file" "$target"
+  if [ ! -f "$scratch/orig/$file" ]; then
+    echo "STALE     $file: no such file ($why)"
+    stale=$((stale + 1))
+    continue
+  fi
+  cp "$scratch/orig/$file" "$target"
   if ! python3 - "$target" "$text" "$repl" <<'EOF'
 import sys
 path, text, repl = sys.argv[1:4]
@@ -81,9 +105,9 @@ EOF
   fi
   # shellcheck disable=SC2086
   if ! ninja -C "$scratch/build" >"$scratch/mutant-build.log" 2>&1; then
-    echo "KILLED    $file: '$text' -> '$repl' (does not build) ($why)"
-    killed=$((killed + 1))
-  elif meson test -C "$scratch/build" $test_args >"$scratch/mutant-test.log" 2>&1; then
+    echo "NOBUILD   $file: '$text' -> '$repl' does not compile ($why)"
+    nobuild=$((nobuild + 1))
+  elif meson test -C "$scratch/build" $mutant_args >"$scratch/mutant-test.log" 2>&1; then
     echo "SURVIVED  $file: '$text' -> '$repl' ($why)"
     survived=$((survived + 1))
     survivors+=("$file: $why")
@@ -93,13 +117,13 @@ EOF
     echo "KILLED    $file: '$text' -> '$repl' by ${failed:-the suite}"
     killed=$((killed + 1))
   fi
-  cp "$here/$file" "$target"
+  cp "$scratch/orig/$file" "$target"
 done <"$list"
 ninja -C "$scratch/build" >/dev/null 2>&1 || true
 
-echo "mutate: $killed killed, $survived survived, $stale stale"
+echo "mutate: $killed killed, $survived survived, $stale stale, $nobuild did not build"
 if [ "$survived" -gt 0 ]; then
   printf 'survivors (a promise no test holds):\n'
   printf '  - %s\n' "${survivors[@]}"
 fi
-[ "$survived" -eq 0 ] && [ "$stale" -eq 0 ]
+[ "$survived" -eq 0 ] && [ "$stale" -eq 0 ] && [ "$nobuild" -eq 0 ]
