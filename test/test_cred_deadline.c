@@ -149,7 +149,7 @@ static void test_vtable_versions(void **state)
     ens_credentials_provider *p3 = NULL, *p2 = NULL, *bad = NULL;
     ens_credentials *c = NULL;
     ens_cancel *cancel = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_cancel_new(&cancel), ENS_OK);
     assert_int_equal(ens_credentials_provider_new(&p3, &v3, &s3), ENS_OK);
@@ -208,7 +208,7 @@ static void test_fifo_refused_at_once(void **state)
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
     ens_call_options co = ENS_CALL_OPTIONS_INIT;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char fifo[512];
     double t0;
     (void)state;
@@ -283,7 +283,7 @@ static void *run_get(void *arg)
 {
     getter *g = arg;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     double t0 = ts_now_ms();
     g->st = get_within(g->p, g->timeout_ms, NULL, &c, &err);
     g->took = ts_now_ms() - t0;
@@ -358,7 +358,7 @@ static void test_cancel_and_chain(void **state)
     ens_credentials_provider *ps[2] = {NULL, NULL}, *chain = NULL, *p;
     ens_credentials *c;
     ens_cancel *cancel = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     pthread_t t;
     double t0;
     (void)state;
@@ -437,7 +437,7 @@ static void test_environment_proxies_ignored(void **state)
     ens_http_response *resp = NULL;
     ens_http_request req;
     ens_credentials *c;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char proxy_url[64], base[64];
     const char *const uri = "https://192.0.2.1/creds";
     const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
@@ -514,7 +514,7 @@ static void test_readable_file_warning(void **state)
     ens_client_options co = ENS_CLIENT_OPTIONS_INIT;
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char ini[512];
     (void)state;
     scratch(ini, sizeof(ini), "credentials");

@@ -385,7 +385,7 @@ static void test_static_ak_and_sts(void **state)
 {
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_static_new(&p, "st-id", "st-secret", NULL), ENS_OK);
     assert_int_equal(get(p, &c, &err), ENS_OK);
@@ -419,7 +419,7 @@ static void test_env_ext_uses_getenv_fn(void **state)
     ens_credentials_provider_options o = ENS_CREDENTIALS_PROVIDER_OPTIONS_INIT;
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "real-env-id", 1);
     o.getenv_fn = fake_env;
@@ -476,7 +476,7 @@ static void test_callback_convenience(void **state)
     cb_payload s = {.fail = ENS_OK, .id = "cb"};
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_callback_new(&p, cb_fn, &s), ENS_OK);
     assert_int_equal(get(p, &c, &err), ENS_OK);
@@ -511,7 +511,7 @@ static void test_version1_vtable(void **state)
     v1_vtable *vt = malloc(sizeof(*vt)); /* exact size: ASan/valgrind catch a read past it */
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_non_null(vt);
     vt->version = 1;
@@ -535,7 +535,7 @@ static void test_cli_config_modes(void **state)
 {
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     copy_fixture("config.json", ".aliyun/config.json");
     assert_int_equal(ens_credentials_provider_cli_config_new(&p, NULL), ENS_OK);
@@ -601,7 +601,7 @@ static void test_cli_config_paths_and_options(void **state)
     ens_credentials_provider_options o = ENS_CREDENTIALS_PROVIDER_OPTIONS_INIT;
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char path[512];
     (void)state;
 
@@ -657,7 +657,7 @@ static void test_cli_config_malformed(void **state)
 {
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char path[512];
     (void)state;
     assert_int_equal(ens_credentials_provider_cli_config_new(&p, NULL), ENS_OK);
@@ -716,7 +716,7 @@ static void test_ini_sections(void **state)
 {
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char path[512];
     (void)state;
     copy_fixture("credentials.ini", ".alibabacloud/credentials");
@@ -782,7 +782,7 @@ static void test_ini_sections(void **state)
 static void expect_ini_error(ens_credentials_provider *p, const char *content, const char *needle)
 {
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char path[512], where[600];
     write_file(".alibabacloud/credentials", content);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
@@ -833,7 +833,7 @@ static void test_ram_role_discovery(void **state)
     ens_credentials_provider_options o = http_opts(url, sizeof(url));
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_ecs_ram_role_new(&p, &o), ENS_OK);
     assert_int_equal(get(p, &c, &err), ENS_OK);
@@ -863,7 +863,7 @@ static void test_ram_role_named(void **state)
     ens_credentials_provider_options o = http_opts(url, sizeof(url));
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     /* from the environment: no discovery request */
     setenv("ALIBABA_CLOUD_ECS_METADATA", ROLE, 1);
@@ -899,7 +899,7 @@ static void test_ram_role_disabled_and_v1(void **state)
     ens_credentials_provider_options o = http_opts(url, sizeof(url));
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_ecs_ram_role_new(&p, &o), ENS_OK);
 
@@ -939,7 +939,7 @@ static void expect_ram_error(const ens_credentials_provider_options *o, const ch
 {
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     assert_int_equal(ens_credentials_provider_ecs_ram_role_new(&p, o), ENS_OK);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
     assert_null(c);
@@ -1056,7 +1056,7 @@ static void test_uri_provider(void **state)
     ens_credentials_provider_options o = http_opts(url, sizeof(url));
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_uri_new(&p, &o), ENS_OK);
     assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
@@ -1143,7 +1143,7 @@ static void test_custom_transport(void **state)
     ens_transport *t = NULL;
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_transport_new(&t, &vt, NULL), ENS_OK);
     o.transport = t;
@@ -1175,7 +1175,7 @@ static ens_credentials_provider *cached_cb(cb_payload *s)
 static void expect_id(ens_credentials_provider *p, const char *id)
 {
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     assert_int_equal(get(p, &c, &err), ENS_OK);
     assert_string_equal(ens_credentials_access_key_id(c), id);
     assert_true(ens_credentials_expiration(c) == 0 ||
@@ -1211,7 +1211,7 @@ static void test_cache_failed_refresh_keeps_valid(void **state)
     cb_payload s = {.fail = ENS_OK, .id = "k"};
     ens_credentials_provider *p;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     long long t0 = 1800000000LL, exp = t0 + 3600;
     (void)state;
     atomic_store(&pinned_now, t0);
@@ -1253,7 +1253,7 @@ static void test_cache_expiry_during_failed_refresh(void **state)
     cb_payload s = {.fail = ENS_OK, .id = "d"};
     ens_credentials_provider *p;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     long long t0 = 1800000000LL, exp = t0 + 3600;
     (void)state;
     atomic_store(&pinned_now, t0);
@@ -1275,7 +1275,7 @@ static void test_cache_refuses_expired_from_inner(void **state)
     cb_payload s = {.fail = ENS_OK, .id = "e"};
     ens_credentials_provider *p;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     atomic_store(&pinned_now, 1800000000LL);
     s.exp = (time_t)(1800000000LL - 5);
@@ -1346,7 +1346,7 @@ static void test_ram_role_refresh_and_invalidate(void **state)
     ens_credentials_provider_invalidate(p);
     {
         ens_credentials *c = NULL;
-        ens_error err;
+        ens_error err = ENS_ERROR_INIT;
         assert_int_equal(get(p, &c, &err), ENS_ECREDENTIALS);
         assert_null(c);
     }
@@ -1471,7 +1471,7 @@ static void test_chain_order_and_ownership(void **state)
     cb_payload a = {.fail = ENS_ECREDENTIALS, .id = "a"}, b = {.fail = ENS_OK, .id = "b"};
     ens_credentials_provider *ps[3] = {NULL}, *chain = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_callback_new(&ps[0], cb_fn, &a), ENS_OK);
     assert_int_equal(ens_credentials_provider_callback_new(&ps[1], cb_fn, &b), ENS_OK);
@@ -1502,7 +1502,7 @@ static void test_chain_message_truncated(void **state)
     cb_payload s[N];
     ens_credentials_provider *ps[N], *chain = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     int i;
     (void)state;
     for (i = 0; i < N; i++) {
@@ -1547,7 +1547,7 @@ static void test_default_chain_order(void **state)
     ens_credentials_provider_options o = http_opts(url, sizeof(url));
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     copy_fixture("config.json", ".aliyun/config.json");
     copy_fixture("credentials.ini", ".alibabacloud/credentials");
@@ -1599,7 +1599,7 @@ static void test_default_chain_failure_message(void **state)
     ens_credentials_provider_options o = http_opts(url, sizeof(url));
     ens_credentials_provider *p = NULL;
     ens_credentials *c = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     /* configured but broken sources holding secrets */
     write_file(".aliyun/config.json",

@@ -157,7 +157,7 @@ static void test_ram_role_arn_lifecycle(void **state)
     ens_credentials_provider *src = NULL, *p = NULL;
     ens_credentials *c;
     ens_client *client;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ensmock_sts_stats s;
     char arn[256], id1[64], id2[64];
     time_t exp;
@@ -250,7 +250,7 @@ static void test_ram_role_arn_errors(void **state)
 {
     ens_credentials_provider_options o = sts_opts();
     ens_credentials_provider *src = NULL, *p = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     o.role_arn = "not-an-arn";
     assert_int_equal(ens_credentials_provider_static_new(&src, SRC_ID, SRC_SECRET, NULL), ENS_OK);
@@ -298,7 +298,7 @@ static void test_oidc(void **state)
     ens_credentials_provider_options o = sts_opts();
     ens_credentials_provider *p = NULL;
     ens_credentials *c;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ensmock_sts_stats s;
     char token[512];
     (void)state;
@@ -385,7 +385,7 @@ static void test_cli_config_modes(void **state)
     ens_credentials_provider_options o = sts_opts();
     ens_credentials_provider *p = NULL;
     ens_credentials *c;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ensmock_sts_stats s;
     char cfg[512], token[512], text[4096], base[64];
     size_t i;
@@ -617,7 +617,7 @@ static void test_sts_endpoint(void **state)
     ens_credentials_provider_options o = ENS_CREDENTIALS_PROVIDER_OPTIONS_INIT;
     ens_credentials_provider *p = NULL, *src = NULL;
     ens_transport *t = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_transport_new(&t, &vt, NULL), ENS_OK);
     o.transport = t;

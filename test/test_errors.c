@@ -65,7 +65,7 @@ static void test_self_signed_server(void **state)
 {
     ensmock_server *srv = ts_mock_start(&(ts_mock_options){.tls = true});
     ens_client *c = ts_mock_client(srv, NULL);
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     char want[256];
     (void)state;
@@ -92,7 +92,7 @@ static void test_clock_skew_is_measured(void **state)
     ts_pins behind = {(long long)time(NULL) - 3600, NULL, 0}, ahead = {(long long)time(NULL) + 7200, NULL, 0};
     ens_client *slow = ts_mock_client(srv, &(ts_client_options){.pins = &behind});
     ens_client *fast = ts_mock_client(srv, &(ts_client_options){.pins = &ahead});
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     long long off;
     const char *p;
@@ -127,7 +127,7 @@ static void test_deadline_timeout(void **state)
     ensmock_faults slow = {.delay_ms = 3000};
     ensmock_server *srv = ts_mock_start(&(ts_mock_options){.faults = &slow});
     ens_client *c = ts_mock_client(srv, &(ts_client_options){.timeout_ms = 300});
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     (void)state;
     EACH_DRIVER(d) {
@@ -179,7 +179,7 @@ static void test_connect_timeout(void **state)
 {
     stalled s;
     ens_client *c;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     char want[160];
     (void)state;
@@ -208,7 +208,7 @@ static void test_retried_failures_count_their_attempts(void **state)
     ens_client *c = ts_mock_client(srv, &o), *limited;
     ens_client_options lo = ENS_CLIENT_OPTIONS_INIT;
     char refused[64], want[160];
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     (void)state;
     assert_int_equal(ens_credentials_provider_static_new(&lo.credentials, ENSMOCK_DEMO_KEY_ID,
@@ -271,7 +271,7 @@ static void test_refused_credentials_name_their_source(void **state)
     ensmock_server *srv = ts_mock_start(NULL);
     ens_client *wrong = ts_mock_client(srv, &(ts_client_options){.secret = TS_SECRET});
     ens_client *unknown = ts_mock_client(srv, &(ts_client_options){.key_id = "no-such-key", .secret = TS_SECRET});
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     (void)state;
     EACH_DRIVER(d) {
@@ -312,7 +312,7 @@ static void test_nothing_sent_is_no_attempt(void **state)
     ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
     ens_client *c = NULL;
     ensmock_stats stats;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     (void)state;
     assert_int_equal(ens_credentials_provider_new(&o.credentials, &vt, NULL), ENS_OK);
@@ -341,7 +341,7 @@ static void test_size_cap_and_plain_http(void **state)
     ens_rpc_request req = ENS_RPC_REQUEST_INIT;
     ens_rpc_response *resp = NULL;
     ens_client *none = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ts_driver d;
     (void)state;
     EACH_DRIVER(d) {

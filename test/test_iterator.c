@@ -153,7 +153,7 @@ static void test_zero_items(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     ens_peer_iterator *it = NULL;
     ens_page_iterator *pit = NULL;
@@ -198,7 +198,7 @@ static void test_one_item(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     (void)state;
     rig_open(&r, "one_item");
@@ -213,7 +213,7 @@ static void test_one_full_page(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = req_size(10);
     (void)state;
@@ -233,7 +233,7 @@ static void test_several_pages_page_size_10(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = req_size(10);
     (void)state;
@@ -256,7 +256,7 @@ static void test_page_size_100(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     (void)state;
@@ -279,7 +279,7 @@ static void test_total_count_grows(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     ens_peer_iterator *it = NULL;
     const ens_peer_connection *pc;
@@ -305,7 +305,7 @@ static void test_total_count_shrinks(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     (void)state;
     rig_open(&r, "total_shrinks");
@@ -319,7 +319,7 @@ static void test_empty_page_before_total(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = req_size(10);
     (void)state;
@@ -340,7 +340,7 @@ static void test_absent_counts(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     (void)state;
     rig_open(&r, "absent_counts");
@@ -355,7 +355,7 @@ static void test_repeated_page(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = req_size(10);
     (void)state;
@@ -380,7 +380,7 @@ static void test_duplicates_skipped(void **state)
 {
     rig r;
     seq got, want;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = req_size(10);
     (void)state;
@@ -407,7 +407,7 @@ static void test_wrong_page_number(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     ens_peer_iterator *it = NULL;
     const ens_peer_connection *pc;
@@ -435,7 +435,7 @@ static void test_page_budget(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     (void)state;
     assert_int_equal(ENS_ITERATOR_EXTRA_PAGES, 100);
@@ -512,7 +512,7 @@ static void test_max_items(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = req_size(10);
     ens_iterator_options o = ENS_ITERATOR_OPTIONS_INIT;
@@ -548,7 +548,7 @@ static void test_max_pages(void **state)
 {
     rig r;
     seq got;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char counts[64];
     ens_describe_request req = req_size(10);
     ens_iterator_options o = ENS_ITERATOR_OPTIONS_INIT;
@@ -659,7 +659,7 @@ static void test_request_is_copied(void **state)
 static void test_copy_outlives_iterator(void **state)
 {
     rig r;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_describe_request req = req_size(10);
     ens_peer_iterator *it = NULL;
     const ens_peer_connection *pc = NULL;

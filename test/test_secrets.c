@@ -127,7 +127,7 @@ static void sweep_mock(bool tls)
     ensmock_server *srv = ts_mock_start(&(ts_mock_options){.keys = &key, .key_count = 1, .tls = tls});
     ensmock_faults f = {0};
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     ens_client *c;
 
     c = curl_client(ensmock_url(srv), SECRET, 3, 30000, 0);
@@ -253,7 +253,7 @@ static void test_credential_failures(void **state)
     ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
     ens_client *c = NULL;
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(ens_credentials_provider_new(&o.credentials, &vt, NULL), ENS_OK);
     o.log_fn = ts_log_capture;

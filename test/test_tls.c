@@ -55,7 +55,7 @@ static void test_wrong_host_name_refused(void **state)
        for other.invalid: connecting by 127.0.0.1 or localhost must fail */
     ensmock_server *srv = start_with(OTHER_CERT, OTHER_KEY);
     char url[64];
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     snprintf(url, sizeof(url), "https://127.0.0.1:%u", ensmock_port(srv));
     assert_int_equal(call_on(url, OTHER_CERT, &err), ENS_ETLS);
@@ -76,7 +76,7 @@ static void test_untrusted_names_ca_file(void **state)
 {
     /* the system store does not know the test CA */
     ensmock_server *srv = ts_mock_start(&(ts_mock_options){.tls = true});
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     assert_int_equal(call_on(ensmock_url(srv), NULL, &err), ENS_ETLS);
     expect_advice(&err, "ca_file", "untrusted certificate");
@@ -95,7 +95,7 @@ static void test_https_to_plain_http(void **state)
 {
     ensmock_server *srv = ts_mock_start(NULL);
     char url[64];
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     snprintf(url, sizeof(url), "https://127.0.0.1:%u", ensmock_port(srv));
     assert_int_equal(call_on(url, ts_tls_ca_file(), &err), ENS_ETLS);
@@ -108,7 +108,7 @@ static void test_unusable_ca_file(void **state)
     /* readable but not PEM: libcurl says so at the first request */
     ensmock_server *srv = ts_mock_start(&(ts_mock_options){.tls = true});
     char dir[512], path[600];
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     (void)state;
     ts_tmpdir(dir, sizeof(dir), "ens-tls");
     snprintf(path, sizeof(path), "%s/garbage.pem", dir);
