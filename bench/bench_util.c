@@ -17,6 +17,9 @@
 #ifndef ENS_BENCH_FIXTURES_DIR
 #error "ENS_BENCH_FIXTURES_DIR must point at test/fixtures"
 #endif
+#ifndef ENS_BENCH_TLS_DIR
+#error "ENS_BENCH_TLS_DIR must point at test/tls"
+#endif
 
 bool bench_quick(int argc, char **argv)
 {
@@ -244,6 +247,17 @@ void bench_mock_stop(bench_mock *m)
 
 ens_client *bench_client_new(const char *url, ens_transport *transport)
 {
+    return bench_client_new_ca(url, transport, NULL);
+}
+
+const char *bench_tls_dir(void)
+{
+    const char *dir = getenv("ENS_TLS_DIR");
+    return dir && *dir ? dir : ENS_BENCH_TLS_DIR;
+}
+
+ens_client *bench_client_new_ca(const char *url, ens_transport *transport, const char *ca_file)
+{
     ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
     ens_error err = ENS_ERROR_INIT;
     ens_client *c = NULL;
@@ -255,6 +269,7 @@ ens_client *bench_client_new(const char *url, ens_transport *transport)
     o.endpoint = url;
     o.max_attempts = 1;
     o.transport = transport;
+    o.ca_file = ca_file;
     if (ens_client_new(&c, &o, &err) != ENS_OK) {
         fprintf(stderr, "bench: ens_client_new: %s\n", err.description);
         exit(1);

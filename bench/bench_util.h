@@ -50,6 +50,12 @@ void bench_mock_stop(bench_mock *m);
  * transport, max_attempts = 1 (no retries).  transport may be NULL (default).
  * Exits the process on failure. */
 ens_client *bench_client_new(const char *url, ens_transport *transport);
+/* Same, trusting ca_file (PEM) for HTTPS (NULL: the system store). */
+ens_client *bench_client_new_ca(const char *url, ens_transport *transport, const char *ca_file);
+
+/* Directory of the test TLS material (test/tls): $ENS_TLS_DIR when set, else
+ * the source tree's (compiled in). */
+const char *bench_tls_dir(void);
 
 /* Resident memory of this process in KiB (/proc/self/status): VmRSS, VmHWM
  * (peak) and RssAnon (the anonymous part: heap, stacks; file-backed pages of
