@@ -26,7 +26,7 @@
  * measured separately.  Never asserts timing; exits non-zero only when a call
  * fails.
  *
- *   bench_e2e [--quick] [--nginx] [--size 10|100] [--rounds N] */
+ *   bench_e2e [--quick] [--nginx] [--size 10|100] [--scheme http|https] [--rounds N] */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,6 +572,7 @@ int main(int argc, char **argv)
     size_t rounds = quick ? 2 : 10;
     size_t n10 = quick ? 20 : 2000, n100 = quick ? 10 : 1000;
     long only = 0; /* --size 10 or --size 100: that page size only (for profiling) */
+    const char *scheme = "";  /* --scheme http or https: against nginx, that one only */
     char tls_dir[4096];
     int i;
 
@@ -580,11 +581,13 @@ int main(int argc, char **argv)
             use_nginx = true;
         else if (i + 1 < argc && strcmp(argv[i], "--size") == 0)
             only = strtol(argv[++i], NULL, 10);
+        else if (i + 1 < argc && strcmp(argv[i], "--scheme") == 0)
+            scheme = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--rounds") == 0)
             rounds = (size_t)strtoul(argv[++i], NULL, 10);
     }
     if ((only != 0 && only != 10 && only != 100) || rounds == 0) {
-        fprintf(stderr, "usage: bench_e2e [--quick] [--nginx] [--size 10|100] [--rounds N]\n");
+        fprintf(stderr, "usage: bench_e2e [--quick] [--nginx] [--size 10|100] [--scheme http|https] [--rounds N]\n");
         return 2;
     }
     if (use_nginx && access(nginx_bin, X_OK) != 0) {
@@ -610,14 +613,14 @@ int main(int argc, char **argv)
                "compact pages of %zu bytes (10 items) and %zu bytes (100 items)\n",
                ng.http_url, ng.https_url, quick ? "quick" : "full", ng.page_bytes[0],
                ng.page_bytes[1]);
-        if (only != 100) {
+        if (only != 100 && strcmp(scheme, "https") != 0)
             run_size(&th, 10, n10, rounds);
+        if (only != 100 && strcmp(scheme, "http") != 0)
             run_size(&ts, 10, n10, rounds);
-        }
-        if (only != 10) {
+        if (only != 10 && strcmp(scheme, "https") != 0)
             run_size(&th, 100, n100, rounds);
+        if (only != 10 && strcmp(scheme, "http") != 0)
             run_size(&ts, 100, n100, rounds);
-        }
         nginx_stop(&ng);
     } else {
         bench_mock mock;

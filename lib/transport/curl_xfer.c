@@ -277,14 +277,16 @@ static ens_status build_headers(ens__curl_xfer *x, const ens_http_request *req, 
                                 ens_error *e)
 {
     size_t i, longest = 0;
-    char *line = NULL;
+    char *line = NULL, stack_line[1024]; /* a line that fits costs no allocation */
     ens_status st = ENS_OK;
     for (i = 0; i < req->header_count; i++) {
         size_t n = strlen(req->headers[i].name) + 2 + strlen(req->headers[i].value);
         if (n > longest)
             longest = n;
     }
-    if (req->header_count && !(line = ens__malloc(longest + 1)))
+    if (req->header_count && longest < sizeof(stack_line))
+        line = stack_line;
+    else if (req->header_count && !(line = ens__malloc(longest + 1)))
         return ens__error_set(e, ENS_ENOMEM, "out of memory: building request headers");
     for (i = 0; i < req->header_count + 2 && st == ENS_OK; i++) {
         const char *text;
@@ -310,9 +312,10 @@ static ens_status build_headers(ens__curl_xfer *x, const ens_http_request *req, 
         else
             x->hdrs = tmp;
     }
-    if (line) {
+    if (line) { /* it held the Authorization line */
         sodium_memzero(line, longest + 1);
-        ens__free(line);
+        if (line != stack_line)
+            ens__free(line);
     }
     return st;
 }
