@@ -20,7 +20,8 @@
  * which hides the client's own cost).  With --nginx: a static nginx started
  * by the benchmark on 127.0.0.1 (generated config in a temp dir, killed at
  * the end) answering any POST with a fixed compact page of realistic content
- * (long descriptions, escaped and non-ASCII text), over HTTP and over HTTPS
+ * (bench_realistic_page(), the pages bench_parser measures: long
+ * descriptions, escaped and non-ASCII text), over HTTP and over HTTPS
  * (test/tls/ certificate, keep-alive: one handshake per side).  Without nginx
  * it prints how to install it and exits 77.  10-item and 100-item pages are
  * measured separately.  Never asserts timing; exits non-zero only when a call
@@ -264,55 +265,6 @@ static void lib_round(ens_client *c, int32_t page_size, size_t n, round_figures 
 
 /* --------------------------------------------------------------- nginx */
 
-/* One compact page of n connections shaped like the mock's data set
- * (tools/data/default.json) with longer descriptions: every third one holds
- * JSON escapes (\n, \", \\, \u00e9), every fourth one raw UTF-8 text.  About
- * 530 bytes per connection.  malloc'd; exits on error. */
-static char *gen_page(size_t n)
-{
-    static const char *const regions[] = {"cn-xian-unicom", "cn-dongguan-9", "cn-hangzhou-telecom",
-                                          "cn-beijing-cmcc", "cn-chengdu-telecom", "cn-wuhan-unicom"};
-    static const char *const statuses[] = {"Activated", "Activated", "Activated", "Creating",
-                                           "Deleting"};
-    size_t cap = 256 + n * 900, len = 0, i;
-    char *out = malloc(cap);
-    int w;
-    if (!out)
-        exit(1);
-    len += (size_t)snprintf(out, cap,
-                            "{\"RequestId\":\"5A4F2C1E-7B3D-4E8F-9A6B-0C1D2E3F4A5B\",\"PageNumber\":1,"
-                            "\"PageSize\":%zu,\"TotalCount\":%zu,\"NetworkPeerConnects\":[",
-                            n, n * 3);
-    for (i = 0; i < n; i++) {
-        unsigned k = (unsigned)(i + 1);
-        char extra[160];
-        if (k % 3 == 0)
-            snprintf(extra, sizeof(extra),
-                     " Owner note:\\n\\\"edge\\\" peering, path C:\\\\ens\\\\%u, caf\\u00e9.", k);
-        else if (k % 4 == 0)
-            snprintf(extra, sizeof(extra), "%s",
-                     " \xe8\xbe\xb9\xe7\xbc\x98\xe8\x8a\x82\xe7\x82\xb9\xe5\xaf\xb9\xe7\xad\x89"
-                     "\xe8\xbf\x9e\xe6\x8e\xa5 \xe2\x86\x92 \xe8\xa5\xbf\xe5\xae\x89\xe8\x81\x94\xe9\x80\x9a");
-        else
-            snprintf(extra, sizeof(extra), "%s", " Managed by the edge network team.");
-        w = snprintf(out + len, cap - len,
-                     "%s{\"InstanceId\":\"pcc-%07ub5uz6nhtl2x9q\",\"CreationTime\":\"2024-%02u-%02uT%02u:%02u:%02uZ\","
-                     "\"Name\":\"pcc-%s-%02u\",\"Description\":\"peering n-r%07uqz93 <-> n-a%07uwa0s between "
-                     "%s for workload %u.%s\",\"EnsRegionId\":\"%s\",\"Status\":\"%s\","
-                     "\"NetworkId\":\"n-r%07uqz93\",\"AcceptingNetworkId\":\"n-a%07uwa0s\","
-                     "\"Network\":{\"NetworkId\":\"n-r%07uqz93\",\"Ipv4Cidrs\":[\"10.%u.0.0/16\",\"172.17.%u.0/20\"]},"
-                     "\"AcceptingNetwork\":{\"NetworkId\":\"n-a%07uwa0s\",\"Ipv4Cidrs\":[\"192.168.%u.0/24\"]}}",
-                     i ? "," : "", k, 1 + k % 12, 1 + k % 28, k % 24, k % 60, (k * 7) % 60,
-                     regions[k % 6], k % 100, k, k, regions[k % 6], k, extra, regions[k % 6],
-                     statuses[k % 5], k, k, k, k % 256, (k * 16) % 256, k, k % 256);
-        if (w < 0 || (size_t)w >= cap - len)
-            exit(1);
-        len += (size_t)w;
-    }
-    memcpy(out + len, "]}", 3);
-    return out;
-}
-
 typedef struct nginx {
     pid_t pid;
     char dir[64];
@@ -369,8 +321,7 @@ static void nginx_start(nginx *ng, const char *tls_dir)
     snprintf(path, sizeof(path), "%s/p", ng->dir);
     mkdir(path, 0700);
     for (i = 0; i < 2; i++) {
-        char *page = gen_page(sizes[i]);
-        ng->page_bytes[i] = strlen(page);
+        char *page = bench_realistic_page(sizes[i], &ng->page_bytes[i]);
         snprintf(path, sizeof(path), "%s/p/page_%zu.json", ng->dir, sizes[i]);
         write_file(path, page);
         free(page);

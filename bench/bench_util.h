@@ -18,6 +18,11 @@ bool bench_quick(int argc, char **argv);
 /* Monotonic seconds. */
 double bench_now(void);
 
+/* CPU time of this process (user + system, all threads), in seconds: what
+ * the measured code costs, which other tenants of a shared machine do not
+ * stretch the way they stretch the wall clock. */
+double bench_cpu_now(void);
+
 /* Whole file into a malloc'd buffer (NUL added after len bytes); NULL on error. */
 char *bench_read_file(const char *path, size_t *len);
 
@@ -28,6 +33,15 @@ const char *bench_fixture_path(const char *name);
 /* A generated data set of n connections, {"NetworkPeerConnects":[...]},
  * shaped like test/fixtures/bodies/page_100.json.  malloc'd; NULL on error. */
 char *bench_gen_dataset(size_t n);
+
+/* A compact page of n connections as the service sends it, with realistic
+ * content: every field present, counts as numeric strings, names and
+ * descriptions (40 to about 250 characters) in English and Chinese, as raw
+ * UTF-8 and as \u escapes, quotes, backslashes, \n and \t, one to three
+ * Ipv4Cidrs per side, an unknown member now and then (about 640 bytes per
+ * connection).  The same n gives the same page.  malloc'd, *len set; exits
+ * on out of memory. */
+char *bench_realistic_page(size_t n, size_t *len);
 
 /* The mock server, run by ensmock in a forked child so that its threads,
  * allocations and nonce store stay out of the measured process.  Call
