@@ -35,6 +35,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -307,6 +308,29 @@ static int nginx_wait(const char *url)
     return -1;
 }
 
+static nginx *running; /* the one started, until stopped (atexit) */
+
+static void nginx_stop(nginx *ng)
+{
+    char cmd[128];
+    if (ng->pid <= 0)
+        return;
+    kill(ng->pid, SIGTERM);
+    waitpid(ng->pid, NULL, 0);
+    ng->pid = -1;
+    if (running == ng)
+        running = NULL;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ng->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_e2e: could not remove %s\n", ng->dir);
+}
+
+static void stop_running(void)
+{
+    if (running)
+        nginx_stop(running);
+}
+
 static void nginx_start(nginx *ng, const char *tls_dir)
 {
     char path[256], conf[4096];
@@ -350,31 +374,22 @@ static void nginx_start(nginx *ng, const char *tls_dir)
     if (ng->pid < 0)
         exit(1);
     if (ng->pid == 0) {
+        /* Dies with the benchmark, however that ends. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         execl(nginx_bin, nginx_bin, "-q", "-p", ng->dir, "-c", path, (char *)NULL);
         _exit(127);
     }
+    running = ng;
+    atexit(stop_running); /* a failed call exits: nginx and its temp dir go too */
     snprintf(ng->http_url, sizeof(ng->http_url), "http://127.0.0.1:%u", (unsigned)p_http);
     snprintf(ng->https_url, sizeof(ng->https_url), "https://127.0.0.1:%u", (unsigned)p_https);
     if (nginx_wait(ng->http_url) != 0) {
         fprintf(stderr, "bench_e2e: nginx did not answer on %s; see %s/error.log\n", ng->http_url,
                 ng->dir);
-        kill(ng->pid, SIGTERM);
         exit(1);
     }
 }
 
-static void nginx_stop(nginx *ng)
-{
-    char cmd[128];
-    if (ng->pid <= 0)
-        return;
-    kill(ng->pid, SIGTERM);
-    waitpid(ng->pid, NULL, 0);
-    ng->pid = -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ng->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_e2e: could not remove %s\n", ng->dir);
-}
 
 static unsigned short free_port(void)
 {
