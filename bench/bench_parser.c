@@ -4,7 +4,8 @@
  * ens_describe_response_parse() + ens_describe_response_free() on:
  * - the recorded bodies test/fixtures/bodies/page_10.json and page_100.json,
  *   pretty-printed as recorded and re-serialised compact;
- * - realistic compact pages of 10 and 100 connections generated here, shaped
+ * - realistic compact pages of 10 and 100 connections made by
+ *   bench_realistic_page() (bench_util.c), shaped
  *   like the mock's data set (tools/data/default.json) and what the service
  *   sends: every field present, counts as numeric strings, names and
  *   descriptions in English and Chinese, as raw UTF-8 and as \u escapes,
@@ -50,133 +51,11 @@ typedef struct body {
 
 /* ------------------------------------------------------------------ bodies */
 
-typedef struct gen {
-    char *p;
-    size_t len, cap;
-    uint32_t seed;
-} gen;
-
-static void put(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(gen *g, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(g->p + g->len, g->cap - g->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            fprintf(stderr, "bench_parser: formatting failed\n");
-            exit(1);
-        }
-        if ((size_t)n < g->cap - g->len)
-            break;
-        g->cap = 2 * g->cap + (size_t)n;
-        g->p = realloc(g->p, g->cap);
-        if (!g->p) {
-            fprintf(stderr, "bench_parser: out of memory\n");
-            exit(1);
-        }
-    }
-    g->len += (size_t)n;
-}
-
-static uint32_t rnd(gen *g)
-{
-    g->seed = g->seed * 1103515245u + 12345u;
-    return g->seed >> 8;
-}
-
-static void put_id(gen *g, const char *prefix, size_t n)
-{
-    static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    put(g, "%s", prefix);
-    for (size_t i = 0; i < n; i++)
-        put(g, "%c", alnum[rnd(g) % 36]);
-}
-
-/* Pieces of descriptions, as JSON string contents. */
-static const char *const phrases[] = {
-    "peering between the requester and accepter networks of the edge region",
-    "production traffic; managed by the network team, do not delete",
-    ("\xe8\xbe\xb9\xe7\xbc\x98\xe8\x8a\x82\xe7\x82\xb9\xe4\xb9\x8b\xe9\x97\xb4\xe7\x9a\x84\xe4\xb8\x93\xe7\xba\xbf"
-     "\xe4\xba\x92\xe9\x80\x9a\xef\xbc\x8c\xe5\xb8\xa6\xe5\xae\xbd 10 Gbps"),
-    "line one\\nline two\\r\\nline three",
-    "owner: \\\"ops\\\" \\\\ on-call rotation B",
-    "caf\\u00e9 r\\u00e9seau \\u2192 backbone",
-    "ticket NET-4821: widen the CIDR of the accepting side before the migration window",
-    "\\u8fb9\\u7f18\\u5bf9\\u7b49\\u8fde\\u63a5 \xe2\x9c\x93",
-    "tab\\tseparated\\tnotes",
-    "created by terraform (module ens-peering v2.3.1), see the runbook",
-};
-
-/* Names, as JSON string contents; a number follows. */
-static const char *const names[] = {
-    "pcc-cn-xian-unicom-",
-    "\xe8\xbe\xb9\xe7\xbc\x98\xe5\xaf\xb9\xe7\xad\x89\xe8\xbf\x9e\xe6\x8e\xa5-\xe8\xa5\xbf\xe5\xae\x89-",
-    "pcc-cn-dongguan-9-",
-    "say \\\"hi\\\" \\\\ bye ",
-    "\\u00dcberbr\\u00fccke \\u2713 ",
-    "pcc-cn-hangzhou-telecom-",
-};
-
-static const char *const regions[] = {"cn-xian-unicom", "cn-dongguan-9", "cn-hangzhou-telecom",
-                                      "cn-beijing-cmcc", "cn-chengdu-telecom", "cn-wuhan-unicom"};
-static const char *const statuses[] = {"Activated", "Activated", "Activated", "Creating", "Deleting"};
-
-static void put_network(gen *g, const char *key, unsigned k)
-{
-    unsigned n = 1 + rnd(g) % 3;
-    put(g, "\"%s\":{\"NetworkId\":", key);
-    put_id(g, "\"n-", 12);
-    put(g, "\",\"Ipv4Cidrs\":[");
-    for (unsigned i = 0; i < n; i++)
-        put(g, "%s\"%u.%u.0.0/%u\"", i ? "," : "", i ? 172u : 10u, (k * 3 + i) % 250, i ? 20u : 16u);
-    put(g, "]}");
-}
-
-/* A compact page of n connections, as the service sends it. */
-static char *realistic_page(size_t n, size_t *len)
-{
-    gen g = {malloc(4096), 0, 4096, (uint32_t)(n * 7919u + 1)};
-    if (!g.p)
-        return NULL;
-    put(&g, "{\"RequestId\":\"%08X-54B6-4AE8-B225-F876FF7BA984\",\"PageNumber\":\"1\",\"PageSize\":\"%zu\","
-            "\"TotalCount\":\"%zu\",\"NetworkPeerConnects\":[",
-        rnd(&g), n, n * 4 + 57);
-    for (size_t i = 0; i < n; i++) {
-        unsigned k = (unsigned)i + 1, want = 40 + rnd(&g) % 211;
-        size_t start;
-        put(&g, "%s{\"InstanceId\":", i ? "," : "");
-        put_id(&g, "\"pcc-", 21);
-        put(&g, "\",\"CreationTime\":\"20%02u-%02u-%02uT%02u:%02u:%02uZ\",\"Name\":\"", 22 + k % 4, 1 + k % 12,
-            1 + k % 28, k % 24, (k * 7) % 60, (k * 13) % 60);
-        put(&g, "%s%02u", names[rnd(&g) % 6], k);
-        put(&g, "\",\"Description\":\"");
-        start = g.len;
-        while (g.len - start < want)
-            put(&g, "%s%s", g.len > start ? " " : "", phrases[rnd(&g) % 10]);
-        put(&g, "\",\"EnsRegionId\":\"%s\",\"Status\":\"%s\",\"NetworkId\":", regions[k % 6], statuses[k % 5]);
-        put_id(&g, "\"n-", 12);
-        put(&g, "\",\"AcceptingNetworkId\":");
-        put_id(&g, "\"n-", 12);
-        put(&g, "\",");
-        if (k % 17 == 0)
-            put(&g, "\"ResourceGroupId\":\"rg-acfm2pz25js****\",");
-        put_network(&g, "Network", k);
-        put(&g, ",");
-        put_network(&g, "AcceptingNetwork", k + 1);
-        put(&g, "}");
-    }
-    put(&g, "]}");
-    *len = g.len;
-    return g.p;
-}
 
 static void load(body *b, const char *name, const char *file, bool compact, size_t generate)
 {
     size_t len = 0;
-    char *raw = generate ? realistic_page(generate, &len) : bench_read_file(bench_fixture_path(file), &len);
+    char *raw = generate ? bench_realistic_page(generate, &len) : bench_read_file(bench_fixture_path(file), &len);
     ens_describe_response *resp = NULL;
     ens_error err = ENS_ERROR_INIT;
     if (!raw) {
@@ -226,15 +105,6 @@ static void parse_once(const body *b)
     ens_describe_response_free(resp);
 }
 
-/* CPU time of this process, in seconds: what the parser itself costs, which
- * other tenants of a shared machine do not stretch the way they stretch the
- * wall clock. */
-static double cpu_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Parses (or only jansson-loads) the body until min_s passed and at least
  * min_iter iterations ran; returns iterations per second of wall time, and
@@ -242,7 +112,7 @@ static double cpu_now(void)
 static double run(const body *b, bool jansson_only, double min_s, size_t min_iter, double *per_cpu_s)
 {
     size_t n = 0, i;
-    double t0 = bench_now(), c0 = cpu_now(), t;
+    double t0 = bench_now(), c0 = bench_cpu_now(), t;
     for (;;) {
         for (i = 0; i < 64; i++) {
             if (jansson_only) {
@@ -263,7 +133,7 @@ static double run(const body *b, bool jansson_only, double min_s, size_t min_ite
             break;
     }
     if (per_cpu_s)
-        *per_cpu_s = (double)n / (cpu_now() - c0 > 1e-9 ? cpu_now() - c0 : 1e-9);
+        *per_cpu_s = (double)n / (bench_cpu_now() - c0 > 1e-9 ? bench_cpu_now() - c0 : 1e-9);
     return (double)n / t;
 }
 

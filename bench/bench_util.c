@@ -4,6 +4,7 @@
 #include "bench_util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -17,6 +18,9 @@
 #ifndef ENS_BENCH_FIXTURES_DIR
 #error "ENS_BENCH_FIXTURES_DIR must point at test/fixtures"
 #endif
+#ifndef ENS_BENCH_TLS_DIR
+#error "ENS_BENCH_TLS_DIR must point at test/tls"
+#endif
 
 bool bench_quick(int argc, char **argv)
 {
@@ -26,6 +30,13 @@ bool bench_quick(int argc, char **argv)
         if (strcmp(argv[i], "--quick") == 0)
             return true;
     return e && *e && strcmp(e, "0") != 0;
+}
+
+double bench_cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 double bench_now(void)
@@ -107,6 +118,130 @@ char *bench_gen_dataset(size_t n)
     }
     memcpy(out + len, "]}", 3);
     return out;
+}
+
+/* ------------------------------------------------------ realistic pages */
+
+typedef struct gen {
+    char *p;
+    size_t len, cap;
+    uint32_t seed;
+} gen;
+
+static void put(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(gen *g, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(g->p + g->len, g->cap - g->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            fprintf(stderr, "bench: formatting failed\n");
+            exit(1);
+        }
+        if ((size_t)n < g->cap - g->len)
+            break;
+        g->cap = 2 * g->cap + (size_t)n;
+        g->p = realloc(g->p, g->cap);
+        if (!g->p) {
+            fprintf(stderr, "bench: out of memory\n");
+            exit(1);
+        }
+    }
+    g->len += (size_t)n;
+}
+
+static uint32_t rnd(gen *g)
+{
+    g->seed = g->seed * 1103515245u + 12345u;
+    return g->seed >> 8;
+}
+
+static void put_id(gen *g, const char *prefix, size_t n)
+{
+    static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    put(g, "%s", prefix);
+    for (size_t i = 0; i < n; i++)
+        put(g, "%c", alnum[rnd(g) % 36]);
+}
+
+/* Pieces of descriptions, as JSON string contents. */
+static const char *const phrases[] = {
+    "peering between the requester and accepter networks of the edge region",
+    "production traffic; managed by the network team, do not delete",
+    ("\xe8\xbe\xb9\xe7\xbc\x98\xe8\x8a\x82\xe7\x82\xb9\xe4\xb9\x8b\xe9\x97\xb4\xe7\x9a\x84\xe4\xb8\x93\xe7\xba\xbf"
+     "\xe4\xba\x92\xe9\x80\x9a\xef\xbc\x8c\xe5\xb8\xa6\xe5\xae\xbd 10 Gbps"),
+    "line one\\nline two\\r\\nline three",
+    "owner: \\\"ops\\\" \\\\ on-call rotation B",
+    "caf\\u00e9 r\\u00e9seau \\u2192 backbone",
+    "ticket NET-4821: widen the CIDR of the accepting side before the migration window",
+    "\\u8fb9\\u7f18\\u5bf9\\u7b49\\u8fde\\u63a5 \xe2\x9c\x93",
+    "tab\\tseparated\\tnotes",
+    "created by terraform (module ens-peering v2.3.1), see the runbook",
+};
+
+/* Names, as JSON string contents; a number follows. */
+static const char *const names[] = {
+    "pcc-cn-xian-unicom-",
+    "\xe8\xbe\xb9\xe7\xbc\x98\xe5\xaf\xb9\xe7\xad\x89\xe8\xbf\x9e\xe6\x8e\xa5-\xe8\xa5\xbf\xe5\xae\x89-",
+    "pcc-cn-dongguan-9-",
+    "say \\\"hi\\\" \\\\ bye ",
+    "\\u00dcberbr\\u00fccke \\u2713 ",
+    "pcc-cn-hangzhou-telecom-",
+};
+
+static const char *const regions[] = {"cn-xian-unicom", "cn-dongguan-9", "cn-hangzhou-telecom",
+                                      "cn-beijing-cmcc", "cn-chengdu-telecom", "cn-wuhan-unicom"};
+static const char *const statuses[] = {"Activated", "Activated", "Activated", "Creating", "Deleting"};
+
+static void put_network(gen *g, const char *key, unsigned k)
+{
+    unsigned n = 1 + rnd(g) % 3;
+    put(g, "\"%s\":{\"NetworkId\":", key);
+    put_id(g, "\"n-", 12);
+    put(g, "\",\"Ipv4Cidrs\":[");
+    for (unsigned i = 0; i < n; i++)
+        put(g, "%s\"%u.%u.0.0/%u\"", i ? "," : "", i ? 172u : 10u, (k * 3 + i) % 250, i ? 20u : 16u);
+    put(g, "]}");
+}
+
+char *bench_realistic_page(size_t n, size_t *len)
+{
+    gen g = {malloc(4096), 0, 4096, (uint32_t)(n * 7919u + 1)};
+    if (!g.p)
+        return NULL;
+    put(&g, "{\"RequestId\":\"%08X-54B6-4AE8-B225-F876FF7BA984\",\"PageNumber\":\"1\",\"PageSize\":\"%zu\","
+            "\"TotalCount\":\"%zu\",\"NetworkPeerConnects\":[",
+        rnd(&g), n, n * 4 + 57);
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = (unsigned)i + 1, want = 40 + rnd(&g) % 211;
+        size_t start;
+        put(&g, "%s{\"InstanceId\":", i ? "," : "");
+        put_id(&g, "\"pcc-", 21);
+        put(&g, "\",\"CreationTime\":\"20%02u-%02u-%02uT%02u:%02u:%02uZ\",\"Name\":\"", 22 + k % 4, 1 + k % 12,
+            1 + k % 28, k % 24, (k * 7) % 60, (k * 13) % 60);
+        put(&g, "%s%02u", names[rnd(&g) % 6], k);
+        put(&g, "\",\"Description\":\"");
+        start = g.len;
+        while (g.len - start < want)
+            put(&g, "%s%s", g.len > start ? " " : "", phrases[rnd(&g) % 10]);
+        put(&g, "\",\"EnsRegionId\":\"%s\",\"Status\":\"%s\",\"NetworkId\":", regions[k % 6], statuses[k % 5]);
+        put_id(&g, "\"n-", 12);
+        put(&g, "\",\"AcceptingNetworkId\":");
+        put_id(&g, "\"n-", 12);
+        put(&g, "\",");
+        if (k % 17 == 0)
+            put(&g, "\"ResourceGroupId\":\"rg-acfm2pz25js****\",");
+        put_network(&g, "Network", k);
+        put(&g, ",");
+        put_network(&g, "AcceptingNetwork", k + 1);
+        put(&g, "}");
+    }
+    put(&g, "]}");
+    *len = g.len;
+    return g.p;
 }
 
 /* ------------------------------------------------------------------ mock */
@@ -244,6 +379,17 @@ void bench_mock_stop(bench_mock *m)
 
 ens_client *bench_client_new(const char *url, ens_transport *transport)
 {
+    return bench_client_new_ca(url, transport, NULL);
+}
+
+const char *bench_tls_dir(void)
+{
+    const char *dir = getenv("ENS_TLS_DIR");
+    return dir && *dir ? dir : ENS_BENCH_TLS_DIR;
+}
+
+ens_client *bench_client_new_ca(const char *url, ens_transport *transport, const char *ca_file)
+{
     ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
     ens_error err = ENS_ERROR_INIT;
     ens_client *c = NULL;
@@ -255,6 +401,7 @@ ens_client *bench_client_new(const char *url, ens_transport *transport)
     o.endpoint = url;
     o.max_attempts = 1;
     o.transport = transport;
+    o.ca_file = ca_file;
     if (ens_client_new(&c, &o, &err) != ENS_OK) {
         fprintf(stderr, "bench: ens_client_new: %s\n", err.description);
         exit(1);

@@ -18,6 +18,11 @@ bool bench_quick(int argc, char **argv);
 /* Monotonic seconds. */
 double bench_now(void);
 
+/* CPU time of this process (user + system, all threads), in seconds: what
+ * the measured code costs, which other tenants of a shared machine do not
+ * stretch the way they stretch the wall clock. */
+double bench_cpu_now(void);
+
 /* Whole file into a malloc'd buffer (NUL added after len bytes); NULL on error. */
 char *bench_read_file(const char *path, size_t *len);
 
@@ -28,6 +33,15 @@ const char *bench_fixture_path(const char *name);
 /* A generated data set of n connections, {"NetworkPeerConnects":[...]},
  * shaped like test/fixtures/bodies/page_100.json.  malloc'd; NULL on error. */
 char *bench_gen_dataset(size_t n);
+
+/* A compact page of n connections as the service sends it, with realistic
+ * content: every field present, counts as numeric strings, names and
+ * descriptions (40 to about 250 characters) in English and Chinese, as raw
+ * UTF-8 and as \u escapes, quotes, backslashes, \n and \t, one to three
+ * Ipv4Cidrs per side, an unknown member now and then (about 640 bytes per
+ * connection).  The same n gives the same page.  malloc'd, *len set; exits
+ * on out of memory. */
+char *bench_realistic_page(size_t n, size_t *len);
 
 /* The mock server, run by ensmock in a forked child so that its threads,
  * allocations and nonce store stay out of the measured process.  Call
@@ -50,6 +64,12 @@ void bench_mock_stop(bench_mock *m);
  * transport, max_attempts = 1 (no retries).  transport may be NULL (default).
  * Exits the process on failure. */
 ens_client *bench_client_new(const char *url, ens_transport *transport);
+/* Same, trusting ca_file (PEM) for HTTPS (NULL: the system store). */
+ens_client *bench_client_new_ca(const char *url, ens_transport *transport, const char *ca_file);
+
+/* Directory of the test TLS material (test/tls): $ENS_TLS_DIR when set, else
+ * the source tree's (compiled in). */
+const char *bench_tls_dir(void);
 
 /* Resident memory of this process in KiB (/proc/self/status): VmRSS, VmHWM
  * (peak) and RssAnon (the anonymous part: heap, stacks; file-backed pages of

@@ -50,6 +50,14 @@ echo "libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2), jansson $(pk
 echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the run)"
 
 status=0
+echo
+echo "== bench_e2e --nginx"
+"$builddir/bench/bench_e2e" --nginx
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then   # 77: nginx not installed
+    echo "run.sh: bench_e2e --nginx FAILED" >&2
+    status=1
+fi
 for b in bench_e2e bench_signer bench_parser bench_iterator bench_memory bench_watch; do
     echo
     echo "== $b"

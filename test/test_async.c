@@ -1309,7 +1309,9 @@ static void test_allocation_failures(void **state)
             fail_msg("allocation %ld: %s", k, ens_strerror(st));
     }
     print_message("async call: %ld allocation failures injected\n", k);
-    assert_true(k > 10);
+    /* engine, call, plan, response, handle, signable, parse...: several
+       points, though the call path itself allocates only a few blocks */
+    assert_true(k > 5);
 
     /* a parallel walk, resumed after each failure */
     for (k = 0;; k++) {

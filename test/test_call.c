@@ -674,6 +674,52 @@ static void test_request_copy(void **state)
     assert_null(dst.network_ids);
 }
 
+/* ---- the allocations of a call in the steady state ------------------------ */
+
+/* A DescribeNetworkPeerConnections call on a client that has made calls
+ * before allocates only what it must (the canonical query, the signable
+ * request, the result block): the response object and its storage are kept
+ * by the client, the signer's and the URL's texts fit on the stack (47
+ * allocations a call before that). */
+static void test_steady_state_allocations(void **state)
+{
+    static const ens_allocator hooks = {.version = ENS_ALLOCATOR_VERSION, .malloc_fn = count_malloc,
+                                        .realloc_fn = count_realloc, .free_fn = count_free};
+    static const char page[] =
+        "{\"RequestId\":\"R\",\"PageNumber\":1,\"PageSize\":10,\"TotalCount\":1,\"NetworkPeerConnects\":"
+        "[{\"InstanceId\":\"pcc-1\",\"Name\":\"a\",\"Status\":\"Activated\"}]}";
+    capture k = {0};
+    ens_client_options o = ENS_CLIENT_OPTIONS_INIT;
+    ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
+    ens_client *c = NULL;
+    int i, per_call[3];
+    (void)state;
+    k.status = 200;
+    k.body = page;
+    req.ens_region_id = "cn-xian-unicom";
+    req.page_number = 1;
+    req.page_size = 10;
+    assert_int_equal(ens_set_allocator(&hooks), ENS_OK);
+    assert_int_equal(ens_transport_new(&o.transport, &capture_vt, &k), ENS_OK);
+    assert_int_equal(ens_credentials_provider_static_new(&o.credentials, "id", "secret", "token"), ENS_OK);
+    o.endpoint = "http://127.0.0.1:1";
+    assert_int_equal(ens_client_new(&c, &o, NULL), ENS_OK);
+    for (i = 0; i < 5; i++) {
+        ens_describe_response *resp = NULL;
+        allocations = 0;
+        assert_int_equal(ens_describe_peer_connections(c, &req, &resp, NULL), ENS_OK);
+        assert_int_equal(resp->connections_count, 1);
+        ens_describe_response_free(resp);
+        if (i >= 2)
+            per_call[i - 2] = allocations;
+    }
+    ens_client_free(c);
+    assert_int_equal(ens_set_allocator(NULL), ENS_OK);
+    assert_int_equal(k.sends, 5);
+    for (i = 0; i < 3; i++)
+        assert_in_range(per_call[i], 1, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -689,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_any_action_through_the_blocking_driver),
         cmocka_unit_test(test_remedy_cuts_the_failure_short),
         cmocka_unit_test(test_request_copy),
+        cmocka_unit_test(test_steady_state_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

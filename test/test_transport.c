@@ -263,6 +263,51 @@ static void test_curl_exchange(void **state)
     script_stop(&s);
 }
 
+/* The header list is built in the transfer when it fits (16 lines, 2 KiB)
+ * and through curl_slist_append() when not: both send every line. */
+static void test_curl_header_list_inline_and_not(void **state)
+{
+    static char long_value[3000];
+    char names[20][16], values[20][16], url[128];
+    ens_http_header hdrs[20];
+    size_t k, i;
+    (void)state;
+    memset(long_value, 'v', sizeof(long_value) - 1);
+    for (i = 0; i < 20; i++) {
+        snprintf(names[i], sizeof(names[i]), "x-h%zu", i);
+        snprintf(values[i], sizeof(values[i]), "v%zu", i);
+        hdrs[i].name = names[i];
+        hdrs[i].value = values[i];
+    }
+    for (k = 0; k < 3; k++) { /* 5 short lines; 20 lines; one 3000-byte line */
+        script s = {0};
+        ens_http_response *r = NULL;
+        ens_transport *t = NULL;
+        ens_error err = ENS_ERROR_INIT;
+        size_t n = k == 1 ? 20 : 5;
+        ens_http_request req = {ENS_HTTP_REQUEST_VERSION, "POST", url, hdrs, n, NULL, 0, 2000, 5000, 0, NULL};
+        hdrs[2].value = k == 2 ? long_value : values[2];
+        s.reply = ok_reply;
+        s.reply_len = strlen(ok_reply);
+        script_start(&s);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/", s.port);
+        assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+        assert_int_equal(ens_transport_curl_new(&t, NULL), ENS_OK);
+        assert_int_equal(ens_transport_send(t, &req, r, &err), ENS_OK);
+        for (i = 0; i < n; i++) {
+            char line[3100];
+            snprintf(line, sizeof(line), "\r\n%s: %s\r\n", hdrs[i].name, hdrs[i].value);
+            assert_non_null(strstr(s.request, line));
+        }
+        assert_null(strstr(s.request, "Expect:"));
+        assert_null(strstr(s.request, "Content-Type"));
+        ens_transport_free(t);
+        ens_http_response_free(r);
+        script_stop(&s);
+    }
+    hdrs[2].value = values[2];
+}
+
 static void test_curl_error_status_is_not_a_transport_error(void **state)
 {
     static const char reply[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n"
@@ -843,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_response_object),
         cmocka_unit_test(test_transport_object),
         cmocka_unit_test(test_curl_exchange),
+        cmocka_unit_test(test_curl_header_list_inline_and_not),
         cmocka_unit_test(test_curl_error_status_is_not_a_transport_error),
         cmocka_unit_test(test_curl_size_cap),
         cmocka_unit_test(test_curl_cap_without_content_length),

@@ -96,8 +96,8 @@ static void unlink_call(ens_async *a, ens_async_call *c)
 
 static void call_free(ens_async_call *c)
 {
-    ens_http_response_reset(c->resp); /* wipes the body: it may have been a credentials document */
-    ens_http_response_free(c->resp);
+    if (c->resp) /* set after c->engine (start_call) */
+        ens__client_response_give(c->engine->client, c->resp); /* wiped: it may have been a credentials document */
     if (c->out)
         c->plan.op.free_result(c->out);
     ens__rpc_plan_clear(&c->plan);
@@ -567,11 +567,11 @@ ENS_EXTERN void ens_async_free(ens_async *engine)
 static ens_status start_call(ens_async *engine, ens_async_call *c, const ens_call_options *opts,
                              ens_async_call **handle, ens_error *e)
 {
-    if (ens_http_response_new(&c->resp, engine->client->max_response_bytes) != ENS_OK) {
+    c->engine = engine;
+    if (!(c->resp = ens__client_response_take(engine->client))) {
         call_free(c);
         return ens__error_set(e, ENS_ENOMEM, "out of memory: starting the call");
     }
-    c->engine = engine;
     ens__call_start(&c->call, engine->client, &c->plan.op, opts);
     c->due = c->call.start; /* the first attempt starts from the loop */
     link_call(engine, c);

@@ -17,7 +17,7 @@ ens_status ens__call_blocking(ens_client *client, const ens__rpc_plan *plan, con
     ens__call call;
     long ms;
 
-    if (ens_http_response_new(&resp, client->max_response_bytes) != ENS_OK) {
+    if (!(resp = ens__client_response_take(client))) {
         ens_error e = ENS_ERROR_INIT;
         ens__error_set(&e, ENS_ENOMEM, "out of memory: preparing the exchange");
         return ens__call_refuse(client, op, ENS_ENOMEM, &e, err);
@@ -45,8 +45,7 @@ ens_status ens__call_blocking(ens_client *client, const ens__rpc_plan *plan, con
             ens__call_attempt_done(&call, st, resp, out);
         }
     }
-    ens_http_response_reset(resp); /* wipes the body: it may have been a credentials document */
-    ens_http_response_free(resp);
+    ens__client_response_give(client, resp); /* wiped: it may have been a credentials document */
     if (ens__call_status(&call) == ENS_OK) {
         *result = out;
         return ENS_OK;

@@ -157,11 +157,13 @@ void ens__call_attempt_done(ens__call *c, ens_status st, const ens_http_response
     if (st != ENS_OK)
         ens__call_observe(c, st, resp);
     if (st == ENS_OK) {
-        char summary[512];
         long http_status = ens_http_response_status(resp);
-        c->op->summarize(result, summary, sizeof(summary));
-        ens__client_log(client, ENS_LOG_INFO, "%s: HTTP %ld, %s, %u attempt(s), %lld ms", c->op->action,
-                        http_status, summary, c->attempt, ens__now_ms() - c->start);
+        if (client->log_fn && client->log_level >= ENS_LOG_INFO) { /* no formatting for nobody */
+            char summary[512];
+            c->op->summarize(result, summary, sizeof(summary));
+            ens__client_log(client, ENS_LOG_INFO, "%s: HTTP %ld, %s, %u attempt(s), %lld ms", c->op->action,
+                            http_status, summary, c->attempt, ens__now_ms() - c->start);
+        }
         ens_error_init(&c->e);
         c->e.http_status = http_status;
         finish(c, ENS_OK);

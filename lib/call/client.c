@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "call/client_internal.h"
 #include "call/retry.h"
+#include "transport/http_response.h"
 #include "ensclient/client.h"
 #include "ensclient/version.h"
 
@@ -133,10 +134,38 @@ static void release_owned(const ens_client_options *opts)
     ens_credentials_provider_free(opts->credentials);
 }
 
+ens_http_response *ens__client_response_take(ens_client *c)
+{
+    ens_http_response *r;
+    size_t i;
+    for (i = 0; i < ENS__CLIENT_SPARES; i++)
+        if ((r = atomic_exchange(&c->spare[i], NULL)) != NULL)
+            return r;
+    return ens_http_response_new(&r, c->max_response_bytes) == ENS_OK ? r : NULL;
+}
+
+void ens__client_response_give(ens_client *c, ens_http_response *resp)
+{
+    size_t i;
+    if (!resp)
+        return;
+    ens_http_response_reset(resp); /* wipes the body and the headers */
+    if (resp->body.cap <= ENS__CLIENT_SPARE_BODY_MAX)
+        for (i = 0; i < ENS__CLIENT_SPARES; i++) {
+            ens_http_response *none = NULL;
+            if (atomic_compare_exchange_strong(&c->spare[i], &none, resp))
+                return;
+        }
+    ens_http_response_free(resp);
+}
+
 ENS_EXTERN void ens_client_free(ens_client *client)
 {
+    size_t i;
     if (!client)
         return;
+    for (i = 0; i < ENS__CLIENT_SPARES; i++)
+        ens_http_response_free(atomic_exchange(&client->spare[i], NULL));
     ens_transport_free(client->transport);
     ens_signer_free(client->signer);
     ens_credentials_provider_free(client->credentials);

@@ -4,10 +4,18 @@
 #ifndef ENS_LIB_CLIENT_INTERNAL_H
 #define ENS_LIB_CLIENT_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "request/endpoint.h"
 #include "call/retry.h"
 #include "ensclient/client.h"
+#include "ensclient/transport.h"
 #include "metrics/metrics.h" /* metrics */
+
+/* Spare response objects a client keeps, and the largest body storage a
+ * spare may keep (a page of 100 connections is about 60 KB). */
+#define ENS__CLIENT_SPARES 4
+#define ENS__CLIENT_SPARE_BODY_MAX ((size_t)1024 * 1024)
 
 struct ens_client {
     ens__endpoint endpoint;
@@ -32,7 +40,21 @@ struct ens_client {
     ens__ratelimit ratelimit;
     bool allow_insecure_http;
     ens__metrics metrics; /* metrics: counters of every call (lib/metrics/) */
+    /* Response objects of finished calls, wiped, kept for the next calls
+     * with their storage (body, header text), so that a call in the steady
+     * state allocates none.  Taken and given back with atomic exchanges: no
+     * lock (a fork() may happen at any point), any number of threads. */
+    _Atomic(ens_http_response *) spare[ENS__CLIENT_SPARES];
 };
+
+/* A response object for one call: a spare one, or a new one; NULL when out
+ * of memory. */
+ens_http_response *ens__client_response_take(ens_client *c);
+
+/* Hands a call's response back: wiped (its body may have been a credentials
+ * document), then kept as a spare, or freed when every spare slot is taken
+ * or its body storage is larger than ENS__CLIENT_SPARE_BODY_MAX. */
+void ens__client_response_give(ens_client *c, ens_http_response *resp);
 
 /* ENS_OK when the client may send signed requests to ep: https, a loopback
  * host, or allow_insecure_http; else ENS_EINVAL with err filled. */

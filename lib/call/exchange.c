@@ -136,7 +136,7 @@ static void log_request(const ens_client *c, const ens__rpc_plan *plan, const en
 
 void ens__exchange_clear(ens__exchange *x)
 {
-    ens__buf_wipe_free(&x->url); /* its query may hold a secret parameter */
+    ens__buf_wipe_free(&x->url); /* its query may hold a secret parameter; wipes url_room in use */
     ens_signable_free(x->signable);
     memset(x, 0, sizeof(*x));
 }
@@ -151,6 +151,7 @@ ens_status ens__exchange_prepare(ens_client *c, const ens__rpc_plan *plan, long 
                       sizeof(x->key_id), e)) != ENS_OK)
         return st;
     query = ens_signable_canonical_query(x->signable);
+    ens__buf_init_on(&x->url, x->url_room, sizeof(x->url_room));
     ens__buf_grow(&x->url, strlen(base) + 2 + strlen(query)); /* once: no copy of a secret left behind */
     ens__buf_puts(&x->url, base);
     ens__buf_puts(&x->url, "/");

@@ -67,6 +67,7 @@ typedef struct ens__exchange {
     ens__buf url;
     ens_http_request http; /* borrows from signable and url */
     char key_id[128];      /* the AccessKey ID it was signed with ("" when anonymous) */
+    char url_room[512];    /* url's storage when it fits: x points into itself, never copy it */
 } ens__exchange;
 
 /* Builds and signs (fresh date and nonce) a call of plan, and turns it into

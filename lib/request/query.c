@@ -3,6 +3,8 @@
  * (sorted) query string, and the request -> parameters mapping. */
 #include "request/query.h"
 
+#include <sodium.h>
+
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,50 +44,80 @@ int ens__percent_encode(ens__buf *b, const char *s, size_t len)
     return 0;
 }
 
-/* The encoding of s in a new string.  Sized once (at most three bytes per
- * byte), so that no grown-out block of a secret is left behind. */
-static char *encode_dup(const char *s)
+/* Makes room for extra more bytes of text and one more item.  Text that
+ * moves is wiped where it was (a value may be a secret); the items' pointers
+ * follow it. */
+static ens_status room_for(ens__query *q, size_t extra)
 {
-    ens__buf b = ENS__BUF_INIT;
-    size_t len = strlen(s);
-    char *p = NULL;
-    if (len <= SIZE_MAX / 3 - 1 && ens__buf_grow(&b, len * 3) == 0 && ens__percent_encode(&b, s, len) == 0)
-        p = ens__buf_detach(&b);
-    if (!p)
-        ens__buf_free(&b);
-    return p;
+    size_t i;
+    if (!q->items) {
+        q->items = q->slots;
+        q->cap = ENS__QUERY_SLOTS;
+    }
+    if (!q->text.ptr)
+        ens__buf_init_on(&q->text, q->room, sizeof(q->room));
+    if (q->count == q->cap) {
+        size_t cap = q->cap * 2;
+        ens__param *items;
+        if (cap > SIZE_MAX / sizeof(*items))
+            return ENS_ENOMEM;
+        items = ens__malloc(cap * sizeof(*items));
+        if (!items)
+            return ENS_ENOMEM;
+        memcpy(items, q->items, q->count * sizeof(*items));
+        if (q->items != q->slots)
+            ens__free(q->items);
+        q->items = items;
+        q->cap = cap;
+    }
+    if (extra > q->text.cap - q->text.len - 1) {
+        size_t *offs = ens__malloc((2 * q->count + 1) * sizeof(*offs));
+        if (!offs)
+            return ENS_ENOMEM;
+        for (i = 0; i < q->count; i++) {
+            offs[2 * i] = (size_t)(q->items[i].name - q->text.ptr);
+            offs[2 * i + 1] = (size_t)(q->items[i].value - q->text.ptr);
+        }
+        if (ens__buf_grow_wiped(&q->text, extra) < 0) {
+            ens__free(offs);
+            return ENS_ENOMEM;
+        }
+        for (i = 0; i < q->count; i++) {
+            q->items[i].name = q->text.ptr + offs[2 * i];
+            q->items[i].value = q->text.ptr + offs[2 * i + 1];
+        }
+        ens__free(offs);
+    }
+    return ENS_OK;
 }
 
-static void param_free(ens__param *p)
+/* Appends the encoding of s and a NUL to the text (room made). */
+static char *encode_into(ens__query *q, const char *s, size_t len)
 {
-    ens__free(p->name);
-    ens__free_wipe_str(p->value);
+    size_t at = q->text.len;
+    ens__percent_encode(&q->text, s, len);
+    ens__buf_putc(&q->text, '\0'); /* a separator: the next one starts after it */
+    return q->text.ptr + at;
 }
 
 static ens_status add(ens__query *q, const char *name, const char *value, bool secret)
 {
     ens__param p;
+    size_t nlen, vlen;
 
     if (!q || !name || !value)
         return ENS_EINVAL;
-    if (q->count == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        ens__param *items;
-        if (cap > SIZE_MAX / sizeof(*items))
-            return ENS_ENOMEM;
-        items = ens__realloc(q->items, cap * sizeof(*items));
-        if (!items)
-            return ENS_ENOMEM;
-        q->items = items;
-        q->cap = cap;
-    }
-    p.name = encode_dup(name);
-    p.value = encode_dup(value);
-    p.secret = secret;
-    if (!p.name || !p.value) {
-        param_free(&p);
+    nlen = strlen(name);
+    vlen = strlen(value);
+    if (nlen > SIZE_MAX / 8 || vlen > SIZE_MAX / 8)
         return ENS_ENOMEM;
-    }
+    /* At most three bytes per byte, and the NULs: sized once, so that no
+       grown-out copy of a secret is left behind. */
+    if (room_for(q, 3 * (nlen + vlen) + 2) != ENS_OK)
+        return ENS_ENOMEM;
+    p.name = encode_into(q, name, nlen);
+    p.value = encode_into(q, value, vlen);
+    p.secret = secret;
     q->items[q->count++] = p;
     return ENS_OK;
 }
@@ -165,7 +197,8 @@ ens_status ens__query_canonical(ens__query *q, char **out)
     if (!q || !out)
         return ENS_EINVAL;
     if (q->count > 1) {
-        sort_entry *tmp = ens__calloc(q->count, sizeof(*tmp));
+        sort_entry stack_tmp[ENS__QUERY_SLOTS];
+        sort_entry *tmp = q->count <= ENS__QUERY_SLOTS ? stack_tmp : ens__calloc(q->count, sizeof(*tmp));
         if (!tmp)
             return ENS_ENOMEM;
         for (i = 0; i < q->count; i++) {
@@ -175,28 +208,33 @@ ens_status ens__query_canonical(ens__query *q, char **out)
         qsort(tmp, q->count, sizeof(*tmp), cmp_entry);
         for (i = 0; i < q->count; i++)
             q->items[i] = tmp[i].param;
-        ens__free(tmp);
+        if (tmp != stack_tmp)
+            ens__free(tmp);
     }
     return join(q, false, out);
 }
 
 void ens__query_free(ens__query *q)
 {
-    size_t i;
     if (!q)
         return;
-    for (i = 0; i < q->count; i++)
-        param_free(&q->items[i]);
-    ens__free(q->items);
+    ens__buf_wipe_free(&q->text); /* wipes the room too while the text is there */
+    if (q->items != q->slots)
+        ens__free(q->items);
     q->items = NULL;
     q->count = q->cap = 0;
 }
 
-/* Drops the parameters added after position keep. */
+/* Drops the parameters added after position keep (their text wiped). */
 static void query_truncate(ens__query *q, size_t keep)
 {
-    while (q->count > keep)
-        param_free(&q->items[--q->count]);
+    size_t end;
+    if (q->count <= keep)
+        return;
+    end = (size_t)(q->items[keep].name - q->text.ptr);
+    sodium_memzero(q->text.ptr + end, q->text.len - end);
+    q->text.len = end;
+    q->count = keep;
 }
 
 static ens_status add_int(ens__query *q, const char *name, int32_t v)

@@ -11,17 +11,26 @@
 
 /* One encoded parameter. */
 typedef struct ens__param {
-    char *name;  /* RFC 3986-encoded */
-    char *value; /* RFC 3986-encoded; wiped when freed */
+    char *name;  /* RFC 3986-encoded, in the query's text */
+    char *value; /* RFC 3986-encoded, in the query's text; wiped when freed */
     bool secret; /* never shown (ens__query_shown()) */
 } ens__param;
 
+/* Inline room of a query: a request of this library fits, so that building
+ * it allocates nothing.  Beyond, items and text move to the heap.  A query
+ * points into itself: never copy one by value. */
+#define ENS__QUERY_SLOTS 8
+#define ENS__QUERY_ROOM 512
+
 typedef struct ens__query {
-    ens__param *items;
+    ens__param *items; /* NULL, slots or allocated */
     size_t count, cap;
+    ens__buf text;     /* every "name\0value\0", one after the other */
+    ens__param slots[ENS__QUERY_SLOTS];
+    char room[ENS__QUERY_ROOM];
 } ens__query;
 
-#define ENS__QUERY_INIT {NULL, 0, 0}
+#define ENS__QUERY_INIT {0}
 
 /* Appends the RFC 3986 encoding of s[0..len) to b: unreserved A-Z a-z 0-9 - _ . ~
  * kept, every other byte as %XY (uppercase hex).  0 or -1 (oom). */

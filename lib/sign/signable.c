@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -45,11 +46,45 @@ static bool header_name_ok(const char *name)
     return true;
 }
 
-/* Frees a header's name and value, wiping the value first. */
-static void header_clear(ens_http_header *h)
+static bool in_arena(const ens_signable *s, const char *p)
 {
-    ens__free_wipe_str((char *)h->value);
-    ens__free((char *)h->name);
+    /* Compared as integers: a pointer into another object may not be
+       compared with one into the arena. */
+    uintptr_t a = (uintptr_t)s->arena, q = (uintptr_t)p;
+    return q >= a && q < a + sizeof(s->arena);
+}
+
+/* A copy of the n bytes of text and a NUL, in the arena when they fit, else
+ * allocated; NULL when out of memory. */
+static char *keep(ens_signable *s, const char *text, size_t n)
+{
+    char *p;
+    if (n < sizeof(s->arena) - s->arena_used) {
+        p = s->arena + s->arena_used;
+        s->arena_used += n + 1;
+        memcpy(p, text, n);
+        p[n] = '\0';
+        return p;
+    }
+    return ens__strndup(text, n);
+}
+
+/* Wipes the string p (a value may be secret) and frees it when it is not in the arena. */
+static void drop(ens_signable *s, char *p)
+{
+    if (!p)
+        return;
+    if (in_arena(s, p))
+        sodium_memzero(p, strlen(p));
+    else
+        ens__free_wipe_str(p);
+}
+
+/* Drops a header's name and value, wiping the value first. */
+static void header_clear(ens_signable *s, ens_http_header *h)
+{
+    drop(s, (char *)h->value);
+    drop(s, (char *)h->name);
     h->name = h->value = NULL;
 }
 
@@ -82,13 +117,17 @@ ENS_EXTERN ens_status ens_signable_new(ens_signable **out, const char *method, c
         return ENS_EINVAL;
     if (ens__has_crlf(method) || ens__has_crlf(host) || ens__has_crlf(path) || ens__has_crlf(canonical_query))
         return ENS_EINVAL;
-    s = ens__calloc(1, sizeof(*s));
+    /* Not calloc: the arena is written before it is read. */
+    s = ens__malloc(sizeof(*s));
     if (!s)
         return ENS_ENOMEM;
-    s->method = ens__strdup(method);
-    s->host = ens__strdup(host);
-    s->path = ens__strdup(path);
-    s->query = ens__strdup(canonical_query);
+    memset(s, 0, offsetof(ens_signable, arena));
+    s->headers = s->slots;
+    s->header_cap = ENS__SIGNABLE_SLOTS;
+    s->method = keep(s, method, strlen(method));
+    s->host = keep(s, host, strlen(host));
+    s->path = keep(s, path, strlen(path));
+    s->query = keep(s, canonical_query, strlen(canonical_query));
     if (!s->method || !s->host || !s->path || !s->query) {
         ens_signable_free(s);
         return ENS_ENOMEM;
@@ -109,12 +148,14 @@ ENS_EXTERN void ens_signable_free(ens_signable *s)
     if (!s)
         return;
     for (i = 0; i < s->header_count; i++)
-        header_clear(&s->headers[i]);
-    ens__free(s->headers);
-    ens__free(s->method);
-    ens__free(s->host);
-    ens__free(s->path);
-    ens__free_wipe_str(s->query); /* it may carry a secret parameter (an OIDC token) */
+        header_clear(s, &s->headers[i]);
+    if (s->headers != s->slots)
+        ens__free(s->headers);
+    drop(s, s->method);
+    drop(s, s->host);
+    drop(s, s->path);
+    drop(s, s->query); /* it may carry a secret parameter (an OIDC token) */
+    sodium_memzero(s->arena, s->arena_used);
     if (s->body) {
         sodium_memzero(s->body, s->body_len);
         ens__free(s->body);
@@ -205,37 +246,36 @@ ENS_EXTERN ens_status ens_signable_set_header(ens_signable *s, const char *name,
             sodium_memzero(old + vlen, olen - vlen);
             return ENS_OK;
         }
-        v = ens__strndup(value, vlen);
+        v = keep(s, value, vlen);
         if (!v)
             return ENS_ENOMEM;
-        ens__free_wipe_str(old);
+        drop(s, old);
         h->value = v;
         return ENS_OK;
     }
 
-    v = ens__strndup(value, vlen);
-    if (!v)
-        return ENS_ENOMEM;
     if (s->header_count == s->header_cap) {
-        size_t cap = s->header_cap ? s->header_cap * 2 : 16;
+        size_t cap = s->header_cap * 2;
         ens_http_header *grown;
-        if (cap > SIZE_MAX / sizeof(*grown)) {
-            ens__free_wipe_str(v);
+        if (cap > SIZE_MAX / sizeof(*grown))
             return ENS_ENOMEM;
-        }
-        grown = ens__realloc(s->headers, cap * sizeof(*grown));
-        if (!grown) {
-            ens__free_wipe_str(v);
+        grown = ens__malloc(cap * sizeof(*grown)); /* names and values stay where they are */
+        if (!grown)
             return ENS_ENOMEM;
-        }
+        memcpy(grown, s->headers, s->header_count * sizeof(*grown));
+        if (s->headers != s->slots)
+            ens__free(s->headers);
         s->headers = grown;
         s->header_cap = cap;
     }
+    v = keep(s, value, vlen);
+    if (!v)
+        return ENS_ENOMEM;
     {
-        char *n = ens__strdup(name);
+        char *n = keep(s, name, strlen(name));
         char *p;
         if (!n) {
-            ens__free_wipe_str(v);
+            drop(s, v);
             return ENS_ENOMEM;
         }
         for (p = n; *p; p++)
@@ -257,7 +297,7 @@ void ens__signable_remove_header(ens_signable *s, const char *name)
     h = find_header(s, name);
     if (!h)
         return;
-    header_clear(h);
+    header_clear(s, h);
     /* Keep the order of the others: it is the order they are sent in. */
     for (i = (size_t)(h - s->headers); i + 1 < s->header_count; i++)
         s->headers[i] = s->headers[i + 1];

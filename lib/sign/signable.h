@@ -6,6 +6,12 @@
 #include "ensclient/signer.h"
 #include "ensclient/transport.h"
 
+/* Inline room of a signable: the header slots and the bytes for its strings
+ * that one request of this library needs, so that building and signing a
+ * request allocates one block.  What does not fit goes to the heap. */
+#define ENS__SIGNABLE_SLOTS 12
+#define ENS__SIGNABLE_ARENA 2048
+
 struct ens_signable {
     char *method;
     char *host;
@@ -14,13 +20,17 @@ struct ens_signable {
     void *body;
     size_t body_len;
     /* Names lowercased and unique; names and values are owned by the signable
-     * (allocated with ens__strdup; values wiped when replaced or freed). */
-    ens_http_header *headers;
+     * (in arena[] or, when it is full, allocated; values wiped when replaced
+     * or freed). */
+    ens_http_header *headers; /* slots[] until more are needed */
     size_t header_count, header_cap;
     ens_clock_fn clock;
     void *clock_payload;
     ens_nonce_fn nonce;
     void *nonce_payload;
+    size_t arena_used;
+    ens_http_header slots[ENS__SIGNABLE_SLOTS];
+    char arena[ENS__SIGNABLE_ARENA]; /* wiped (the used part) when freed */
 };
 
 /* The headers as an array usable directly in an ens_http_request (borrowed,

@@ -236,12 +236,18 @@ static ens_status acs3_sign(void *ctx, ens_signable *s, const ens_credentials *c
 {
     const char *id, *secret, *token;
     char date[32], nonce[65], body_hash[65], signature[65], sts[ACS3_STS_LEN + 1];
+    /* A typical request's texts fit here: no allocation (larger ones move to
+       the heap); all wiped below, the canonical request may hold the token. */
+    char canonical_room[1536], names_room[256], auth_room[512];
     const void *body;
     size_t body_len, id_len;
-    ens__buf canonical = ENS__BUF_INIT, signed_headers = ENS__BUF_INIT, auth = ENS__BUF_INIT;
+    ens__buf canonical, signed_headers, auth;
     ens_status st;
 
     (void)ctx;
+    ens__buf_init_on(&canonical, canonical_room, sizeof(canonical_room));
+    ens__buf_init_on(&signed_headers, names_room, sizeof(names_room));
+    ens__buf_init_on(&auth, auth_room, sizeof(auth_room));
     if (!s || !creds)
         return ens__error_set(err, ENS_EINVAL, "invalid argument: NULL signable or credentials");
     id = ens_credentials_access_key_id(creds);
@@ -303,6 +309,7 @@ static ens_status acs3_sign(void *ctx, ens_signable *s, const ens_credentials *c
 fail:
     sodium_memzero(signature, sizeof(signature));
     sodium_memzero(sts, sizeof(sts));
+    /* Each wipes its room, or its heap copy (the room was wiped on the move). */
     ens__buf_wipe_free(&canonical);
     ens__buf_wipe_free(&signed_headers);
     ens__buf_wipe_free(&auth);

@@ -270,20 +270,66 @@ ens_status ens__curl_xfer_setup_fixed(CURL *h, ens__curl_xfer *x, const ens__cur
     return ENS_OK;
 }
 
-/* The request's headers as libcurl's list in x->hdrs.  Each line is built
- * in one buffer sized for the longest, never grown: a grown buffer would
- * leave an earlier line (a signature, a token) in the block it left. */
+/* "name: value", or "name;" for an empty value (libcurl's way), and a NUL
+ * into out; returns the length written, NUL excluded. */
+static size_t header_line(char *out, const ens_http_header *hd, size_t nlen, size_t vlen)
+{
+    memcpy(out, hd->name, nlen);
+    memcpy(out + nlen, vlen ? ": " : ";", vlen ? 2 : 1);
+    memcpy(out + nlen + (vlen ? 2 : 1), hd->value, vlen);
+    out[nlen + (vlen ? 2 : 1) + vlen] = '\0';
+    return nlen + (vlen ? 2 : 1) + vlen;
+}
+
+/* No "Expect: 100-continue" round trip, no unsigned default Content-Type. */
+static const char *const extra_lines[2] = {"Expect:", "Content-Type:"};
+
+/* The list in x->nodes and x->lines, when it fits (true). */
+static bool build_headers_inline(ens__curl_xfer *x, const ens_http_request *req, size_t total)
+{
+    size_t i, used = 0, n = req->header_count + 2;
+    if (n > ENS__XFER_NODES || total > sizeof(x->lines))
+        return false;
+    for (i = 0; i < n; i++) {
+        char *line = x->lines + used;
+        if (i < req->header_count) {
+            const ens_http_header *hd = &req->headers[i];
+            used += header_line(line, hd, strlen(hd->name), strlen(hd->value)) + 1;
+        } else {
+            size_t len = strlen(extra_lines[i - req->header_count]);
+            memcpy(line, extra_lines[i - req->header_count], len + 1);
+            used += len + 1;
+        }
+        x->nodes[i].data = line;
+        x->nodes[i].next = i + 1 < n ? &x->nodes[i + 1] : NULL;
+    }
+    x->lines_used = used;
+    x->own_list = true;
+    x->hdrs = x->nodes;
+    return true;
+}
+
+/* The request's headers as libcurl's list in x->hdrs: in x itself when they
+ * fit, else through curl_slist_append(), each line built in one buffer
+ * sized for the longest, never grown: a grown buffer would leave an earlier
+ * line (a signature, a token) in the block it left. */
 static ens_status build_headers(ens__curl_xfer *x, const ens_http_request *req, bool *has_ua,
                                 ens_error *e)
 {
-    size_t i, longest = 0;
+    size_t i, longest = 0, total = sizeof("Expect:") + sizeof("Content-Type:");
     char *line = NULL;
     ens_status st = ENS_OK;
     for (i = 0; i < req->header_count; i++) {
-        size_t n = strlen(req->headers[i].name) + 2 + strlen(req->headers[i].value);
+        const ens_http_header *hd = &req->headers[i];
+        size_t nlen = strlen(hd->name), n = nlen + 2 + strlen(hd->value);
+        if (nlen == 10 && strcasecmp(hd->name, "user-agent") == 0)
+            *has_ua = true;
         if (n > longest)
             longest = n;
+        total += n + 1;
     }
+    if (build_headers_inline(x, req, total))
+        return ENS_OK;
     if (req->header_count && !(line = ens__malloc(longest + 1)))
         return ens__error_set(e, ENS_ENOMEM, "out of memory: building request headers");
     for (i = 0; i < req->header_count + 2 && st == ENS_OK; i++) {
@@ -291,18 +337,10 @@ static ens_status build_headers(ens__curl_xfer *x, const ens_http_request *req, 
         struct curl_slist *tmp;
         if (i < req->header_count) {
             const ens_http_header *hd = &req->headers[i];
-            size_t nlen = strlen(hd->name), vlen = strlen(hd->value);
-            if (nlen == 10 && strcasecmp(hd->name, "user-agent") == 0)
-                *has_ua = true;
-            /* "name: value", or "name;" for an empty value (libcurl's way) */
-            memcpy(line, hd->name, nlen);
-            memcpy(line + nlen, vlen ? ": " : ";", vlen ? 2 : 1);
-            memcpy(line + nlen + (vlen ? 2 : 1), hd->value, vlen);
-            line[nlen + (vlen ? 2 : 1) + vlen] = '\0';
+            header_line(line, hd, strlen(hd->name), strlen(hd->value));
             text = line;
         } else {
-            /* No "Expect: 100-continue" round trip, no unsigned default Content-Type. */
-            text = i == req->header_count ? "Expect:" : "Content-Type:";
+            text = extra_lines[i - req->header_count];
         }
         tmp = curl_slist_append(x->hdrs, text);
         if (!tmp)
@@ -310,7 +348,7 @@ static ens_status build_headers(ens__curl_xfer *x, const ens_http_request *req, 
         else
             x->hdrs = tmp;
     }
-    if (line) {
+    if (line) { /* it held the Authorization line */
         sodium_memzero(line, longest + 1);
         ens__free(line);
     }
@@ -330,6 +368,8 @@ ens_status ens__curl_xfer_setup_request(CURL *h, ens__curl_xfer *x, ens_http_res
     x->fail_in_head = false;
     x->head_done = false;
     x->hdrs = NULL;
+    x->own_list = false;
+    x->lines_used = 0;
     x->errbuf[0] = '\0';
     head = request_head_size(req, cfg);
     if (head > ENS__REQUEST_HEAD_MAX)
@@ -471,10 +511,16 @@ void ens__curl_xfer_release(ens__curl_xfer *x)
 {
     struct curl_slist *p;
     /* The list held the authorization header and any token: wipe it. */
-    for (p = x->hdrs; p; p = p->next)
-        if (p->data)
-            sodium_memzero(p->data, strlen(p->data));
-    curl_slist_free_all(x->hdrs);
+    if (x->own_list) {
+        sodium_memzero(x->lines, x->lines_used);
+    } else {
+        for (p = x->hdrs; p; p = p->next)
+            if (p->data)
+                sodium_memzero(p->data, strlen(p->data));
+        curl_slist_free_all(x->hdrs);
+    }
+    x->own_list = false;
+    x->lines_used = 0;
     x->hdrs = NULL;
     x->fail = ENS_OK;
     x->fail_in_head = false;

@@ -27,6 +27,12 @@ typedef struct ens__curl_config {
  * ens_transport_curl_new(); false for every other transport.  Thread-safe. */
 bool ens__transport_curl_config(const ens_transport *t, ens__curl_config *out);
 
+/* Room for a request's header list in the transfer itself: this library's
+ * requests need 11 lines (9 headers, "Expect:", "Content-Type:") of about
+ * 700 bytes together. */
+#define ENS__XFER_NODES 16
+#define ENS__XFER_LINES 2048
+
 /* One transfer on an easy handle, shared by the blocking transport and the
  * asynchronous engine so that both send and receive exactly alike. */
 typedef struct ens__curl_xfer {
@@ -37,6 +43,14 @@ typedef struct ens__curl_xfer {
     struct curl_slist *hdrs;   /* the request headers; wiped on release */
     ens__sockets *sockets;     /* where the handle's sockets are kept, or NULL */
     char errbuf[CURL_ERROR_SIZE];
+    /* A request's header list built here instead of by curl_slist_append()
+     * (two allocations a line) when it fits: hdrs then points at nodes[0],
+     * whose lines are in lines[] (used bytes: lines_used, wiped on release).
+     * x points into itself: it must stay in place, as for the callbacks. */
+    bool own_list;
+    size_t lines_used;
+    struct curl_slist nodes[ENS__XFER_NODES];
+    char lines[ENS__XFER_LINES];
 } ens__curl_xfer;
 
 /* Longest request head (URL and headers, and a body short enough for

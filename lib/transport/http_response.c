@@ -23,19 +23,42 @@ ENS_EXTERN ens_status ens_http_response_new(ens_http_response **out, size_t max_
     return ENS_OK;
 }
 
+/* Forgets the headers; their text (a Set-Cookie or a token may be among
+ * them) is wiped, its storage kept. */
 static void free_headers(ens_http_response *r)
 {
-    size_t i;
-    for (i = 0; i < r->header_count; i++) {
-        /* "name\0value\0" in one allocation (a Set-Cookie or a token may be
-           among them): wiped, then freed */
-        char *n = (char *)r->headers[i].name;
-        size_t len = strlen(n) + 1;
-        sodium_memzero(n, len + strlen(n + len) + 1);
-        ens__free(n);
-    }
+    if (r->text_len)
+        sodium_memzero(r->text, r->text_len);
+    r->text_len = 0;
     r->header_count = 0;
     r->header_bytes = 0;
+}
+
+/* Makes room for extra more bytes of header text: a larger block, the
+ * pointers moved over, the old block wiped and freed. */
+static ens_status text_room(ens_http_response *r, size_t extra)
+{
+    size_t cap = r->text_cap ? r->text_cap : 512, i;
+    char *p;
+    if (extra <= r->text_cap - r->text_len)
+        return ENS_OK;
+    while (cap - r->text_len < extra)
+        cap *= 2; /* bounded: extra and text_len stay below 2 * ENS__MAX_HEADER_BYTES */
+    p = ens__malloc(cap);
+    if (!p)
+        return ENS_ENOMEM;
+    if (r->text) {
+        memcpy(p, r->text, r->text_len);
+        for (i = 0; i < r->header_count; i++) {
+            r->headers[i].name = p + (r->headers[i].name - r->text);
+            r->headers[i].value = p + (r->headers[i].value - r->text);
+        }
+        sodium_memzero(r->text, r->text_cap);
+        ens__free(r->text);
+    }
+    r->text = p;
+    r->text_cap = cap;
+    return ENS_OK;
 }
 
 /* Makes the body's storage at least need bytes (NUL included): exactly need
@@ -89,6 +112,7 @@ ENS_EXTERN void ens_http_response_free(ens_http_response *resp)
         return;
     free_headers(resp);
     ens__buf_wipe_free(&resp->body);
+    ens__free(resp->text);
     ens__free(resp->headers);
     ens__free(resp);
 }
@@ -136,10 +160,11 @@ ENS_EXTERN ens_status ens_http_response_add_header(ens_http_response *resp, cons
         resp->headers = h;
         resp->header_cap = cap;
     }
-    /* Name and value in one allocation: "name\0value\0" (both bounded above). */
-    n = ens__malloc(name_len + value_len + 2);
-    if (!n)
+    /* "name\0value\0" at the end of the text (both bounded above). */
+    if (text_room(resp, name_len + value_len + 2) != ENS_OK)
         return ENS_ENOMEM;
+    n = resp->text + resp->text_len;
+    resp->text_len += name_len + value_len + 2;
     memcpy(n, name, name_len);
     n[name_len] = '\0';
     if (value_len)

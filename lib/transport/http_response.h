@@ -10,9 +10,13 @@ struct ens_http_response {
     long status;
     size_t max_body;        /* 0 = unlimited */
     ens__buf body;
-    ens_http_header *headers; /* owned name/value copies */
+    ens_http_header *headers; /* name/value pointers into text */
     size_t header_count, header_cap;
     size_t header_bytes;
+    /* Every header as "name\0value\0", one after the other: one block for
+     * all of them, kept (wiped) across resets. */
+    char *text;
+    size_t text_len, text_cap;
 };
 
 #define ENS__MAX_HEADER_BYTES ((size_t)64 * 1024)

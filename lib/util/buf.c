@@ -24,14 +24,68 @@ int ens__buf_grow(ens__buf *b, size_t extra)
     cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = ens__realloc(b->ptr, cap);
-    if (!p) {
+    if (b->lent) {
+        /* Off the caller's storage: copied, and what it held wiped (it may
+           have been part of a secret). */
+        p = ens__malloc(cap);
+        if (!p) {
+            b->oom = true;
+            return -1;
+        }
+        memcpy(p, b->ptr, b->len + 1);
+        sodium_memzero(b->ptr, b->cap);
+        b->lent = false;
+    } else if (!(p = ens__realloc(b->ptr, cap))) {
         b->oom = true;
         return -1;
     }
     b->ptr = p;
     b->cap = cap;
     return 0;
+}
+
+int ens__buf_grow_wiped(ens__buf *b, size_t extra)
+{
+    size_t cap;
+    char *p;
+    if (b->oom)
+        return -1;
+    if (extra > SIZE_MAX / 2 - b->len - 1) {
+        b->oom = true;
+        return -1;
+    }
+    if (b->ptr && b->len + extra + 1 <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    p = ens__malloc(cap);
+    if (!p) {
+        b->oom = true;
+        return -1;
+    }
+    if (b->ptr) {
+        memcpy(p, b->ptr, b->len + 1);
+        sodium_memzero(b->ptr, b->cap);
+        if (!b->lent)
+            ens__free(b->ptr);
+    } else {
+        p[0] = '\0';
+    }
+    b->ptr = p;
+    b->cap = cap;
+    b->lent = false;
+    return 0;
+}
+
+void ens__buf_init_on(ens__buf *b, char *storage, size_t cap)
+{
+    b->ptr = storage;
+    b->ptr[0] = '\0';
+    b->len = 0;
+    b->cap = cap;
+    b->oom = false;
+    b->lent = true;
 }
 
 int ens__buf_put(ens__buf *b, const void *data, size_t len)
@@ -85,6 +139,13 @@ char *ens__buf_detach(ens__buf *b)
     char *p;
     if (b->oom)
         return NULL;
+    if (b->lent) { /* never hand out the caller's storage */
+        p = ens__strndup(b->ptr, b->len);
+        if (!p)
+            return NULL;
+        ens__buf_free(b);
+        return p;
+    }
     if (!b->ptr && ens__buf_grow(b, 0) < 0)
         return NULL;
     b->ptr[b->len] = '\0';
@@ -103,10 +164,12 @@ void ens__buf_clear(ens__buf *b)
 
 void ens__buf_free(ens__buf *b)
 {
-    ens__free(b->ptr);
+    if (!b->lent)
+        ens__free(b->ptr);
     b->ptr = NULL;
     b->len = b->cap = 0;
     b->oom = false;
+    b->lent = false;
 }
 
 void ens__buf_wipe_free(ens__buf *b)
