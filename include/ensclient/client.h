@@ -131,6 +131,13 @@ ENS_EXTERN void ens_client_options_init(ens_client_options *opts);
  * Calls sodium_init() (thread-safe) and, for the default transport,
  * curl_global_init() (thread-safe in libcurl >= 7.84).  Nothing is sent.
  *
+ * Memory between calls: so that a steady-state call allocates almost nothing,
+ * the client keeps up to 4 response buffers of earlier calls (one per call
+ * that was in progress at the same time; only those of at most 1 MiB), wiped
+ * when the call that used them ends, and freed by ens_client_free().  A
+ * daemon that makes one call at a time keeps one buffer the size of its
+ * largest page.
+ *
  * @param out  receives the client (ens_client_free()); unchanged on failure.
  * @param opts NULL for all defaults.
  * @param err  may be NULL; filled on failure (the field at fault is named).
@@ -145,7 +152,7 @@ ENS_EXTERN ens_status ens_client_new(ens_client **out, const ens_client_options 
 
 /**
  * @brief Frees a client and everything it owns (transport, signer, provider,
- * pooled connections).  NULL accepted.  No call may be in progress on it.
+ * pooled connections, the response buffers it keeps between calls).  NULL accepted.  No call may be in progress on it.
  * In a child process made by fork() it leaves the parent's connections
  * untouched (see "fork()" above).
  */
