@@ -25,6 +25,8 @@ command -v mmdebstrap >/dev/null || { echo "mmdebstrap is missing: apt-get insta
 packages=(
   gcc g++ libc6-dev binutils meson ninja-build pkg-config python3 cmake
   libcurl4-openssl-dev libjansson-dev libsodium-dev libmicrohttpd-dev libcmocka-dev
+  # the manual-page test renders the pages with man(1)
+  man-db
   # the static consumer of the install test links libcurl's own dependencies
   libnghttp2-dev libidn2-dev librtmp-dev libssh2-1-dev libpsl-dev libssl-dev
   libkrb5-dev libldap2-dev libzstd-dev libbrotli-dev zlib1g-dev
@@ -45,9 +47,10 @@ cleanup() {
   for m in "${mounted[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-for m in proc dev; do
+# /dev/pts too: the CLI's terminal test opens a pseudo-terminal.
+for m in proc dev dev/pts; do
   mountpoint -q "$root/$m" && continue
-  if [ "$m" = proc ]; then mount -t proc proc "$root/proc"; else mount --bind /dev "$root/dev"; fi
+  if [ "$m" = proc ]; then mount -t proc proc "$root/proc"; else mount --bind "/$m" "$root/$m"; fi
   mounted=("$root/$m" "${mounted[@]}")
 done
 
