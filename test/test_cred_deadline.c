@@ -437,7 +437,7 @@ static void test_environment_proxies_ignored(void **state)
     ens_http_response *resp = NULL;
     ens_http_request req;
     ens_credentials *c;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char proxy_url[64], base[64];
     const char *const uri = "https://192.0.2.1/creds";
     const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
@@ -514,7 +514,7 @@ static void test_readable_file_warning(void **state)
     ens_client_options co = ENS_CLIENT_OPTIONS_INIT;
     ens_describe_request req = ENS_DESCRIBE_REQUEST_INIT;
     ens_describe_response *resp = NULL;
-    ens_error err;
+    ens_error err = ENS_ERROR_INIT;
     char ini[512];
     (void)state;
     scratch(ini, sizeof(ini), "credentials");
