@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Rules at their edges, each found unheld by the mutation check
+ * (tools/mutate.sh): which failures are retried (every 5xx status, and the
+ * Throttling* and ServiceUnavailable codes whatever the status), and the
+ * response-body cap (one byte more than the cap is refused). */
+#include "support/support.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "call/retry.h"
+
+static bool retryable(ens_status st, long http_status, const char *code)
+{
+    ens_error e = ENS_ERROR_INIT;
+    e.status = st;
+    e.http_status = http_status;
+    snprintf(e.code, sizeof(e.code), "%s", code);
+    return ens__retry_is_retryable(st, &e, NULL);
+}
+
+static void test_retryable_statuses(void **state)
+{
+    (void)state;
+    /* every 5xx, with or without a service code */
+    assert_true(retryable(ENS_EHTTP, 500, ""));
+    assert_true(retryable(ENS_ESERVICE, 500, "SomethingElse"));
+    assert_true(retryable(ENS_EHTTP, 502, ""));
+    assert_true(retryable(ENS_EHTTP, 599, ""));
+    /* ... and nothing else by its status alone */
+    assert_false(retryable(ENS_EHTTP, 499, ""));
+    assert_false(retryable(ENS_EHTTP, 600, ""));
+    assert_false(retryable(ENS_ESERVICE, 400, "InvalidParameter"));
+}
+
+static void test_retryable_codes(void **state)
+{
+    (void)state;
+    /* a code says "retry" whatever the status it came with */
+    assert_true(retryable(ENS_ESERVICE, 400, "ServiceUnavailable"));
+    assert_true(retryable(ENS_ESERVICE, 400, "InternalError"));
+    assert_true(retryable(ENS_ESERVICE, 400, "Throttling"));
+    assert_true(retryable(ENS_ESERVICE, 400, "Throttling.User"));
+    assert_true(retryable(ENS_ESERVICE, 400, "Throttling.Api"));
+    assert_true(retryable(ENS_ESERVICE, 429, "Throttling.Tenant"));
+    assert_false(retryable(ENS_ESERVICE, 400, "Throttle"));
+    assert_false(retryable(ENS_ESERVICE, 400, "ServiceUnavailableX"));
+    /* not a service answer at all: never retried by its code */
+    assert_false(retryable(ENS_EINVAL, 400, "Throttling.User"));
+}
+
+static void test_body_cap_edge(void **state)
+{
+    static const char bytes[] = "0123456789AB";
+    ens_http_response *r = NULL;
+    (void)state;
+    /* one append: exactly the cap fits, one byte more does not */
+    assert_int_equal(ens_http_response_new(&r, 10), ENS_OK);
+    assert_int_equal(ens_http_response_append_body(r, bytes, 11), ENS_ETOOLARGE);
+    assert_int_equal(ens_http_response_append_body(r, bytes, 10), ENS_OK);
+    assert_int_equal(ens_http_response_append_body(r, bytes, 1), ENS_ETOOLARGE);
+    ens_http_response_free(r);
+    /* in pieces: the same limit */
+    assert_int_equal(ens_http_response_new(&r, 10), ENS_OK);
+    assert_int_equal(ens_http_response_append_body(r, bytes, 6), ENS_OK);
+    assert_int_equal(ens_http_response_append_body(r, bytes, 5), ENS_ETOOLARGE);
+    assert_int_equal(ens_http_response_append_body(r, bytes, 4), ENS_OK);
+    ens_http_response_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_retryable_statuses),
+        cmocka_unit_test(test_retryable_codes),
+        cmocka_unit_test(test_body_cap_edge),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
