@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Rules at their edges, each found unheld by the mutation check
  * (tools/mutate.sh): which failures are retried (every 5xx status, and the
- * Throttling* and ServiceUnavailable codes whatever the status), and the
- * response-body cap (one byte more than the cap is refused). */
+ * Throttling* and ServiceUnavailable codes whatever the status), the
+ * response-body cap (one byte more than the cap is refused), and a growing
+ * body wiping the block it gives up (a body may be a credentials document). */
 #include "support/support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "call/retry.h"
@@ -68,12 +70,79 @@ static void test_body_cap_edge(void **state)
     ens_http_response_free(r);
 }
 
+/* An allocator that remembers block sizes and, when a block is freed, whether
+ * it still held NEEDLE.  Single-threaded use only. */
+#define NEEDLE "growth-SECRET-5e1d"
+static struct {
+    void *p;
+    size_t size;
+} blocks[64];
+static int needle_freed;
+
+static void *n_malloc(void *payload, size_t size)
+{
+    void *p = malloc(size);
+    size_t i;
+    (void)payload;
+    for (i = 0; p && i < sizeof(blocks) / sizeof(blocks[0]); i++)
+        if (!blocks[i].p) {
+            blocks[i].p = p;
+            blocks[i].size = size;
+            break;
+        }
+    return p;
+}
+
+static void n_free(void *payload, void *p)
+{
+    size_t i, k, n = strlen(NEEDLE);
+    (void)payload;
+    for (i = 0; p && i < sizeof(blocks) / sizeof(blocks[0]); i++)
+        if (blocks[i].p == p) {
+            for (k = 0; k + n <= blocks[i].size; k++)
+                if (memcmp((char *)p + k, NEEDLE, n) == 0)
+                    needle_freed++;
+            blocks[i].p = NULL;
+        }
+    free(p);
+}
+
+static void *n_realloc(void *payload, void *p, size_t size)
+{
+    (void)payload;
+    (void)p;
+    (void)size;
+    fail_msg("the response body grew by realloc");
+    return NULL;
+}
+
+static void test_body_growth_wipes(void **state)
+{
+    static const ens_allocator a = {.version = ENS_ALLOCATOR_VERSION, .malloc_fn = n_malloc,
+                                    .realloc_fn = n_realloc, .free_fn = n_free};
+    char filler[300];
+    ens_http_response *r = NULL;
+    (void)state;
+    memset(filler, 'x', sizeof(filler));
+    needle_freed = 0;
+    assert_int_equal(ens_set_allocator(&a), ENS_OK);
+    assert_int_equal(ens_http_response_new(&r, 0), ENS_OK);
+    assert_int_equal(ens_http_response_append_body(r, NEEDLE, strlen(NEEDLE)), ENS_OK);
+    /* the body moves to a larger block, twice */
+    assert_int_equal(ens_http_response_append_body(r, filler, 100), ENS_OK);
+    assert_int_equal(ens_http_response_append_body(r, filler, sizeof(filler)), ENS_OK);
+    assert_int_equal(needle_freed, 0);
+    ens_http_response_free(r);
+    assert_int_equal(ens_set_allocator(NULL), ENS_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retryable_statuses),
         cmocka_unit_test(test_retryable_codes),
         cmocka_unit_test(test_body_cap_edge),
+        cmocka_unit_test(test_body_growth_wipes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
