@@ -2,8 +2,9 @@
 /* Rules at their edges, each found unheld by the mutation check
  * (tools/mutate.sh): which failures are retried (every 5xx status, and the
  * Throttling* and ServiceUnavailable codes whatever the status), the
- * response-body cap (one byte more than the cap is refused), and a growing
- * body wiping the block it gives up (a body may be a credentials document). */
+ * response-body cap (one byte more than the cap is refused), a growing
+ * body wiping the block it gives up (a body may be a credentials document),
+ * and a latency equal to a bucket's bound counting in that bucket. */
 #include "support/support.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "call/retry.h"
+#include "metrics/metrics.h"
 
 static bool retryable(ens_status st, long http_status, const char *code)
 {
@@ -136,6 +138,29 @@ static void test_body_growth_wipes(void **state)
     assert_int_equal(ens_set_allocator(NULL), ENS_OK);
 }
 
+/* Bucket i holds durations up to and including its bound (<= bound). */
+static void test_latency_bucket_bounds(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i + 1 < ENS_METRICS_LATENCY_BUCKETS; i++) {
+        long bound = ens_metrics_latency_bound_ms(i);
+        ens__metrics m;
+        ens_metrics out;
+        memset(&m, 0, sizeof(m));
+        ens_metrics_init(&out);
+        ens__metrics_call_done(&m, ENS_OK, bound);
+        ens__metrics_read(&m, &out);
+        if (out.latency_buckets[i] != 1 || (i > 0 && out.latency_buckets[i - 1] != 0))
+            fail_msg("a call of %ld ms is not counted in the bucket of bound %ld ms", bound, bound);
+        memset(&m, 0, sizeof(m));
+        ens__metrics_call_done(&m, ENS_OK, bound + 1);
+        ens__metrics_read(&m, &out);
+        if (out.latency_buckets[i] != 0 || out.latency_buckets[i + 1] != 1)
+            fail_msg("a call of %ld ms is counted in the bucket of bound %ld ms", bound + 1, bound);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_retryable_codes),
         cmocka_unit_test(test_body_cap_edge),
         cmocka_unit_test(test_body_growth_wipes),
+        cmocka_unit_test(test_latency_bucket_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
