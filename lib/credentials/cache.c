@@ -16,11 +16,22 @@
  * monotonic clock; with a cancellation token the wait wakes every
  * WAIT_SLICE_MS to look at it), and a fetch that ended only because its
  * caller ran out of time (ENS_ETIMEOUT, ENS_ECANCELED) is not shared: the
- * callers that waited for it fetch again within their own deadlines. */
+ * callers that waited for it fetch again within their own deadlines.
+ *
+ * fork(): the child inherits the lock and the "refreshing" flag as they were
+ * in the parent, but not the thread that set them: a fetch under way (or the
+ * lock held) in another thread at fork() would never end in the child, and
+ * every get there would wait for it.  So each cache remembers the fork
+ * generation (bumped by a pthread_atfork() child handler; getpid() when the
+ * handler could not be registered) it last ran in, and its first get in a
+ * new one forgets the parent's fetch and makes its lock and condition
+ * variable anew.  The credentials already cached are kept. */
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/cancel.h"
@@ -46,7 +57,53 @@ typedef struct cache_ctx {
     unsigned long long epoch;    /* bumped by invalidate */
     ens_status last_status;      /* outcome of the last fetch */
     ens_error last_err;          /* its details when it failed */
+    atomic_ulong fork_gen;       /* the fork generation mu and cv belong to */
+    pid_t pid;                   /* the process they belong to; under adopt_mu */
 } cache_ctx;
+
+/* Bumped in the child (where only the forking thread exists) by the fork
+ * handler, which also releases adopt_mu, held across fork() so that no
+ * cache is half re-initialised in the child. */
+static atomic_ulong fork_generation;
+static pthread_mutex_t adopt_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static bool fork_handler_set; /* written once under fork_once */
+
+static void before_fork(void) { pthread_mutex_lock(&adopt_mu); }
+static void after_fork_parent(void) { pthread_mutex_unlock(&adopt_mu); }
+static void after_fork_child(void)
+{
+    atomic_fetch_add(&fork_generation, 1);
+    pthread_mutex_unlock(&adopt_mu);
+}
+static void register_fork_handler(void)
+{
+    fork_handler_set = pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
+}
+
+static int cond_init_monotonic(pthread_cond_t *cv);
+
+/* In a process made by fork() since this cache last ran: the lock, the
+ * condition variable and any fetch under way are the parent's; start afresh. */
+static void adopt_after_fork(cache_ctx *c)
+{
+    unsigned long gen = atomic_load(&fork_generation);
+    if (atomic_load_explicit(&c->fork_gen, memory_order_acquire) == gen &&
+        (fork_handler_set || c->pid == getpid()))
+        return;
+    pthread_mutex_lock(&adopt_mu);
+    if (atomic_load(&c->fork_gen) != gen || c->pid != getpid()) {
+        /* A lock held by a thread that does not exist here cannot be
+           unlocked; making it anew is all that is left. */
+        pthread_mutex_init(&c->mu, NULL);
+        if (cond_init_monotonic(&c->cv) != 0)
+            pthread_cond_init(&c->cv, NULL); /* waits then time out late, never hang */
+        c->refreshing = false;
+        c->pid = getpid();
+        atomic_store_explicit(&c->fork_gen, gen, memory_order_release);
+    }
+    pthread_mutex_unlock(&adopt_mu);
+}
 
 static time_t now_of(const cache_ctx *c)
 {
@@ -146,6 +203,7 @@ static ens_status cache_get(void *ctx, const ens_credentials_get_options *opts, 
     ens__cred_call call;
     ens_status st;
     ens__cred_call_from(&call, opts);
+    adopt_after_fork(c);
     pthread_mutex_lock(&c->mu);
     for (;;) {
         time_t now = now_of(c), exp;
@@ -201,6 +259,7 @@ static void cache_invalidate(void *ctx)
 {
     cache_ctx *c = ctx;
     ens_credentials *old;
+    adopt_after_fork(c);
     pthread_mutex_lock(&c->mu);
     old = c->cur;
     c->cur = NULL;
@@ -265,6 +324,11 @@ ENS_EXTERN ens_status ens_credentials_provider_cached_new(ens_credentials_provid
             c->retry_backoff_s = opts->retry_backoff_s;
     }
     ens_error_init(&c->last_err);
+    (void)pthread_once(&fork_once, register_fork_handler);
+    pthread_mutex_lock(&adopt_mu);
+    atomic_init(&c->fork_gen, atomic_load(&fork_generation));
+    c->pid = getpid();
+    pthread_mutex_unlock(&adopt_mu);
     if (pthread_mutex_init(&c->mu, NULL) != 0) {
         ens_credentials_provider_free(inner);
         ens__free(c);
