@@ -3,9 +3,11 @@
  * while the mock changes its data set (ensmock_set_churn()): every change
  * reported once and in order per connection, pages that drift under a walk,
  * faults that break walks (throttling, resets, deadlines) never reporting a
- * removal, the event-loop driver, resync.  The concurrent readers of the
- * store are test_watch_threads.c; the wait is test_watch_wait.c. */
+ * removal, a connection met twice in one pass (a service of the test's own),
+ * the event-loop driver, resync.  The concurrent readers of the store are
+ * test_watch_threads.c; the wait is test_watch_wait.c. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -844,6 +846,104 @@ static void test_invalid_arguments(void **state)
     ensmock_stop(srv);
 }
 
+/* ---- a connection met twice in one pass ------------------------------------ */
+
+/* A service of the test's own.  Phase 0: c01..c12 over two pages of 10.
+ * Phase 1: c12 is gone, and c10 shows on page 1 and again on page 2, as when
+ * a row moves onto a later page during the walk; the number of distinct
+ * connections met (11) still agrees with TotalCount (11).  Lookups (a
+ * request naming one InstanceId) find nothing. */
+typedef struct moved_service {
+    atomic_int phase;
+    atomic_uint lookups;
+} moved_service;
+
+static size_t moved_item(char *out, size_t cap, int i)
+{
+    int n = snprintf(out, cap, "{\"InstanceId\":\"pcc-moved%02d\",\"Name\":\"m%d\",\"Status\":\"Activated\"}",
+                     i, i);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static ens_status moved_send(void *ctx, const ens_http_request *req, ens_http_response *resp,
+                             ens_error *err)
+{
+    moved_service *m = ctx;
+    const char *p = strstr(req->url, "PageNumber=");
+    long page = p ? strtol(p + strlen("PageNumber="), NULL, 10) : 1;
+    int first = 0, last = -1, total = 0, i;
+    char body[4096];
+    size_t n;
+    (void)err;
+    if (strstr(req->url, "InstanceId=")) {
+        atomic_fetch_add(&m->lookups, 1);
+    } else if (atomic_load(&m->phase) == 0) {
+        total = 12;
+        first = page == 1 ? 1 : 11;
+        last = page == 1 ? 10 : 12;
+    } else {
+        total = 11;
+        first = page == 1 ? 1 : 10; /* c10 again */
+        last = page == 1 ? 10 : 11;
+    }
+    n = (size_t)snprintf(body, sizeof(body),
+                         "{\"RequestId\":\"R\",\"PageNumber\":%ld,\"PageSize\":10,\"TotalCount\":%d,"
+                         "\"NetworkPeerConnects\":[",
+                         page, total);
+    for (i = first; i <= last; i++) {
+        if (i > first)
+            body[n++] = ',';
+        n += moved_item(body + n, sizeof(body) - n, i);
+    }
+    n += (size_t)snprintf(body + n, sizeof(body) - n, "]}");
+    ens_http_response_set_status(resp, 200);
+    return ens_http_response_append_body(resp, body, n);
+}
+
+static const ens_transport_vtable moved_vtable = {ENS_TRANSPORT_VTABLE_VERSION, moved_send, NULL};
+
+/* A pass that met a connection twice is not consistent, even when the
+ * count of distinct connections agrees with TotalCount: it is walked again,
+ * then applied without removals; the connection it missed is neither looked
+ * up nor removed. */
+static void test_met_twice_is_not_consistent(void **state)
+{
+    moved_service m;
+    ens_transport *t = NULL;
+    ens_client *c;
+    recorder r;
+    runner run;
+    ens_watch *w;
+    ens_watch_stats st;
+    uint64_t applied;
+    (void)state;
+    atomic_init(&m.phase, 0);
+    atomic_init(&m.lookups, 0);
+    assert_int_equal(ens_transport_new(&t, &moved_vtable, &m), ENS_OK);
+    c = ts_client(&(ts_client_options){.key_id = "k", .secret = "s", .transport = t,
+                                       .endpoint = "https://ens.example.com"});
+    rec_init(&r);
+    w = new_watch(c, &r, 10, 2);
+    run_start(&run, w);
+    wait_applied(w, 1);
+    assert_int_equal(stats_of(w).connections, 12);
+
+    atomic_store(&m.phase, 1);
+    applied = stats_of(w).walks + 1;
+    wait_applied(w, applied + 1); /* two whole walks of phase 1 */
+    run_stop(&run);
+    st = stats_of(w);
+    assert_true(st.walk_repeats >= 1);
+    assert_true(st.walks_unsettled >= 1);
+    assert_int_equal(st.removed, 0);
+    assert_int_equal(rec_count(&r, ENS_WATCH_REMOVED), 0);
+    assert_int_equal(atomic_load(&m.lookups), 0);
+    assert_int_equal(st.connections, 12);
+    ens_watch_free(w);
+    rec_free(&r);
+    ens_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +955,7 @@ int main(void)
         cmocka_unit_test(test_broken_walks_never_remove),
         cmocka_unit_test(test_mass_removal),
         cmocka_unit_test(test_event_loop),
+        cmocka_unit_test(test_met_twice_is_not_consistent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
