@@ -286,6 +286,20 @@ ens_status ens__cred_call_check(const ens__cred_call *call, const char *what, en
     return ENS_OK;
 }
 
+ens_status ens__cred_exchange_failed(const ens__cred_call *call, ens_status st, const ens_error *inner,
+                                     const char *what, ens_error *err)
+{
+    if (st == ENS_ENOMEM)
+        return ens__error_set(err, ENS_ENOMEM, "out of memory: %s", what);
+    if (st == ENS_ETIMEOUT || st == ENS_ECANCELED) {
+        ens_status mine = ens__cred_call_check(call, what, err);
+        if (mine != ENS_OK)
+            return mine;
+    }
+    return ENS__CRED_FAIL(err, "%s failed: %s", what,
+                          inner->description[0] ? inner->description : ens_strerror(st));
+}
+
 ens_status ens__cred_get(ens_credentials_provider *p, const ens__cred_call *call, ens_credentials **out,
                          ens_error *err)
 {

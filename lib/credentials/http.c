@@ -93,14 +93,7 @@ static ens_status exchange(const http_ctx *c, const ens__cred_call *call, const 
     st = ens_transport_send(ctx_transport(c), &req, resp, &terr);
     if (st == ENS_OK)
         return ENS_OK;
-    if (st == ENS_ENOMEM)
-        return ens__error_set(err, ENS_ENOMEM, "out of memory: %s", what);
-    if (st == ENS_ETIMEOUT || st == ENS_ECANCELED) {
-        ens_status mine = ens__cred_call_check(call, what, err);
-        if (mine != ENS_OK)
-            return mine;
-    }
-    return FAIL(err, "%s failed: %s", what, terr.description[0] ? terr.description : ens_strerror(st));
+    return ens__cred_exchange_failed(call, st, &terr, what, err);
 }
 
 static bool valid_role(const char *s, size_t n)

@@ -80,6 +80,12 @@ long ens__cred_call_left(const ens__cred_call *call);
 /* ENS_OK while time is left and the token untriggered; else ENS_ETIMEOUT /
  * ENS_ECANCELED with err saying "... while <what>". */
 ens_status ens__cred_call_check(const ens__cred_call *call, const char *what, ens_error *err);
+/* How a provider reports an exchange (an HTTP request, an STS call) that
+ * failed with st and inner: ENS_ENOMEM as such; a timeout or cancel that is
+ * the call's own as ens__cred_call_check() says it; anything else as
+ * "<what> failed: <inner's description>" (ENS_ECREDENTIALS). */
+ens_status ens__cred_exchange_failed(const ens__cred_call *call, ens_status st, const ens_error *inner,
+                                     const char *what, ens_error *err);
 /* ens_credentials_provider_get_ex() of p with what is left of call. */
 ens_status ens__cred_get(ens_credentials_provider *p, const ens__cred_call *call, ens_credentials **out,
                          ens_error *err);

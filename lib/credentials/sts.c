@@ -207,14 +207,7 @@ static ens_status sts_call(sts_ctx *c, const ens__cred_call *call, const ens_rpc
         *out = result;
         return ENS_OK;
     }
-    if (st == ENS_ENOMEM)
-        return ens__error_set(err, ENS_ENOMEM, "out of memory: %s", what);
-    if (st == ENS_ETIMEOUT || st == ENS_ECANCELED) {
-        ens_status mine = ens__cred_call_check(call, what, err);
-        if (mine != ENS_OK)
-            return mine;
-    }
-    return FAIL(err, "%s failed: %s", what, e.description[0] ? e.description : ens_strerror(st));
+    return ens__cred_exchange_failed(call, st, &e, what, err);
 }
 
 static ens_status sts_get(void *ctx, const ens_credentials_get_options *opts, ens_credentials **out,
