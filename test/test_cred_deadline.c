@@ -407,7 +407,7 @@ static void proxy_handler(void *ctx, int fd, const char *request, size_t len)
 static void md_handler(void *ctx, int fd, const char *request, size_t len)
 {
     static const char body[] = "{\"Code\":\"Success\",\"AccessKeyId\":\"md-id\",\"AccessKeySecret\":\"md-SECRET\","
-                               "\"SecurityToken\":\"md-TOKEN\",\"Expiration\":\"2099-01-01T00:00:00Z\"}";
+                               "\"SecurityToken\":\"md-TOKEN\",\"Expiration\":\"2037-12-31T00:00:00Z\"}"; /* before 2038: 32-bit time_t */
     char out[512];
     (void)ctx;
     (void)len;
